@@ -1,0 +1,31 @@
+"""Jixiao: performance management of Jiangxi provincial agencies, run as BPMN procedures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from config import config_for, development_secret_key
+
+
+def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the application; nothing here touches the database."""
+    app = Flask(__name__, instance_relative_config=False)
+    config_class = config_for(config_name)
+    app.config.from_object(config_class)
+    app.config.update(overrides or {})
+    _ensure_secret_key(app)
+
+    from app.setup import init_app  # noqa: PLC0415  (keeps imports out of module load)
+
+    init_app(app)
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    if app.config["SECRET_KEY"]:
+        return
+    if app.config["ENV_NAME"] == "production":
+        raise RuntimeError("SECRET_KEY must be set in the environment outside development")
+    app.config["SECRET_KEY"] = development_secret_key()

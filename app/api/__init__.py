@@ -1,0 +1,9 @@
+"""The JSON API under /api/v1 (CONTRACT): thin handlers that parse, call a service, serialise."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from app.api import auth, openapi, units  # noqa: E402, F401  (routes register on import)

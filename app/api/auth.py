@@ -1,0 +1,76 @@
+"""POST /auth/token (sign in), DELETE /auth/token (revoke), GET /me."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, jsonify, request
+from flask_babel import gettext as _
+
+from app.api import bp
+from app.api.edge import MalformedRequest, api_actor, api_token, json_body, token_required
+from app.auth.services import authenticate, issue_api_token, password_expired, revoke_api_token
+from app.db import utcnow
+from app.errors import AuthenticationFailed, InvalidInput
+from app.extensions import db, db_session, limiter
+
+
+@bp.post("/auth/token")
+@limiter.limit(lambda: str(current_app.config["LOGIN_RATE_LIMIT"]))
+def create_token() -> Any:
+    """Exchange a user name and password for a bearer token."""
+    body = json_body()
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise MalformedRequest(
+            _("Send a user name and a password as strings."),
+            details={"fields": ["username", "password"]},
+        )
+    now = utcnow()
+    try:
+        user = authenticate(
+            db_session(), username, password, now=now, client_addr=request.remote_addr
+        )
+    except AuthenticationFailed:
+        db.session.commit()  # keep the failure count and its audit entry
+        raise
+    if password_expired(user, now):
+        db.session.commit()
+        raise InvalidInput(
+            _("The password must be changed in the browser before using the API."),
+            details={"password": ["expired"]},
+        )
+    raw = issue_api_token(db_session(), user=user, now=now, client_addr=request.remote_addr)
+    db.session.commit()
+    return jsonify(
+        {
+            "token": raw,
+            "token_type": "Bearer",
+            "expires_in": int(current_app.config["API_TOKEN_LIFETIME"].total_seconds()),
+        }
+    )
+
+
+@bp.delete("/auth/token")
+@token_required
+def delete_token() -> Any:
+    """Revoke the token this call is made with."""
+    revoke_api_token(db_session(), actor=api_actor(), token=api_token(), now=utcnow())
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/me")
+@token_required
+def me() -> Any:
+    """The caller's account and roles."""
+    actor = api_actor()
+    return jsonify(
+        {
+            "username": actor.name,
+            "roles": [
+                {"role": g.role.value, "unit_id": g.unit_id}
+                for g in sorted(actor.grants, key=lambda g: (g.role, g.unit_id or 0))
+            ],
+        }
+    )

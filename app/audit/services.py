@@ -1,0 +1,167 @@
+"""Writing and verifying the audit trail.
+
+Services call `record()`; the entries wait in the session until it commits, then
+`_append_pending` chains them under a lock on the head row, inside the same transaction as the
+change they describe. A rollback discards them with the change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from app.audit.models import GENESIS_HASH, AuditEntry, AuditHead
+from app.auth.actor import Actor
+from app.db import utcnow
+
+_PENDING_KEY = "audit_pending"
+_HEAD_ID = 1
+
+
+def _json_safe(value: Any) -> Any:
+    """Plain JSON types only, so the hash survives a round trip through the database."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, default=_encode_extra, ensure_ascii=False))
+
+
+def _encode_extra(value: Any) -> str:
+    if isinstance(value, Decimal | datetime):
+        return value.isoformat() if isinstance(value, datetime) else str(value)
+    return str(value)
+
+
+def record(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: object = None,
+    before: Any = None,
+    after: Any = None,
+    now: datetime | None = None,
+) -> None:
+    """Queue one audit entry; it is written when, and only if, the session commits."""
+    entry = {
+        "occurred_at": (now or utcnow()).astimezone(UTC),
+        "actor_id": actor.user_id,
+        "actor_name": actor.name,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "before": _json_safe(before),
+        "after": _json_safe(after),
+        "client_addr": actor.client_addr,
+    }
+    session.connection()  # begin the transaction now, so a rollback is sure to discard the entry
+    session.info.setdefault(_PENDING_KEY, []).append(entry)
+
+
+def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
+    """SHA-256 over the previous hash and the entry's canonical JSON."""
+    canonical = dict(fields)
+    canonical["occurred_at"] = (
+        fields["occurred_at"].astimezone(UTC).isoformat(timespec="microseconds")
+    )
+    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{prev_hash}\n{text}".encode()).hexdigest()
+
+
+def _locked_head(session: Session) -> AuditHead:
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == _HEAD_ID).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=_HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)
+        session.add(head)
+    return head
+
+
+def _append_pending(session: Session) -> None:
+    pending: list[dict[str, Any]] = session.info.pop(_PENDING_KEY, [])
+    if not pending:
+        return
+    head = _locked_head(session)
+    for fields in pending:
+        seq = head.last_seq + 1
+        chained = {"seq": seq, **fields}
+        digest = entry_hash(head.last_hash, chained)
+        session.add(AuditEntry(**chained, prev_hash=head.last_hash, hash=digest))
+        head.last_seq, head.last_hash = seq, digest
+
+
+def _discard_pending(session: Session, *_args: object) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
+def install_session_hooks() -> None:
+    """Chain queued entries on every commit; drop them on rollback. Safe to call twice."""
+    if not event.contains(Session, "before_commit", _append_pending):
+        event.listen(Session, "before_commit", _append_pending)
+        event.listen(Session, "after_rollback", _discard_pending)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The outcome of `verify_chain`: how far it got and the first broken entry, if any."""
+
+    checked: int
+    first_bad_seq: int | None
+    reason: str | None
+
+    @property
+    def ok(self) -> bool:
+        """True when every entry and the head agree."""
+        return self.first_bad_seq is None
+
+
+def _entry_fields(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "occurred_at": entry.occurred_at,
+        "actor_id": entry.actor_id,
+        "actor_name": entry.actor_name,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "before": entry.before,
+        "after": entry.after,
+        "client_addr": entry.client_addr,
+    }
+
+
+def _first_break(entries: Iterable[AuditEntry]) -> tuple[int, int | None, str | None, str]:
+    expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
+    for entry in entries:
+        if entry.seq != expected_seq:
+            return checked, expected_seq, f"entry {expected_seq} is missing", prev_hash
+        if entry.prev_hash != prev_hash:
+            return checked, entry.seq, "link to the previous entry is broken", prev_hash
+        if entry_hash(prev_hash, _entry_fields(entry)) != entry.hash:
+            return checked, entry.seq, "content does not match its hash", prev_hash
+        prev_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+    return checked, None, None, prev_hash
+
+
+def verify_chain(session: Session) -> ChainReport:
+    """Walk the whole chain; name the first entry that was edited, removed or cut off."""
+    rows = session.execute(
+        select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=2000)
+    ).scalars()
+    checked, bad_seq, reason, last_hash = _first_break(rows)
+    if bad_seq is not None:
+        return ChainReport(checked, bad_seq, reason)
+    head = session.get(AuditHead, _HEAD_ID)
+    head_seq = head.last_seq if head else 0
+    if head_seq != checked or (head is not None and head.last_hash != last_hash):
+        return ChainReport(checked, checked + 1, f"entries after {checked} were removed")
+    return ChainReport(checked, None, None)

@@ -1,0 +1,62 @@
+"""`flask demo load` and `flask users create`."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from app.auth.actor import Actor
+from app.auth.roles import Role
+from app.auth.services import create_user, grant_role
+from app.db import unit_of_work, utcnow
+from app.errors import DomainError
+from app.extensions import db_session
+from app.org.demo import ACCOUNTS, database_is_empty, load_demo
+
+demo_cli = click.Group("demo", help="The demo province.")
+users_cli = click.Group("users", help="Accounts.")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing unless the database is empty.")
+def demo_load(if_empty: bool) -> None:
+    """Load the demo province (idempotent) and print the demo accounts."""
+    password = current_app.config["DEMO_PASSWORD"]
+    with unit_of_work(db_session()) as session:
+        if if_empty and not database_is_empty(session):
+            click.echo("Database not empty; demo not loaded.")
+        else:
+            summary = load_demo(session, password=password, now=utcnow())
+            click.echo(
+                f"Demo province: {summary.units} units and {summary.accounts} accounts added."
+            )
+    click.echo(f"Demo accounts (password {password}):")
+    for account in ACCOUNTS:
+        click.echo(f"  {account.username:<12} {account.role}")
+    click.echo("  leader1…leader8 provincial_leader")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]))
+@click.password_option()
+def users_create(username: str, display_name: str, role: str | None, password: str) -> None:
+    """Create an account, e.g. the first administrators; it must change its password."""
+    actor = Actor.system("cli")
+    now = utcnow()
+    try:
+        with unit_of_work(db_session()) as session:
+            user = create_user(
+                session,
+                actor=actor,
+                username=username,
+                display_name=display_name,
+                password=password,
+                now=now,
+            )
+            if role:
+                grant_role(session, actor=actor, user=user, role=Role(role), unit=None, now=now)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Created {username}.")

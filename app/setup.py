@@ -1,0 +1,54 @@
+"""Wiring: extensions, blueprints, error handlers, security headers, CLI commands."""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.audit.services import install_session_hooks
+from app.auth.sessions import DatabaseSessionInterface
+from app.db import configure_sqlite
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.i18n import select_locale, select_timezone
+
+
+def init_app(app: Flask) -> None:
+    """Bind every extension and blueprint to `app`."""
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    app.session_interface = DatabaseSessionInterface()
+    install_session_hooks()
+    _register_blueprints(app)
+    _register_cli(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.admin.routes import bp as admin_bp  # noqa: PLC0415
+    from app.api import bp as api_bp  # noqa: PLC0415
+    from app.audit.routes import bp as audit_bp  # noqa: PLC0415
+    from app.auth.routes import bp as auth_bp  # noqa: PLC0415
+    from app.web import init_web  # noqa: PLC0415
+
+    init_web(app)
+    for blueprint in (auth_bp, admin_bp, audit_bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.audit.cli import audit_cli  # noqa: PLC0415
+    from app.org.cli import demo_cli, users_cli  # noqa: PLC0415
+
+    for group in (audit_cli, demo_cli, users_cli):
+        app.cli.add_command(group)

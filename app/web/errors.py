@@ -1,0 +1,106 @@
+"""Error responses: JSON under /api/, pages elsewhere; refusals are audited; never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.audit.services import record
+from app.auth.actor import Actor
+from app.errors import AccessDenied, DomainError
+from app.extensions import db, db_session
+
+log = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    """API calls get JSON errors; pages get HTML."""
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, code: str, message: str, details: Any = None) -> Any:
+    """One error shape for the API (CONTRACT) and an error page for browsers."""
+    if wants_json():
+        body = {"error": {"code": code, "message": message, "details": details}}
+        return jsonify(body), status
+    return render_template("web/error.html", status=status, message=message), status
+
+
+def _acting_user() -> Actor:
+    actor: Actor | None = g.get("api_actor")
+    if actor is not None:
+        return actor
+    from flask_login import current_user  # noqa: PLC0415
+
+    from app.web.context import current_actor  # noqa: PLC0415
+
+    if current_user.is_authenticated:
+        return current_actor()
+    return Actor(None, "anonymous", client_addr=request.remote_addr)
+
+
+def audit_denial(error: AccessDenied) -> None:
+    """Write the refusal to the audit trail in its own transaction."""
+    db.session.rollback()
+    record(
+        db_session(),
+        actor=_acting_user(),
+        action="access.denied",
+        object_type="endpoint",
+        object_id=request.endpoint,
+        after={"method": request.method, "path": request.path[:200], "reason": error.message},
+    )
+    db.session.commit()
+
+
+def _domain_error(error: DomainError) -> Any:
+    if isinstance(error, AccessDenied):
+        audit_denial(error)
+    else:
+        db.session.rollback()
+    return error_response(error.status, error.code, error.message, error.details)
+
+
+def _csrf_error(error: CSRFError) -> Any:
+    db.session.rollback()
+    message = _(
+        "The form has expired or did not come from this site. Reload the page and try again."
+    )
+    return error_response(400, "csrf", message)
+
+
+def _http_error(error: HTTPException) -> Any:
+    db.session.rollback()
+    status = error.code or 500
+    code = (error.name or "error").lower().replace(" ", "_")
+    messages = {
+        404: _("Not found."),
+        405: _("This method is not allowed here."),
+        413: _("The upload is too large."),
+        429: _("Too many requests. Please wait a moment and try again."),
+    }
+    return error_response(status, code, messages.get(status, error.description or code))
+
+
+def _unexpected(error: Exception) -> Any:
+    db.session.rollback()
+    request_id = secrets.token_hex(6)
+    log.exception("unhandled error, request id %s", request_id, exc_info=error)
+    message = _(
+        "Something went wrong on our side. Quote request id %(id)s to support.", id=request_id
+    )
+    return error_response(500, "internal", message, {"request_id": request_id})
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map domain errors, CSRF failures and HTTP errors to responses."""
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,44 @@
+"""The navigation bar: which pages each permission opens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.auth.roles import Permission
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One link of the navigation bar, shown to holders of `permission`."""
+
+    endpoint: str
+    label: object
+    icon: str
+    permission: Permission | None = None
+
+
+NAV_ITEMS = (
+    NavItem("web.dashboard", _l("Dashboard"), "house"),
+    NavItem("admin.units", _l("Units"), "buildings", Permission.BUSINESS),
+    NavItem("admin.users", _l("Users"), "people", Permission.MANAGE_USERS),
+    NavItem("admin.units", _l("Units"), "buildings", Permission.MANAGE_UNITS),
+    NavItem("admin.roles", _l("Roles"), "shield-lock", Permission.GRANT_ROLES),
+    NavItem("audit.log", _l("Audit log"), "journal-check", Permission.READ_AUDIT),
+)
+
+
+def nav_items() -> list[NavItem]:
+    """The links the signed-in user may follow, without duplicates."""
+    if not current_user.is_authenticated:
+        return []
+    seen: set[str] = set()
+    items = []
+    for item in NAV_ITEMS:
+        allowed = item.permission is None or current_user.actor.can(item.permission)
+        if allowed and item.endpoint not in seen:
+            seen.add(item.endpoint)
+            items.append(item)
+    return items

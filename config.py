@@ -1,0 +1,113 @@
+"""Configuration, read from the environment (see README.md, "Configuration")."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import ClassVar
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'jixiao.sqlite'}"
+
+
+def development_secret_key() -> str:
+    """A random key kept in instance/ so sessions survive a restart of `make run`."""
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+class Config:
+    """Defaults shared by every environment."""
+
+    ENV_NAME = "base"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _default_database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    UPLOAD_DIR = os.environ.get("JIXIAO_UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
+    SCHEDULER_ENABLED = os.environ.get("JIXIAO_SCHEDULER", "off").lower() in {"on", "1", "true"}
+    DEMO_PASSWORD = os.environ.get("JIXIAO_DEMO_PASSWORD", "demo-pass-2026")
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    TRUSTED_PROXIES = int(os.environ.get("JIXIAO_TRUSTED_PROXIES", "0"))
+
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    SESSION_COOKIE_NAME = "__Host-jixiao"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    HSTS_SECONDS = 31536000
+
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_DURATION = timedelta(minutes=15)
+    PASSWORD_MIN_LENGTH = 10
+    PASSWORD_MAX_AGE = timedelta(days=90)
+    # argon2id parameters (RFC 9106 second recommended option, lowered memory for 2-core hosts).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 64 * 1024
+    API_TOKEN_LIFETIME = timedelta(hours=12)
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "30 per minute"
+
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the server-side session
+
+
+class DevelopmentConfig(Config):
+    """`make run` and `flask run` on a workstation: plain HTTP on 127.0.0.1."""
+
+    ENV_NAME = "development"
+    # Browsers refuse `__Host-` and Secure cookies over plain HTTP on some hosts.
+    SESSION_COOKIE_NAME = "jixiao_session"
+    SESSION_COOKIE_SECURE = False
+
+
+class ProductionConfig(Config):
+    """Behind HTTPS; SECRET_KEY must come from the environment."""
+
+    ENV_NAME = "production"
+
+
+class TestingConfig(DevelopmentConfig):
+    """pytest: fast password hashing, no rate limits unless a test turns them on."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production"  # noqa: S105
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8 * 1024
+    RATELIMIT_ENABLED = False
+    SCHEDULER_ENABLED = False
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestingConfig,
+}
+
+
+def config_for(name: str | None = None) -> type[Config]:
+    """The configuration class named by `name` or by JIXIAO_ENV (default development)."""
+    env_name = name or os.environ.get("JIXIAO_ENV", "development")
+    try:
+        return CONFIGS[env_name]
+    except KeyError:
+        raise RuntimeError(
+            f"JIXIAO_ENV must be one of {sorted(CONFIGS)}, not {env_name!r}"
+        ) from None

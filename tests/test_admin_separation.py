@@ -1,0 +1,198 @@
+"""The three separated administrators and role grants (issue 2 §3, SECURITY S7)."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app.audit.models import AuditEntry
+from app.auth.models import User
+from app.auth.roles import Permission, Role
+from app.auth.services import actor_for, grant_role, require
+from app.db import utcnow
+from app.errors import AccessDenied, InvalidInput
+from app.extensions import db
+from tests.factories import SYSTEM, make_unit, make_user, page_csrf, sign_in
+
+
+def _denials() -> list[AuditEntry]:
+    db.session.expire_all()
+    return list(
+        db.session.execute(select(AuditEntry).where(AuditEntry.action == "access.denied")).scalars()
+    )
+
+
+@pytest.mark.parametrize(
+    ("held", "wanted"),
+    [
+        (Role.SYSADMIN, Role.SECADMIN),
+        (Role.SECADMIN, Role.AUDITOR),
+        (Role.AUDITOR, Role.SYSADMIN),
+        (Role.SYSADMIN, Role.OFFICE_STAFF),
+        (Role.OFFICE_STAFF, Role.AUDITOR),
+    ],
+)
+def test_an_admin_role_never_shares_an_account(
+    client: FlaskClient, held: Role, wanted: Role
+) -> None:
+    user = make_user("target", held)
+    with pytest.raises(AccessDenied):
+        grant_role(db.session, actor=SYSTEM, user=user, role=wanted, unit=None, now=utcnow())
+
+
+def test_the_security_admin_grants_roles_and_the_refusal_is_audited(client: FlaskClient) -> None:
+    make_user("secadmin1", Role.SECADMIN)
+    target = make_user("target", Role.SYSADMIN)
+    sign_in(client, "secadmin1")
+    token = page_csrf(client, "/admin/roles")
+    refused = client.post(
+        "/admin/roles",
+        data={"csrf_token": token, "user_id": target.id, "role": "auditor", "unit_id": 0},
+    )
+    assert refused.status_code == 403
+    db.session.expire_all()
+    assert {g.role for g in db.session.get(User, target.id).grants} == {Role.SYSADMIN}
+    assert _denials()[-1].actor_name == "secadmin1"
+
+    plain = make_user("plain")
+    granted = client.post(
+        "/admin/roles",
+        data={"csrf_token": token, "user_id": plain.id, "role": "expert", "unit_id": 0},
+    )
+    assert granted.status_code == 302
+    db.session.expire_all()
+    assert {g.role for g in db.session.get(User, plain.id).grants} == {Role.EXPERT}
+
+
+def test_nobody_grants_roles_to_themselves(client: FlaskClient) -> None:
+    admin = make_user("secadmin1", Role.SECADMIN)
+    with pytest.raises(AccessDenied):
+        grant_role(
+            db.session,
+            actor=actor_for(admin),
+            user=admin,
+            role=Role.SECADMIN,
+            unit=None,
+            now=utcnow(),
+        )
+
+
+def test_unit_roles_need_a_unit_and_other_roles_take_none(client: FlaskClient) -> None:
+    unit = make_unit()
+    user = make_user("someone")
+    with pytest.raises(InvalidInput):
+        grant_role(
+            db.session, actor=SYSTEM, user=user, role=Role.UNIT_STAFF, unit=None, now=utcnow()
+        )
+    with pytest.raises(InvalidInput):
+        grant_role(db.session, actor=SYSTEM, user=user, role=Role.EXPERT, unit=unit, now=utcnow())
+
+
+@pytest.mark.parametrize("role", [Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR])
+def test_administrators_hold_no_business_permission(client: FlaskClient, role: Role) -> None:
+    actor = actor_for(make_user("admin", role))
+    assert not actor.can(Permission.BUSINESS)
+    with pytest.raises(AccessDenied):
+        require(actor, Permission.BUSINESS)
+
+
+@pytest.mark.parametrize(
+    ("username", "role", "path", "status"),
+    [
+        ("sysadmin1", Role.SYSADMIN, "/admin/users", 200),
+        ("sysadmin1", Role.SYSADMIN, "/admin/roles", 403),
+        ("sysadmin1", Role.SYSADMIN, "/audit/", 403),
+        ("secadmin1", Role.SECADMIN, "/admin/roles", 200),
+        ("secadmin1", Role.SECADMIN, "/admin/users", 403),
+        ("secadmin1", Role.SECADMIN, "/audit/", 403),
+        ("auditor1", Role.AUDITOR, "/audit/", 200),
+        ("auditor1", Role.AUDITOR, "/admin/users", 403),
+        ("auditor1", Role.AUDITOR, "/admin/units", 403),
+        ("office1", Role.OFFICE_STAFF, "/admin/users", 403),
+        ("office1", Role.OFFICE_STAFF, "/audit/", 403),
+        ("office1", Role.OFFICE_STAFF, "/admin/units", 200),
+    ],
+)
+def test_each_admin_page_opens_only_for_its_admin(
+    client: FlaskClient, username: str, role: Role, path: str, status: int
+) -> None:
+    make_unit()
+    make_user(username, role)
+    sign_in(client, username)
+    assert client.get(path).status_code == status
+    if status == 403:
+        assert _denials()[-1].object_id is not None
+
+
+def test_the_system_admin_creates_accounts_that_must_change_their_password(
+    client: FlaskClient,
+) -> None:
+    make_user("sysadmin1", Role.SYSADMIN)
+    sign_in(client, "sysadmin1")
+    token = page_csrf(client, "/admin/users")
+    bad = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": token,
+            "username": "new.user",
+            "display_name": "New",
+            "password": "weak",
+        },
+    )
+    assert bad.status_code == 200
+    assert "password-errors" in bad.get_data(as_text=True)
+    ok = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": token,
+            "username": "new.user",
+            "display_name": "New",
+            "password": "Temp-pass-2026",
+        },
+    )
+    assert ok.status_code == 302
+    user = db.session.execute(select(User).where(User.username == "new.user")).scalar_one()
+    assert user.must_change_password and user.grants == []
+    assert "Temp-pass-2026" not in user.password_hash
+
+
+def test_office_staff_read_units_but_only_the_system_admin_edits_them(client: FlaskClient) -> None:
+    make_unit("FGW")
+    make_user("office1", Role.OFFICE_STAFF)
+    sign_in(client, "office1")
+    page = client.get("/admin/units")
+    assert "FGW" in page.get_data(as_text=True)
+    token = page_csrf(client, "/")
+    response = client.post(
+        "/admin/units",
+        data={
+            "csrf_token": token,
+            "code": "NEW",
+            "name_zh": "新单位",
+            "category": "economic",
+            "headcount": 10,
+            "leader_id": 0,
+        },
+    )
+    assert response.status_code == 403
+
+
+def test_unit_form_errors_are_shown_next_to_fields(client: FlaskClient) -> None:
+    make_unit("FGW", name="江西省发展和改革委员会")
+    make_user("sysadmin1", Role.SYSADMIN)
+    sign_in(client, "sysadmin1")
+    token = page_csrf(client, "/admin/units")
+    response = client.post(
+        "/admin/units",
+        data={
+            "csrf_token": token,
+            "code": "DUP",
+            "name_zh": "江西省发展和改革委员会",
+            "category": "economic",
+            "headcount": 10,
+            "leader_id": 0,
+        },
+    )
+    assert response.status_code == 200
+    assert "name_zh-errors" in response.get_data(as_text=True)
