@@ -34,6 +34,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     UPLOAD_DIR = os.environ.get("JIXIAO_UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
+    FORMS_DIR = str(BASE_DIR / "forms")
+    MAX_TASK_DATA_BYTES = 256 * 1024
     SCHEDULER_ENABLED = os.environ.get("JIXIAO_SCHEDULER", "off").lower() in {"on", "1", "true"}
     DEMO_PASSWORD = os.environ.get("JIXIAO_DEMO_PASSWORD", "demo-pass-2026")
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.

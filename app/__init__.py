@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import Flask
 
-from config import config_for, development_secret_key
-
 
 def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
     """Build the application; nothing here touches the database."""
+    from config import config_for  # noqa: PLC0415  (the sandbox child imports app, not config)
+
     app = Flask(__name__, instance_relative_config=False)
     config_class = config_for(config_name)
     app.config.from_object(config_class)
@@ -28,4 +28,6 @@ def _ensure_secret_key(app: Flask) -> None:
         return
     if app.config["ENV_NAME"] == "production":
         raise RuntimeError("SECRET_KEY must be set in the environment outside development")
+    from config import development_secret_key  # noqa: PLC0415
+
     app.config["SECRET_KEY"] = development_secret_key()

@@ -112,6 +112,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
             "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "FORMS_DIR": str(Path(__file__).resolve().parent / "forms"),
         },
     )
     app.test_client_class = IsolatedClient

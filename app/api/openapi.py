@@ -20,6 +20,27 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"content": {"application/json": {"schema": schema}}}
 
 
+def _path(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _task_action(summary: str) -> dict[str, Any]:
+    return _op(
+        summary,
+        {
+            "200": {"description": "done"},
+            "400": _ERROR,
+            "401": _ERROR,
+            "403": _ERROR,
+            "404": _ERROR,
+            "409": _ERROR,
+            "422": _ERROR,
+        },
+        security=_BEARER,
+        parameters=[_path("task_id")],
+    )
+
+
 PATHS: dict[str, dict[str, Any]] = {
     "/auth/token": {
         "post": _op(
@@ -60,6 +81,168 @@ PATHS: dict[str, dict[str, Any]] = {
             },
             security=_BEARER,
         )
+    },
+    "/process-definitions": {
+        "get": _op(
+            "Deployed definitions, every version",
+            {
+                "200": {
+                    "description": "list",
+                    **_json(
+                        {"type": "array", "items": {"$ref": "#/components/schemas/Definition"}}
+                    ),
+                },
+                "401": _ERROR,
+                "403": _ERROR,
+            },
+            security=_BEARER,
+        ),
+        "post": _op(
+            "Deploy BPMN/DMN files as new versions",
+            {
+                "201": {
+                    "description": "deployed",
+                    **_json({"type": "object", "required": ["key", "version", "warnings"]}),
+                },
+                "400": _ERROR,
+                "401": _ERROR,
+                "403": _ERROR,
+                "413": _ERROR,
+                "422": _ERROR,
+            },
+            requestBody={
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "file": {
+                                    "type": "array",
+                                    "items": {"type": "string", "format": "binary"},
+                                }
+                            },
+                        }
+                    }
+                },
+            },
+            security=_BEARER,
+        ),
+    },
+    "/process-instances": {
+        "post": _op(
+            "Start an instance",
+            {
+                "201": {
+                    "description": "started",
+                    **_json({"$ref": "#/components/schemas/Instance"}),
+                },
+                "400": _ERROR,
+                "401": _ERROR,
+                "403": _ERROR,
+                "404": _ERROR,
+                "422": _ERROR,
+            },
+            requestBody={
+                "required": True,
+                **_json(
+                    {
+                        "type": "object",
+                        "required": ["process_key"],
+                        "properties": {
+                            "process_key": {"type": "string"},
+                            "version": {"type": "integer"},
+                            "unit_code": {"type": "string"},
+                            "data": {"type": "object"},
+                        },
+                    }
+                ),
+            },
+            security=_BEARER,
+        )
+    },
+    "/process-instances/{instance_id}": {
+        "get": _op(
+            "An instance with data, open tasks and events",
+            {
+                "200": {
+                    "description": "instance",
+                    **_json({"$ref": "#/components/schemas/Instance"}),
+                },
+                "401": _ERROR,
+                "404": _ERROR,
+            },
+            security=_BEARER,
+            parameters=[_path("instance_id")],
+        )
+    },
+    "/process-instances/{instance_id}/retry": {
+        "post": _op(
+            "Retry the failed step, optionally with corrected data (office staff)",
+            {
+                "200": {"description": "instance"},
+                "401": _ERROR,
+                "403": _ERROR,
+                "404": _ERROR,
+                "409": _ERROR,
+            },
+            security=_BEARER,
+            parameters=[_path("instance_id")],
+        )
+    },
+    "/process-instances/{instance_id}/terminate": {
+        "post": _op(
+            "Terminate the instance (office staff)",
+            {
+                "200": {"description": "instance"},
+                "401": _ERROR,
+                "403": _ERROR,
+                "404": _ERROR,
+                "409": _ERROR,
+            },
+            security=_BEARER,
+            parameters=[_path("instance_id")],
+        )
+    },
+    "/tasks": {
+        "get": _op(
+            "The caller's inbox",
+            {
+                "200": {
+                    "description": "tasks",
+                    **_json({"type": "array", "items": {"$ref": "#/components/schemas/Task"}}),
+                },
+                "401": _ERROR,
+                "403": _ERROR,
+            },
+            security=_BEARER,
+            parameters=[
+                {
+                    "name": "overdue",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": ["0", "1"]},
+                },
+                {"name": "process_key", "in": "query", "schema": {"type": "string"}},
+            ],
+        )
+    },
+    "/tasks/{task_id}": {
+        "get": _op(
+            "One task with its form and starting data",
+            {
+                "200": {"description": "task", **_json({"$ref": "#/components/schemas/Task"})},
+                "401": _ERROR,
+                "404": _ERROR,
+            },
+            security=_BEARER,
+            parameters=[_path("task_id")],
+        )
+    },
+    "/tasks/{task_id}/claim": {"post": _task_action("Claim the task")},
+    "/tasks/{task_id}/unclaim": {"post": _task_action("Release the task")},
+    "/tasks/{task_id}/reassign": {"post": _task_action("Give the task to a named user")},
+    "/tasks/{task_id}/complete": {
+        "post": _task_action("Complete the task with {data}; 422 lists field errors")
     },
     "/openapi.json": {
         "get": _op("This document", {"200": {"description": "OpenAPI 3.1"}}, security=[])
@@ -107,6 +290,48 @@ DOCUMENT: dict[str, Any] = {
                         ],
                     },
                     "year": {"type": "integer"},
+                },
+            },
+            "Definition": {
+                "type": "object",
+                "required": ["key", "name", "version", "deployed_at"],
+                "properties": {
+                    "key": {"type": "string"},
+                    "name": {"type": "string"},
+                    "version": {"type": "integer"},
+                    "deployed_at": {"type": "string"},
+                },
+            },
+            "Instance": {
+                "type": "object",
+                "required": ["id", "status", "tasks"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "process_key": {"type": "string"},
+                    "version": {"type": "integer"},
+                    "status": {
+                        "type": "string",
+                        "enum": ["running", "waiting", "completed", "error", "terminated"],
+                    },
+                    "data": {"type": "object"},
+                    "tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
+                    "events": {"type": "array"},
+                    "next_timer_at": {"type": ["string", "null"]},
+                },
+            },
+            "Task": {
+                "type": "object",
+                "required": ["id", "instance_id", "name", "spec_id"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "instance_id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "spec_id": {"type": "string"},
+                    "lane": {"type": ["string", "null"]},
+                    "form": {},
+                    "due_at": {"type": ["string", "null"]},
+                    "overdue": {"type": "boolean"},
+                    "data": {"type": "object"},
                 },
             },
             "Error": {

@@ -1,0 +1,227 @@
+"""Process definitions, instances and tasks (CONTRACT)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.api import bp
+from app.api.edge import MalformedRequest, api_actor, json_body, token_required
+from app.api.serializers import definition_json, instance_json, task_json
+from app.db import utcnow
+from app.extensions import db_session
+from app.workflow.deploy import deploy
+from app.workflow.diagrams import Upload
+from app.workflow.forms import FormProblem, load_form
+from app.workflow.human_tasks import (
+    claim_task,
+    complete_task,
+    reassign_task,
+    unclaim_task,
+    visible_task,
+)
+from app.workflow.inbox import inbox, visible_instance
+from app.workflow.models import ProcessDefinition
+from app.workflow.runtime import load_run, retry_instance, start_instance, terminate_instance
+
+
+@bp.get("/process-definitions")
+@token_required
+def list_definitions() -> Any:
+    """Every deployed version, newest first within each key."""
+    rows = (
+        db_session()
+        .execute(
+            select(ProcessDefinition).order_by(
+                ProcessDefinition.key, ProcessDefinition.version.desc()
+            )
+        )
+        .scalars()
+    )
+    return jsonify([definition_json(d) for d in rows])
+
+
+@bp.post("/process-definitions")
+@token_required
+def deploy_definitions() -> Any:
+    """Deploy the uploaded BPMN/DMN files (`file`, repeatable) as new versions."""
+    files = request.files.getlist("file")
+    uploads = [Upload(f.filename or f"upload-{n}.bpmn", f.read()) for n, f in enumerate(files)]
+    result = deploy(db_session(), actor=api_actor(), uploads=uploads, now=utcnow())
+    db_session().commit()
+    return jsonify(
+        {
+            "key": result.key,
+            "version": result.version,
+            "warnings": result.warnings,
+            "deployed": [{"key": k, "version": v} for k, v in result.deployed],
+        }
+    ), 201
+
+
+def _optional(body: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
+    value = body.get(name)
+    if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+        raise MalformedRequest(
+            _("%(name)s has the wrong type.", name=name), details={"field": name}
+        )
+    return value
+
+
+@bp.post("/process-instances")
+@token_required
+def start() -> Any:
+    """Start an instance of a deployed process."""
+    body = json_body()
+    key = body.get("process_key")
+    if not isinstance(key, str) or not key:
+        raise MalformedRequest(_("process_key is required."), details={"field": "process_key"})
+    instance = start_instance(
+        db_session(),
+        actor=api_actor(),
+        key=key,
+        version=_optional(body, "version", int),
+        unit_code=_optional(body, "unit_code", str),
+        data=_optional(body, "data", dict),
+        now=utcnow(),
+    )
+    db_session().commit()
+    body = instance_json(db_session(), instance, utcnow(), with_events=False)
+    return jsonify(
+        {k: body[k] for k in ("id", "status", "tasks", "process_key", "version", "error")}
+    ), 201
+
+
+@bp.get("/process-instances/<int:instance_id>")
+@token_required
+def show_instance(instance_id: int) -> Any:
+    """An instance with its data, open tasks and events."""
+    instance = visible_instance(db_session(), api_actor(), instance_id)
+    return jsonify(instance_json(db_session(), instance, utcnow()))
+
+
+@bp.post("/process-instances/<int:instance_id>/retry")
+@token_required
+def retry(instance_id: int) -> Any:
+    """Run a failed step again, optionally after fixing its data (office staff)."""
+    body = json_body() if request.data else {}
+    instance = retry_instance(
+        db_session(),
+        actor=api_actor(),
+        instance_id=instance_id,
+        data=_optional(body, "data", dict),
+        now=utcnow(),
+    )
+    db_session().commit()
+    return jsonify(instance_json(db_session(), instance, utcnow()))
+
+
+@bp.post("/process-instances/<int:instance_id>/terminate")
+@token_required
+def terminate(instance_id: int) -> Any:
+    """Stop an instance for good (office staff)."""
+    body = json_body() if request.data else {}
+    instance = terminate_instance(
+        db_session(),
+        actor=api_actor(),
+        instance_id=instance_id,
+        reason=str(body.get("reason") or "")[:500],
+        now=utcnow(),
+    )
+    db_session().commit()
+    return jsonify(instance_json(db_session(), instance, utcnow()))
+
+
+@bp.get("/tasks")
+@token_required
+def list_tasks() -> Any:
+    """The caller's inbox; `?overdue=1` keeps overdue tasks only."""
+    now = utcnow()
+    tasks = inbox(
+        db_session(),
+        api_actor(),
+        now=now,
+        overdue=request.args.get("overdue") in ("1", "true"),
+        process_key=request.args.get("process_key") or None,
+        limit=request.args.get("limit", 100, type=int) or 100,
+        offset=request.args.get("offset", 0, type=int) or 0,
+    )
+    return jsonify([task_json(t, now) for t in tasks])
+
+
+@bp.get("/tasks/<task_id>")
+@token_required
+def show_task(task_id: str) -> Any:
+    """One task with its form and the data the form starts with."""
+    session, actor, now = db_session(), api_actor(), utcnow()
+    task = visible_task(session, actor, task_id)
+    body = task_json(task, now)
+    form = None
+    if task.form:
+        try:
+            loaded = load_form(task.form)
+            form = {"name": loaded.name, "schema": loaded.schema, "ui_schema": loaded.ui_schema}
+        except FormProblem:
+            form = None
+    body["form"] = form
+    body["data"] = _task_data(task.instance, task.id, actor)
+    return jsonify(body)
+
+
+def _task_data(instance: Any, task_id: str, actor: Any) -> dict[str, Any]:
+    import uuid  # noqa: PLC0415
+
+    from app.workflow.runtime import json_safe  # noqa: PLC0415
+
+    run = load_run(db_session(), instance, actor)
+    spiff_task = run.workflow.get_task_from_id(uuid.UUID(task_id))
+    return json_safe(dict(spiff_task.data)) if spiff_task is not None else {}
+
+
+@bp.post("/tasks/<task_id>/claim")
+@token_required
+def claim(task_id: str) -> Any:
+    """Claim the task; 409 if someone else has."""
+    task = claim_task(db_session(), actor=api_actor(), task_id=task_id, now=utcnow())
+    db_session().commit()
+    return jsonify(task_json(task, utcnow()))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+@token_required
+def unclaim(task_id: str) -> Any:
+    """Release a claimed task."""
+    task = unclaim_task(db_session(), actor=api_actor(), task_id=task_id, now=utcnow())
+    db_session().commit()
+    return jsonify(task_json(task, utcnow()))
+
+
+@bp.post("/tasks/<task_id>/reassign")
+@token_required
+def reassign(task_id: str) -> Any:
+    """Give the task to a named user (office staff, supervisors)."""
+    body = json_body()
+    username = body.get("username")
+    if not isinstance(username, str):
+        raise MalformedRequest(_("username is required."), details={"field": "username"})
+    task = reassign_task(
+        db_session(), actor=api_actor(), task_id=task_id, username=username, now=utcnow()
+    )
+    db_session().commit()
+    return jsonify(task_json(task, utcnow()))
+
+
+@bp.post("/tasks/<task_id>/complete")
+@token_required
+def complete(task_id: str) -> Any:
+    """Complete the task with `{"data": {...}}`."""
+    body = json_body()
+    data = body.get("data", {})
+    instance = complete_task(
+        db_session(), actor=api_actor(), task_id=task_id, data=data, now=utcnow()
+    )
+    db_session().commit()
+    return jsonify({"instance": instance_json(db_session(), instance, utcnow(), with_events=False)})

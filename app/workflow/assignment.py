@@ -1,0 +1,96 @@
+"""Who may work a human task (SPEC §1, CONTRACT): lanes name roles, unit lanes are scoped to the
+instance's unit, the leader lane is the unit's leader in charge, and a diagram without lanes
+belongs to its starter and the office staff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.actor import Actor
+from app.auth.models import User
+from app.auth.roles import UNIT_ROLES, Permission, Role
+from app.org.models import UnitMembership
+from app.workflow.models import HumanTask, ProcessInstance
+
+# Roles that see every task of the instances they may see (to reassign, chase, or fix).
+OVERSEERS = frozenset({Role.OFFICE_STAFF, Role.OFFICE_DIRECTOR, Role.SUPERVISOR})
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Holders of `role` (within `scope_unit_id` for unit roles), or user `user_id`, work it."""
+
+    role: Role | None
+    scope_unit_id: int | None
+    user_id: int | None
+
+
+def _leader_of(session: Session, instance: ProcessInstance) -> int | None:
+    if instance.unit_id is None:
+        return None
+    query = select(UnitMembership.leader_id).where(UnitMembership.unit_id == instance.unit_id)
+    if instance.year is not None:
+        query = query.where(UnitMembership.year == instance.year)
+    return session.execute(query.order_by(UnitMembership.year.desc()).limit(1)).scalar()
+
+
+def user_id_for(session: Session, who: Any) -> int | None:
+    """A user id from an assignee value: a user name or a numeric id."""
+    if isinstance(who, int) and not isinstance(who, bool):
+        return who if session.get(User, who) else None
+    if isinstance(who, str) and who.strip():
+        return session.execute(
+            select(User.id).where(User.username == who.strip().lower())
+        ).scalar_one_or_none()
+    return None
+
+
+def assign(
+    session: Session,
+    instance: ProcessInstance,
+    settings: dict[str, Any],
+    uses_lanes: bool,
+    assignee: Any,
+) -> Assignment:
+    """Resolve who works a new task from its settings and the evaluated assignee expression."""
+    if assignee is not None:
+        user_id = user_id_for(session, assignee)
+        if user_id is not None:
+            return Assignment(None, None, user_id)
+    groups = settings.get("candidate_groups") or []
+    role_code = settings.get("role") or (groups[0] if groups else None)
+    role = Role(role_code) if role_code else None
+    if role is None:
+        if uses_lanes:
+            return Assignment(Role.OFFICE_STAFF, None, None)
+        return Assignment(Role.OFFICE_STAFF, None, instance.started_by_id)
+    if role in UNIT_ROLES:
+        return Assignment(role, instance.unit_id, None)
+    if role is Role.PROVINCIAL_LEADER:
+        leader_id = _leader_of(session, instance)
+        if leader_id is not None:
+            return Assignment(None, None, leader_id)
+    return Assignment(role, None, None)
+
+
+def can_work(actor: Actor, task: HumanTask) -> bool:
+    """Whether the actor may claim and complete the task."""
+    if actor.user_id is not None and task.user_id == actor.user_id:
+        return True
+    if task.role is None or task.role not in actor.roles:
+        return False
+    if task.role in UNIT_ROLES:
+        return task.scope_unit_id in actor.unit_ids_for(task.role)
+    return True
+
+
+def can_see(actor: Actor, task: HumanTask, instance_unit_id: int | None) -> bool:
+    """Whether the actor may know the task exists (else it is reported as not found)."""
+    if can_work(actor, task) or (actor.roles & OVERSEERS and actor.can(Permission.BUSINESS)):
+        return True
+    own_units = actor.unit_ids_for(*UNIT_ROLES)
+    return instance_unit_id is not None and instance_unit_id in own_units

@@ -1,0 +1,244 @@
+"""Parsing an upload of BPMN and DMN files into SpiffWorkflow specs, and reading what Jixiao needs
+from the XML that SpiffWorkflow's parsers ignore (lane roles, forms, due dates, assignees)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.bpmn.parser.util import full_tag
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.camunda.parser import CamundaParser
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from app.auth.roles import Role
+from app.workflow.serialization import CAMUNDA, SPIFF
+from app.workflow.xml_safety import parse_xml
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+HUMAN_TASK_TAGS = ("userTask", "manualTask")
+_ROLE_IN_NAME = re.compile(r"[（(]\s*([a-z_]+)\s*[)）]\s*$")
+_CAMUNDA_EXPRESSION = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a diagram, at its element where known."""
+
+    message: str
+    element_id: str | None = None
+    file: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        """The API's `{message, element_id}` shape (plus the file)."""
+        return {"message": self.message, "element_id": self.element_id, "file": self.file}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded file."""
+
+    name: str
+    data: bytes
+
+
+@dataclass
+class Bundle:
+    """The parsed upload: its specs per process id, the task settings, and any problems."""
+
+    dialect: str
+    files: dict[str, str]
+    process_ids: list[str]
+    specs: dict[str, tuple[Any, dict[str, Any]]] = field(default_factory=dict)
+    task_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    called: set[str] = field(default_factory=set)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def lane_role(lane: str | None) -> Role | None:
+    """The role a lane names: its whole name or a trailing '(role_code)'."""
+    if not lane:
+        return None
+    candidate = lane.strip()
+    match = _ROLE_IN_NAME.search(candidate)
+    if match:
+        candidate = match.group(1)
+    try:
+        return Role(candidate)
+    except ValueError:
+        return None
+
+
+def camunda_expression(value: str | None) -> str | None:
+    """A Camunda `${expr}` as a Python expression; a plain value as a string literal."""
+    if value is None or not value.strip():
+        return None
+    match = _CAMUNDA_EXPRESSION.match(value)
+    return match.group(1).strip() if match else repr(value.strip())
+
+
+def due_expression(value: str | None) -> str | None:
+    """A spiff `dueDate` property: an ISO 8601 literal is quoted, anything else is an expression."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return text if not text.upper().startswith("P") else repr(text)
+    return repr(text)
+
+
+def _spiff_properties(node: etree._Element) -> dict[str, str]:
+    return {
+        prop.get("name", ""): prop.get("value", "")
+        for prop in node.iterfind(
+            f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}properties/{{{SPIFF_NS}}}property"
+        )
+    }
+
+
+def _camunda_properties(node: etree._Element) -> dict[str, str]:
+    return {
+        prop.get("name", ""): prop.get("value", "")
+        for prop in node.iterfind(
+            f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}properties/{{{CAMUNDA_NS}}}property"
+        )
+    }
+
+
+def human_task_settings(node: etree._Element, dialect: str) -> dict[str, Any]:
+    """Form, due date, assignee, priority and deadline settings of one user task element."""
+    if dialect == CAMUNDA:
+        props = _camunda_properties(node)
+        groups = (node.get(f"{{{CAMUNDA_NS}}}candidateGroups") or "").split(",")
+        return {
+            "form": node.get(f"{{{CAMUNDA_NS}}}formKey") or None,
+            "ui_form": None,
+            "due": camunda_expression(node.get(f"{{{CAMUNDA_NS}}}dueDate")),
+            "assignee": camunda_expression(node.get(f"{{{CAMUNDA_NS}}}assignee")),
+            "candidate_groups": [g.strip() for g in groups if g.strip()],
+            "priority": node.get(f"{{{CAMUNDA_NS}}}priority") or props.get("priority"),
+            "reminder_workdays": props.get("reminderWorkdays"),
+            "escalation_workdays": props.get("escalationWorkdays"),
+        }
+    props = _spiff_properties(node)
+    groups = props.get("candidateGroups", "").split(",")
+    return {
+        "form": props.get("formJsonSchemaFilename") or None,
+        "ui_form": props.get("formUiSchemaFilename") or None,
+        "due": due_expression(props.get("dueDate")),
+        "assignee": props.get("assignee") or None,
+        "candidate_groups": [g.strip() for g in groups if g.strip()],
+        "priority": props.get("priority"),
+        "reminder_workdays": props.get("reminderWorkdays"),
+        "escalation_workdays": props.get("escalationWorkdays"),
+    }
+
+
+def detect_dialect(roots: list[etree._Element]) -> str:
+    """Camunda when the files use Camunda extensions and no spiff ones."""
+    namespaces = {ns for root in roots for ns in (root.nsmap or {}).values()}
+    return CAMUNDA if CAMUNDA_NS in namespaces and SPIFF_NS not in namespaces else SPIFF
+
+
+def _is_dmn(root: etree._Element) -> bool:
+    return "DMN" in etree.QName(root).namespace.upper() if etree.QName(root).namespace else False
+
+
+class _AssignmentCamundaParser(CamundaParser):  # type: ignore[misc]
+    """Camunda parser; the Camunda assignment attributes are read separately from the XML."""
+
+
+def new_parser(dialect: str) -> Any:
+    """A single-use parser for the dialect, validating against the BPMN XSD."""
+    if dialect == CAMUNDA:
+        return _AssignmentCamundaParser(validator=BpmnValidator())
+    return SpiffBpmnParser(validator=VALIDATOR)
+
+
+def _problem_from(error: Exception, file: str | None = None) -> Problem:
+    if isinstance(error, ValidationException):
+        return Problem(str(error).split("\n")[0], error.id or None, error.file_name or file)
+    return Problem(str(error).split("\n")[0] or type(error).__name__, None, file)
+
+
+def parse_upload(uploads: list[Upload], earlier_files: Any) -> Bundle:
+    """Parse every file; `earlier_files(key)` gives the files of a key deployed earlier."""
+    roots = {u.name: parse_xml(u.name, u.data) for u in uploads}
+    bpmn = {name: root for name, root in roots.items() if not _is_dmn(root)}
+    dialect = detect_dialect(list(bpmn.values()))
+    bundle = Bundle(dialect, {u.name: u.data.decode("utf-8", "replace") for u in uploads}, [])
+    parser = new_parser(dialect)
+    for name, root in roots.items():
+        try:
+            if name in bpmn:
+                parser.add_bpmn_xml(root, filename=name)
+            else:
+                parser.add_dmn_xml(root, filename=name)
+        except (SpiffWorkflowException, etree.LxmlError, ValueError) as error:
+            bundle.problems.append(_problem_from(error, name))
+    if bundle.problems:
+        return bundle
+    bundle.process_ids = list(parser.get_process_ids())
+    _add_called_processes(parser, bpmn, bundle, earlier_files)
+    for root in bpmn.values():
+        _collect_task_settings(root, dialect, bundle)
+    for process_id in bundle.process_ids:
+        try:
+            bundle.specs[process_id] = (
+                parser.get_spec(process_id),
+                parser.get_subprocess_specs(process_id),
+            )
+        except (SpiffWorkflowException, ValueError, KeyError) as error:
+            bundle.problems.append(_problem_from(error))
+    return bundle
+
+
+def _add_called_processes(
+    parser: Any, bpmn: dict[str, etree._Element], bundle: Bundle, earlier_files: Any
+) -> None:
+    for root in bpmn.values():
+        for call in root.iter(full_tag("callActivity")):
+            called = call.get("calledElement")
+            if not called:
+                continue
+            bundle.called.add(called)
+            if called in bundle.process_ids:
+                continue
+            files = earlier_files(called)
+            if files is None:
+                bundle.problems.append(
+                    Problem(
+                        f"call activity calls process {called!r}, which is neither in this upload "
+                        "nor deployed",
+                        call.get("id"),
+                    )
+                )
+                continue
+            for name, text in files.items():
+                if name in bundle.files:
+                    continue
+                earlier = parse_xml(name, text.encode())
+                try:
+                    (parser.add_dmn_xml if _is_dmn(earlier) else parser.add_bpmn_xml)(
+                        earlier, filename=name
+                    )
+                except SpiffWorkflowException:
+                    continue  # already added through another called process
+                if not _is_dmn(earlier):
+                    _collect_task_settings(earlier, bundle.dialect, bundle)
+
+
+def _collect_task_settings(root: etree._Element, dialect: str, bundle: Bundle) -> None:
+    for process in root.iter(full_tag("process")):
+        for tag in HUMAN_TASK_TAGS:
+            for node in process.iter(full_tag(tag)):
+                bundle.task_settings[node.get("id", "")] = human_task_settings(node, dialect)

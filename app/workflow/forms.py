@@ -1,0 +1,93 @@
+"""User-task forms: JSON Schema (2020-12) with an optional UI schema, from `forms/`."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+FORM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$")
+SCHEMA_SUFFIX = ".schema.json"
+UI_SUFFIX = ".uischema.json"
+
+
+class FormProblem(Exception):
+    """The form named by a diagram is missing or is not a valid JSON Schema."""
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form's name, its JSON Schema and its UI schema (possibly empty)."""
+
+    name: str
+    schema: dict[str, Any]
+    ui_schema: dict[str, Any]
+
+
+def form_name(reference: str) -> str:
+    """`NAME` from `NAME.schema.json` (spiff) or `NAME` (Camunda formKey)."""
+    name = reference.strip().removesuffix(SCHEMA_SUFFIX)
+    if not FORM_NAME.match(name):
+        raise FormProblem(f"{reference!r} is not a form name")
+    return name
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise FormProblem(f"{path.name}: {error}") from None
+    if not isinstance(value, dict):
+        raise FormProblem(f"{path.name}: a schema must be a JSON object")
+    return value
+
+
+@lru_cache(maxsize=256)
+def _load(directory: str, name: str, mtime: float) -> Form:
+    base = Path(directory)
+    schema = _read_json(base / f"{name}{SCHEMA_SUFFIX}")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as error:
+        raise FormProblem(
+            f"{name}{SCHEMA_SUFFIX} is not a valid JSON Schema: {error.message}"
+        ) from None
+    ui_path = base / f"{name}{UI_SUFFIX}"
+    ui_schema = _read_json(ui_path) if ui_path.exists() else {}
+    return Form(name, schema, ui_schema)
+
+
+def load_form(reference: str, directory: str | None = None) -> Form:
+    """The form `reference` names, validated; FormProblem if it is missing or broken."""
+    name = form_name(reference)
+    base = Path(directory or current_app.config["FORMS_DIR"])
+    path = base / f"{name}{SCHEMA_SUFFIX}"
+    if not path.is_file():
+        raise FormProblem(f"form {name}{SCHEMA_SUFFIX} does not exist in forms/")
+    return _load(str(base), name, path.stat().st_mtime)
+
+
+def _path_of(error: Any) -> str:
+    parts = [str(p) for p in error.absolute_path]
+    if error.validator == "required":
+        missing = re.findall(r"'([^']+)' is a required property", error.message)
+        parts += missing[:1]
+    return "/".join(parts) or ""
+
+
+def form_errors(form: Form, data: Any) -> list[dict[str, str]]:
+    """Every way `data` breaks the form's schema, each with its field path."""
+    validator = Draft202012Validator(
+        form.schema, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+    return [
+        {"path": _path_of(error), "message": error.message}
+        for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    ]

@@ -1,0 +1,288 @@
+"""Human tasks: keeping the inbox in step with the engine; claim, complete, reassign."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit.services import record
+from app.auth.actor import Actor
+from app.auth.roles import Permission
+from app.auth.services import require
+from app.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from app.workflow.assignment import OVERSEERS, assign, can_see, can_work, user_id_for
+from app.workflow.forms import FormProblem, form_errors, load_form
+from app.workflow.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
+from app.workflow.runtime import (
+    EngineRun,
+    advance,
+    check_data_size,
+    json_safe,
+    load_run,
+    lock_instance,
+)
+
+
+def _due_at(value: Any, now: datetime) -> datetime | None:
+    """A due date from an expression's value: aware datetime, date, ISO string or duration."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        aware: datetime = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC)
+    if isinstance(value, str) and value.strip().upper().startswith("P"):
+        duration = TimerEventDefinition.parse_iso_duration(value.strip())
+        offset: timedelta = TimerEventDefinition.get_timedelta_from_start(duration, now)
+        return now + offset
+    if isinstance(value, str):
+        moment: datetime = TimerEventDefinition.get_datetime(value.strip())
+        return moment.astimezone(UTC)
+    raise ValueError(
+        f"a due date must be a date-time, an ISO 8601 string or a duration, not {value!r}"
+    )
+
+
+def _evaluate(run: EngineRun, task: Task, expression: str | None) -> Any:
+    if not expression:
+        return None
+    return run.engine.environment.evaluate(expression, dict(task.data))
+
+
+def _new_human_task(session: Session, run: EngineRun, task: Task, now: datetime) -> HumanTask:
+    definition = run.instance.definition
+    settings: dict[str, Any] = dict(definition.task_settings.get(task.task_spec.bpmn_id, {}))
+    assignment = assign(
+        session,
+        run.instance,
+        settings,
+        definition.uses_lanes,
+        _evaluate(run, task, settings.get("assignee")),
+    )
+    priority = str(settings.get("priority") or "")
+    return HumanTask(
+        id=str(task.id),
+        instance_id=run.instance.id,
+        spec_id=task.task_spec.bpmn_id,
+        name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+        lane=task.task_spec.lane,
+        role=assignment.role,
+        scope_unit_id=assignment.scope_unit_id,
+        user_id=assignment.user_id,
+        form=settings.get("form"),
+        ui_form=settings.get("ui_form"),
+        due_at=_due_at(_evaluate(run, task, settings.get("due")), now),
+        priority=int(priority) if priority.lstrip("-").isdigit() else 0,
+        state=HumanTaskState.READY,
+        created_at=now,
+    )
+
+
+def sync_human_tasks(session: Session, run: EngineRun, *, now: datetime) -> None:
+    """Make the inbox match the engine: new READY user tasks in, cancelled ones out."""
+    ready = {str(t.id): t for t in run.workflow.get_tasks(state=TaskState.READY, manual=True)}
+    rows = {
+        row.id: row
+        for row in session.execute(
+            select(HumanTask).where(
+                HumanTask.instance_id == run.instance.id,
+                (HumanTask.state == HumanTaskState.READY) | HumanTask.id.in_(list(ready)),
+            )
+        ).scalars()
+    }
+    for task_id, row in rows.items():
+        if row.state is HumanTaskState.READY and task_id not in ready:
+            row.state = HumanTaskState.CANCELLED
+            run.events.append(_event(run, "task_cancelled", row, now))
+    for task_id, task in ready.items():
+        existing = rows.get(task_id)
+        if existing is None:
+            session.add(_new_human_task(session, run, task, now))
+            run.event("task_ready", task, now=now)
+        elif existing.state is not HumanTaskState.READY:
+            existing.state = HumanTaskState.READY
+            existing.completed_at = existing.completed_by_id = None
+            run.event("task_ready", task, now=now)
+
+
+def _event(run: EngineRun, kind: str, row: HumanTask, now: datetime) -> Any:
+    from app.workflow.models import InstanceEvent  # noqa: PLC0415
+
+    return InstanceEvent(
+        instance_id=run.instance.id,
+        occurred_at=now,
+        kind=kind,
+        task_id=row.id,
+        element_id=row.spec_id,
+        element_name=row.name,
+    )
+
+
+def cancel_open_tasks(session: Session, instance: ProcessInstance, *, now: datetime) -> None:
+    """Take every open task of the instance out of the inboxes."""
+    for row in session.execute(
+        select(HumanTask).where(
+            HumanTask.instance_id == instance.id, HumanTask.state == HumanTaskState.READY
+        )
+    ).scalars():
+        row.state = HumanTaskState.CANCELLED
+        row.completed_at = now
+
+
+def visible_task(session: Session, actor: Actor, task_id: str) -> HumanTask:
+    """The task, if the actor may know of it; otherwise NotFound (never a hint it exists)."""
+    if not actor.can(Permission.BUSINESS):
+        raise AccessDenied(_("Administrator accounts do no business work."))
+    try:
+        uuid.UUID(task_id)
+    except ValueError:
+        raise NotFound(_("No such task.")) from None
+    task = session.get(HumanTask, task_id)
+    if task is None or not can_see(actor, task, task.instance.unit_id):
+        raise NotFound(_("No such task."))
+    return task
+
+
+def _workable(session: Session, actor: Actor, task_id: str) -> HumanTask:
+    task = visible_task(session, actor, task_id)
+    if not can_work(actor, task):
+        raise AccessDenied(_("This task is not yours to work."))
+    return task
+
+
+def claim_task(session: Session, *, actor: Actor, task_id: str, now: datetime) -> HumanTask:
+    """Take the task so nobody else works it at the same time."""
+    task = _workable(session, actor, task_id)
+    lock_instance(session, task.instance_id)
+    session.refresh(task)
+    if task.state is not HumanTaskState.READY:
+        raise Conflict(_("The task is no longer open."))
+    if task.claimed_by_id not in (None, actor.user_id):
+        raise Conflict(_("Someone else has claimed this task."))
+    if task.claimed_by_id is None:
+        task.claimed_by_id, task.claimed_at = actor.user_id, now
+        record(
+            session,
+            actor=actor,
+            action="task.claim",
+            object_type="task",
+            object_id=task.id,
+            before={"claimed_by": None},
+            after={"claimed_by": actor.user_id},
+            now=now,
+        )
+    return task
+
+
+def unclaim_task(session: Session, *, actor: Actor, task_id: str, now: datetime) -> HumanTask:
+    """Give a claimed task back to everyone who may work it."""
+    task = _workable(session, actor, task_id)
+    if task.claimed_by_id != actor.user_id and not actor.roles & OVERSEERS:
+        raise Conflict(_("Someone else has claimed this task."))
+    before = task.claimed_by_id
+    task.claimed_by_id = task.claimed_at = None
+    record(
+        session,
+        actor=actor,
+        action="task.unclaim",
+        object_type="task",
+        object_id=task.id,
+        before={"claimed_by": before},
+        after={"claimed_by": None},
+        now=now,
+    )
+    return task
+
+
+def reassign_task(
+    session: Session, *, actor: Actor, task_id: str, username: str, now: datetime
+) -> HumanTask:
+    """Give the task to one named user (office staff and supervisors)."""
+    require(actor, Permission.SUPERVISE)
+    task = visible_task(session, actor, task_id)
+    user_id = user_id_for(session, username)
+    if user_id is None:
+        raise InvalidInput(_("No such user."), details=[{"path": "username", "message": "unknown"}])
+    before = {"role": task.role, "user_id": task.user_id, "claimed_by": task.claimed_by_id}
+    task.role, task.scope_unit_id, task.user_id = None, None, user_id
+    task.claimed_by_id = task.claimed_at = None
+    record(
+        session,
+        actor=actor,
+        action="task.reassign",
+        object_type="task",
+        object_id=task.id,
+        before=before,
+        after={"user_id": user_id},
+        now=now,
+    )
+    return task
+
+
+def _validated_form_data(task: HumanTask, data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise InvalidInput(
+            _("The data must be an object."), details=[{"path": "", "message": "not an object"}]
+        )
+    check_data_size(data)
+    if task.form:
+        try:
+            form = load_form(task.form)
+        except FormProblem as error:
+            raise InvalidInput(str(error)) from None
+        errors = form_errors(form, data)
+        if errors:
+            raise InvalidInput(_("Please correct the marked fields."), details=errors)
+    return data
+
+
+def complete_task(
+    session: Session, *, actor: Actor, task_id: str, data: Any, now: datetime
+) -> ProcessInstance:
+    """Complete the task with the form's data and run the instance until it waits again."""
+    task = _workable(session, actor, task_id)
+    instance = lock_instance(session, task.instance_id)
+    session.refresh(task)
+    if task.state is not HumanTaskState.READY or instance.status is not InstanceStatus.WAITING:
+        raise Conflict(_("The task is no longer open."))
+    if task.claimed_by_id not in (None, actor.user_id):
+        raise Conflict(_("Someone else has claimed this task."))
+    form_data = _validated_form_data(task, data)
+    run = load_run(session, instance, actor)
+    spiff_task = run.workflow.get_task_from_id(uuid.UUID(task.id))
+    if spiff_task is None or spiff_task.state != TaskState.READY:
+        raise Conflict(_("The task is no longer open."))
+    if hasattr(spiff_task.task_spec, "add_data_from_form"):
+        spiff_task.task_spec.add_data_from_form(spiff_task, form_data)
+    else:
+        spiff_task.data.update(form_data)
+    spiff_task.run()
+    task.state, task.completed_by_id, task.completed_at = (
+        HumanTaskState.COMPLETED,
+        actor.user_id,
+        now,
+    )
+    run.event("task_completed", spiff_task, now=now, actor=actor)
+    advance(session, run, now=now)
+    record(
+        session,
+        actor=actor,
+        action="task.complete",
+        object_type="task",
+        object_id=task.id,
+        before={"state": HumanTaskState.READY},
+        after={
+            "state": task.state,
+            "instance_status": instance.status,
+            "data": json_safe(form_data),
+        },
+        now=now,
+    )
+    return instance

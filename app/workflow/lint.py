@@ -1,0 +1,169 @@
+"""Deploy-time checks of parsed specs: code under the sandbox, lanes, forms, services, timers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimerEventDefinition,
+)
+
+from app.calendar.workdays import WorkdayCalendar
+from app.workflow.diagrams import Bundle, Problem, lane_role
+from app.workflow.forms import FormProblem, load_form
+from app.workflow.registry import REGISTRY
+from app.workflow.sandbox import HELPER_NAMES, ScriptRejected, compile_code
+from app.workflow.scripting import SandboxEnvironment
+
+MAX_CARDINALITY = 1000
+MIN_CYCLE = timedelta(hours=1)
+
+
+def _code_of(task_spec: Any) -> Iterator[tuple[str, str, str]]:
+    """(mode, what, source) for every piece of code a task spec holds."""
+    for attribute in ("script", "prescript", "postscript"):
+        source = getattr(task_spec, attribute, None)
+        if isinstance(source, str) and source.strip():
+            yield "exec", attribute, source
+    for condition, _target in getattr(task_spec, "cond_task_specs", []) or []:
+        expression = getattr(condition, "args", [None])[0] if condition is not None else None
+        if isinstance(expression, str) and expression.strip():
+            yield "eval", "condition", expression
+    for attribute in ("cardinality", "condition"):
+        source = getattr(task_spec, attribute, None)
+        if isinstance(source, str) and source.strip():
+            yield "eval", attribute, source
+    for definition in _timer_definitions(task_spec):
+        yield "eval", "timer", definition.expression
+    for name, param in (getattr(task_spec, "operation_params", None) or {}).items():
+        yield "eval", f"parameter {name}", str(param.get("value", ""))
+
+
+def _timer_definitions(task_spec: Any) -> list[TimerEventDefinition]:
+    definition = getattr(task_spec, "event_definition", None)
+    parts = (
+        definition.event_definitions
+        if isinstance(definition, MultipleEventDefinition)
+        else [definition]
+    )
+    return [p for p in parts if isinstance(p, TimerEventDefinition)]
+
+
+def _check_timer(definition: TimerEventDefinition, element: str) -> list[Problem]:
+    code = compile_code(definition.expression, "eval")
+    if code.names - HELPER_NAMES or not code.inline:
+        return []  # depends on task data: checked when it runs
+    try:
+        value = SandboxEnvironment(WorkdayCalendar()).evaluate(definition.expression, {})
+        if isinstance(definition, CycleTimerEventDefinition):
+            _cycles, _start, duration = TimerEventDefinition.parse_iso_recurring_interval(value)
+            if duration < MIN_CYCLE:
+                return [
+                    Problem(f"timer cycle {value} repeats more often than once an hour", element)
+                ]
+        else:
+            TimerEventDefinition.parse_time_or_duration(value)
+    except Exception:
+        return [
+            Problem(
+                f"timer {definition.expression!r} is not an ISO 8601 date, duration or cycle",
+                element,
+            )
+        ]
+    return []
+
+
+def _check_code(task_spec: Any) -> list[Problem]:
+    problems = []
+    for mode, what, source in _code_of(task_spec):
+        try:
+            compile_code(source, mode)
+        except ScriptRejected as error:
+            problems.append(Problem(f"{what}: {error}", task_spec.bpmn_id))
+    if not problems:
+        for definition in _timer_definitions(task_spec):
+            problems += _check_timer(definition, task_spec.bpmn_id)
+        cardinality = getattr(task_spec, "cardinality", None)
+        if (
+            isinstance(cardinality, str)
+            and cardinality.strip().isdigit()
+            and int(cardinality) > MAX_CARDINALITY
+        ):
+            problems.append(
+                Problem(f"multi-instance cardinality above {MAX_CARDINALITY}", task_spec.bpmn_id)
+            )
+    return problems
+
+
+def _check_assignment(task_spec: Any, settings: dict[str, Any], uses_lanes: bool) -> list[Problem]:
+    problems = []
+    element = task_spec.bpmn_id
+    role = lane_role(task_spec.lane)
+    settings["lane"], settings["role"] = task_spec.lane, role.value if role else None
+    settings["name"] = task_spec.bpmn_name or element
+    if uses_lanes and task_spec.lane is None and not settings.get("assignee"):
+        problems.append(Problem("user task is in no lane", element))
+    if task_spec.lane is not None and role is None:
+        problems.append(
+            Problem(
+                f"lane {task_spec.lane!r} names no role (use a role code, e.g. "
+                "'单位经办人 (unit_staff)')",
+                element,
+            )
+        )
+    problems += [
+        Problem(f"candidate group {group!r} is not a role", element)
+        for group in settings.get("candidate_groups") or []
+        if lane_role(group) is None
+    ]
+    return problems
+
+
+def _check_human_task(
+    task_spec: Any, settings: dict[str, Any], uses_lanes: bool, forms_dir: str
+) -> list[Problem]:
+    problems = _check_assignment(task_spec, settings, uses_lanes)
+    element = task_spec.bpmn_id
+    if settings.get("form"):
+        try:
+            load_form(settings["form"], forms_dir)
+        except FormProblem as error:
+            problems.append(Problem(str(error), element))
+    for key in ("due", "assignee"):
+        if settings.get(key):
+            try:
+                compile_code(settings[key], "eval")
+            except ScriptRejected as error:
+                problems.append(Problem(f"{key}: {error}", element))
+    return problems
+
+
+def lint_bundle(bundle: Bundle, forms_dir: str) -> list[Problem]:
+    """Every problem of the bundle's specs; fills in lanes and roles of the task settings."""
+    problems: list[Problem] = []
+    seen: set[int] = set()
+    for spec, subprocess_specs in bundle.specs.values():
+        for process_spec in [spec, *subprocess_specs.values()]:
+            if id(process_spec) in seen:
+                continue
+            seen.add(id(process_spec))
+            task_specs = list(process_spec.task_specs.values())
+            uses_lanes = any(getattr(ts, "lane", None) for ts in task_specs)
+            for task_spec in task_specs:
+                if not hasattr(task_spec, "bpmn_id") or task_spec.bpmn_id is None:
+                    continue
+                problems += _check_code(task_spec)
+                operation = getattr(task_spec, "operation_name", None)
+                if operation is not None:
+                    params = set(getattr(task_spec, "operation_params", {}) or {})
+                    problems += [
+                        Problem(m, task_spec.bpmn_id) for m in REGISTRY.problems(operation, params)
+                    ]
+                if getattr(task_spec, "manual", False):
+                    settings = bundle.task_settings.setdefault(task_spec.bpmn_id, {})
+                    problems += _check_human_task(task_spec, settings, uses_lanes, forms_dir)
+    return problems

@@ -1,0 +1,131 @@
+"""Deployed process versions, running instances, their human tasks and engine events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.roles import Role
+from app.db import Base, str_enum, utcnow
+
+
+class InstanceStatus(StrEnum):
+    """CONTRACT statuses: running (engine busy), waiting (on people or time), and the ends."""
+
+    RUNNING = "running"
+    WAITING = "waiting"
+    COMPLETED = "completed"
+    ERROR = "error"
+    TERMINATED = "terminated"
+
+
+class HumanTaskState(StrEnum):
+    """Where a human task stands in the inbox."""
+
+    READY = "ready"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class ProcessDefinition(Base):
+    """One deployed version of a process key, with its sources and serialized spec."""
+
+    __tablename__ = "process_definitions"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), index=True)
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+    dialect: Mapped[str] = mapped_column(String(16))
+    files: Mapped[dict[str, str]] = mapped_column(JSON)
+    spec_json: Mapped[str] = mapped_column(Text)
+    # Per human task (bpmn id): lane role, form, due date, assignee... as read from the diagram.
+    task_settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    uses_lanes: Mapped[bool] = mapped_column(default=False)
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ProcessInstance(Base):
+    """A running (or finished) procedure; `state_json` is SpiffWorkflow's saved workflow."""
+
+    __tablename__ = "process_instances"
+    __table_args__ = (Index("ix_process_instances_status_key", "status", "process_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(128))
+    status: Mapped[InstanceStatus] = mapped_column(str_enum(InstanceStatus, 16))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    year: Mapped[int | None]
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+    state_json: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_element: Mapped[str | None] = mapped_column(String(255))
+    next_timer_at: Mapped[datetime | None]
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    definition: Mapped[ProcessDefinition] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012
+
+
+class HumanTask(Base):
+    """A ready user task in the inboxes; its id is SpiffWorkflow's task id."""
+
+    __tablename__ = "human_tasks"
+    __table_args__ = (
+        Index("ix_human_tasks_inbox_role", "state", "role", "scope_unit_id"),
+        Index("ix_human_tasks_inbox_user", "state", "user_id"),
+        Index("ix_human_tasks_instance", "instance_id", "state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"))
+    spec_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    lane: Mapped[str | None] = mapped_column(String(255))
+    # Who may work it: holders of `role` (within `scope_unit_id` for unit roles), or `user_id`.
+    role: Mapped[Role | None] = mapped_column(str_enum(Role, 32))
+    scope_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    form: Mapped[str | None] = mapped_column(String(255))
+    ui_form: Mapped[str | None] = mapped_column(String(255))
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    priority: Mapped[int] = mapped_column(default=0)
+    state: Mapped[HumanTaskState] = mapped_column(str_enum(HumanTaskState, 16))
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    claimed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    completed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    instance: Mapped[ProcessInstance] = relationship()
+
+
+class InstanceEvent(Base):
+    """Everything the engine did to an instance, in order."""
+
+    __tablename__ = "instance_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(
+        ForeignKey("process_instances.id", ondelete="CASCADE"), index=True
+    )
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(32))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    element_id: Mapped[str | None] = mapped_column(String(255))
+    element_name: Mapped[str | None] = mapped_column(String(255))
+    actor_id: Mapped[int | None]
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

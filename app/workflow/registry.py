@@ -1,0 +1,66 @@
+"""Service operations a diagram's service task may name (`spiffworkflow:serviceTaskOperator`).
+
+Each operation declares its parameters and calls one domain service with an explicit actor. An
+operation missing from the registry is a deploy error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.auth.actor import Actor
+
+
+@dataclass(frozen=True)
+class ServiceCall:
+    """What an operation receives: its evaluated parameters and who acts."""
+
+    params: dict[str, Any]
+    actor: Actor
+    instance_id: int | None
+    unit_id: int | None
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A named operation: its parameters (name → required) and the function that does it."""
+
+    name: str
+    description: str
+    params: dict[str, bool]
+    run: Callable[[ServiceCall], Any]
+
+
+@dataclass
+class OperationRegistry:
+    """The operations the engine knows, by name."""
+
+    operations: dict[str, Operation] = field(default_factory=dict)
+
+    def register(self, operation: Operation) -> None:
+        """Add an operation; names are unique."""
+        if operation.name in self.operations:
+            raise ValueError(f"operation {operation.name} registered twice")
+        self.operations[operation.name] = operation
+
+    def get(self, name: str) -> Operation | None:
+        """The operation called `name`, if registered."""
+        return self.operations.get(name)
+
+    def problems(self, name: str, params: set[str]) -> list[str]:
+        """Why a service task naming `name` with `params` would fail (empty if it would not)."""
+        operation = self.get(name)
+        if operation is None:
+            return [f"operation {name!r} is not registered"]
+        missing = sorted(
+            p for p, required in operation.params.items() if required and p not in params
+        )
+        unknown = sorted(params - set(operation.params))
+        return [f"parameter {p!r} is required by {name}" for p in missing] + [
+            f"{name} takes no parameter {p!r}" for p in unknown
+        ]
+
+
+REGISTRY = OperationRegistry()

@@ -1,0 +1,330 @@
+"""Running instances: start, advance the engine until it waits, record what happened, recover."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit.services import record
+from app.auth.actor import Actor
+from app.auth.roles import Permission
+from app.auth.services import require
+from app.calendar.services import working_calendar
+from app.errors import Conflict, InvalidInput, NotFound
+from app.org.services import unit_by_code
+from app.workflow.models import InstanceEvent, InstanceStatus, ProcessDefinition, ProcessInstance
+from app.workflow.registry import ServiceCall
+from app.workflow.scripting import SandboxEnvironment, SandboxScriptEngine
+from app.workflow.serialization import dump_workflow, load_workflow
+
+
+@dataclass
+class EngineRun:
+    """A loaded workflow with the engine attached, and the events of this run."""
+
+    instance: ProcessInstance
+    workflow: BpmnWorkflow
+    engine: SandboxScriptEngine
+    events: list[InstanceEvent] = field(default_factory=list)
+
+    def event(
+        self,
+        kind: str,
+        task: Task | None = None,
+        *,
+        now: datetime,
+        actor: Actor | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Queue an engine event for the instance's event table."""
+        spec = task.task_spec if task is not None else None
+        self.events.append(
+            InstanceEvent(
+                instance_id=self.instance.id,
+                occurred_at=now,
+                kind=kind,
+                task_id=str(task.id) if task is not None else None,
+                element_id=getattr(spec, "bpmn_id", None),
+                element_name=getattr(spec, "bpmn_name", None),
+                actor_id=actor.user_id if actor else None,
+                detail=detail,
+            )
+        )
+
+
+def json_safe(value: Any) -> Any:
+    """Task data as plain JSON (dates, decimals and UUIDs become strings)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def _engine(session: Session, instance: ProcessInstance, actor: Actor) -> SandboxScriptEngine:
+    def service_context(params: dict[str, Any]) -> ServiceCall:
+        return ServiceCall(
+            params=params, actor=actor, instance_id=instance.id, unit_id=instance.unit_id
+        )
+
+    environment = SandboxEnvironment(working_calendar(session), service_context)
+    return SandboxScriptEngine(environment=environment)
+
+
+def load_run(session: Session, instance: ProcessInstance, actor: Actor) -> EngineRun:
+    """The instance's workflow with the sandboxed engine attached (never the default one)."""
+    definition = instance.definition
+    workflow = load_workflow(definition.dialect, definition.spec_json, instance.state_json)
+    engine = _engine(session, instance, actor)
+    workflow.script_engine = engine
+    return EngineRun(instance, workflow, engine)
+
+
+def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
+    """The instance row, locked until the transaction ends (SQLite: BEGIN IMMEDIATE already)."""
+    instance = session.execute(
+        select(ProcessInstance)
+        .where(ProcessInstance.id == instance_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if instance is None:
+        raise NotFound(_("No such process instance."))
+    return instance
+
+
+def _definition_for(session: Session, key: str, version: int | None) -> ProcessDefinition:
+    query = select(ProcessDefinition).where(ProcessDefinition.key == key)
+    if version is not None:
+        query = query.where(ProcessDefinition.version == version)
+    definition = session.execute(
+        query.order_by(ProcessDefinition.version.desc()).limit(1)
+    ).scalar_one_or_none()
+    if definition is None:
+        raise NotFound(
+            _("No deployed process %(key)s.", key=key),
+            details={"process_key": key, "version": version},
+        )
+    return definition
+
+
+def check_data_size(data: Any) -> None:
+    """Refuse task data over the configured size cap."""
+    size = len(json.dumps(data, default=str).encode())
+    limit = current_app.config["MAX_TASK_DATA_BYTES"]
+    if size > limit:
+        raise InvalidInput(
+            _("The data is too large (%(n)d bytes, at most %(m)d).", n=size, m=limit),
+            details=[{"path": "", "message": "too large"}],
+        )
+
+
+def start_instance(
+    session: Session,
+    *,
+    actor: Actor,
+    key: str,
+    version: int | None = None,
+    unit_code: str | None = None,
+    data: dict[str, Any] | None = None,
+    now: datetime,
+) -> ProcessInstance:
+    """Start the latest (or the given) version of `key` and run it until it waits."""
+    if not actor.is_system:
+        require(actor, Permission.BUSINESS)
+    definition = _definition_for(session, key, version)
+    unit = unit_by_code(session, unit_code) if unit_code else None
+    data = dict(data or {})
+    check_data_size(data)
+    year = data.get("year") if isinstance(data.get("year"), int) else None
+    if unit is not None:
+        data.setdefault("unit_code", unit.code)
+    workflow = load_workflow(definition.dialect, definition.spec_json)
+    workflow.task_tree.data.update(data)
+    instance = ProcessInstance(
+        definition=definition,
+        definition_id=definition.id,
+        process_key=definition.key,
+        status=InstanceStatus.RUNNING,
+        unit_id=unit.id if unit else None,
+        year=year,
+        started_by_id=actor.user_id,
+        started_at=now,
+        updated_at=now,
+        state_json=dump_workflow(definition.dialect, workflow),
+        data=json_safe(data),
+    )
+    session.add(instance)
+    session.flush()
+    run = EngineRun(instance, workflow, _engine(session, instance, actor))
+    workflow.script_engine = run.engine
+    run.event("started", now=now, actor=actor)
+    advance(session, run, now=now)
+    record(
+        session,
+        actor=actor,
+        action="instance.start",
+        object_type="process_instance",
+        object_id=instance.id,
+        after={
+            "process_key": key,
+            "version": definition.version,
+            "unit": unit_code,
+            "status": instance.status,
+        },
+        now=now,
+    )
+    return instance
+
+
+def _did_complete(run: EngineRun, now: datetime) -> Any:
+    def callback(task: Task) -> None:
+        spec = task.task_spec
+        if getattr(spec, "bpmn_id", None) is None:
+            return
+        is_timer = isinstance(
+            getattr(spec, "event_definition", None), TimerEventDefinition | MultipleEventDefinition
+        )
+        run.event("timer_fired" if is_timer else "task_completed", task, now=now)
+
+    return callback
+
+
+def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:
+    """When the earliest waiting timer falls due (aware UTC), if any."""
+    dues = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        parts = (
+            definition.event_definitions
+            if isinstance(definition, MultipleEventDefinition)
+            else [definition]
+        )
+        value = task.internal_data.get("event_value")
+        if value is not None and any(isinstance(p, TimerEventDefinition) for p in parts):
+            value = value["next"] if isinstance(value, dict) else value
+            parsed = TimerEventDefinition.parse_time_or_duration(value)
+            if isinstance(parsed, datetime):
+                dues.append(parsed)
+    return min(dues, default=None)
+
+
+def _current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    last = workflow.last_task
+    data: dict[str, Any] = json_safe(
+        dict(last.data if last is not None else workflow.task_tree.data)
+    )
+    return data
+
+
+def _mark_error(run: EngineRun, error: Exception, now: datetime) -> None:
+    task = getattr(error, "task", None)
+    instance = run.instance
+    instance.status = InstanceStatus.ERROR
+    instance.error_message = str(error).split("\n")[0][:2000]
+    instance.error_element = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
+    run.event("error", task, now=now, detail={"message": instance.error_message})
+
+
+def advance(session: Session, run: EngineRun, *, now: datetime) -> None:
+    """Run the engine until it waits, then save the state, the tasks and the events."""
+    from app.workflow.human_tasks import sync_human_tasks  # noqa: PLC0415  (mutual use)
+
+    instance = run.instance
+    try:
+        run.workflow.refresh_timers()
+        run.workflow.do_engine_steps(did_complete_task=_did_complete(run, now))
+        sync_human_tasks(session, run, now=now)
+    except (SpiffWorkflowException, Exception) as error:
+        _mark_error(run, error, now)
+    else:
+        if run.workflow.is_completed():
+            instance.status = InstanceStatus.COMPLETED
+            instance.completed_at = now
+            run.event("completed", now=now)
+        else:
+            instance.status = InstanceStatus.WAITING
+            instance.error_message = instance.error_element = None
+    instance.state_json = dump_workflow(instance.definition.dialect, run.workflow)
+    instance.data = _current_data(run.workflow)
+    instance.next_timer_at = next_timer_due(run.workflow)
+    instance.updated_at = now
+    session.add_all(run.events)
+    run.events.clear()
+
+
+def retry_instance(
+    session: Session, *, actor: Actor, instance_id: int, data: dict[str, Any] | None, now: datetime
+) -> ProcessInstance:
+    """Run the failed step again, after merging `data` into its task data (office staff)."""
+    require(actor, Permission.RUN_CYCLE)
+    instance = lock_instance(session, instance_id)
+    if instance.status is not InstanceStatus.ERROR:
+        raise Conflict(_("Only an instance in error can be retried."))
+    run = load_run(session, instance, actor)
+    failed = run.workflow.get_tasks(state=TaskState.ERROR)
+    if failed:
+        task = failed[0]
+        run.workflow.reset_from_task_id(task.id)
+        reset = run.workflow.get_task_from_id(task.id)
+        reset.data.update(data or {})
+    run.event("retried", now=now, actor=actor, detail={"data": json_safe(data or {})})
+    before = {"status": instance.status, "error": instance.error_message}
+    advance(session, run, now=now)
+    record(
+        session,
+        actor=actor,
+        action="instance.retry",
+        object_type="process_instance",
+        object_id=instance.id,
+        before=before,
+        after={"status": instance.status},
+        now=now,
+    )
+    return instance
+
+
+def terminate_instance(
+    session: Session, *, actor: Actor, instance_id: int, reason: str, now: datetime
+) -> ProcessInstance:
+    """Stop an instance for good; its open tasks leave the inboxes."""
+    from app.workflow.human_tasks import cancel_open_tasks  # noqa: PLC0415
+
+    require(actor, Permission.RUN_CYCLE)
+    instance = lock_instance(session, instance_id)
+    if instance.status in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED):
+        raise Conflict(_("The instance has already ended."))
+    before = instance.status
+    instance.status = InstanceStatus.TERMINATED
+    instance.completed_at = instance.updated_at = now
+    instance.next_timer_at = None
+    cancel_open_tasks(session, instance, now=now)
+    session.add(
+        InstanceEvent(
+            instance_id=instance.id,
+            occurred_at=now,
+            kind="terminated",
+            actor_id=actor.user_id,
+            detail={"reason": reason},
+        )
+    )
+    record(
+        session,
+        actor=actor,
+        action="instance.terminate",
+        object_type="process_instance",
+        object_id=instance.id,
+        before={"status": before},
+        after={"status": instance.status, "reason": reason},
+        now=now,
+    )
+    return instance
