@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.api import bp
 from app.api.edge import MalformedRequest, api_actor, json_body, token_required
+from app.api.idempotency import idempotent_commit
 from app.api.serializers import definition_json, instance_json, task_json
 from app.db import utcnow
 from app.extensions import db_session
@@ -46,12 +47,13 @@ def list_definitions() -> Any:
 
 @bp.post("/process-definitions")
 @token_required
+@idempotent_commit
 def deploy_definitions() -> Any:
     """Deploy the uploaded BPMN/DMN files (`file`, repeatable) as new versions."""
     files = request.files.getlist("file")
     uploads = [Upload(f.filename or f"upload-{n}.bpmn", f.read()) for n, f in enumerate(files)]
     result = deploy(db_session(), actor=api_actor(), uploads=uploads, now=utcnow())
-    db_session().commit()
+    db_session().flush()
     return jsonify(
         {
             "key": result.key,
@@ -73,6 +75,7 @@ def _optional(body: dict[str, Any], name: str, kind: type | tuple[type, ...]) ->
 
 @bp.post("/process-instances")
 @token_required
+@idempotent_commit
 def start() -> Any:
     """Start an instance of a deployed process."""
     body = json_body()
@@ -88,7 +91,7 @@ def start() -> Any:
         data=_optional(body, "data", dict),
         now=utcnow(),
     )
-    db_session().commit()
+    db_session().flush()
     body = instance_json(db_session(), instance, utcnow(), with_events=False)
     return jsonify(
         {k: body[k] for k in ("id", "status", "tasks", "process_key", "version", "error")}
@@ -105,6 +108,7 @@ def show_instance(instance_id: int) -> Any:
 
 @bp.post("/process-instances/<int:instance_id>/retry")
 @token_required
+@idempotent_commit
 def retry(instance_id: int) -> Any:
     """Run a failed step again, optionally after fixing its data (office staff)."""
     body = json_body() if request.data else {}
@@ -115,12 +119,13 @@ def retry(instance_id: int) -> Any:
         data=_optional(body, "data", dict),
         now=utcnow(),
     )
-    db_session().commit()
+    db_session().flush()
     return jsonify(instance_json(db_session(), instance, utcnow()))
 
 
 @bp.post("/process-instances/<int:instance_id>/terminate")
 @token_required
+@idempotent_commit
 def terminate(instance_id: int) -> Any:
     """Stop an instance for good (office staff)."""
     body = json_body() if request.data else {}
@@ -131,7 +136,7 @@ def terminate(instance_id: int) -> Any:
         reason=str(body.get("reason") or "")[:500],
         now=utcnow(),
     )
-    db_session().commit()
+    db_session().flush()
     return jsonify(instance_json(db_session(), instance, utcnow()))
 
 
@@ -183,24 +188,27 @@ def _task_data(instance: Any, task_id: str, actor: Any) -> dict[str, Any]:
 
 @bp.post("/tasks/<task_id>/claim")
 @token_required
+@idempotent_commit
 def claim(task_id: str) -> Any:
     """Claim the task; 409 if someone else has."""
     task = claim_task(db_session(), actor=api_actor(), task_id=task_id, now=utcnow())
-    db_session().commit()
+    db_session().flush()
     return jsonify(task_json(task, utcnow()))
 
 
 @bp.post("/tasks/<task_id>/unclaim")
 @token_required
+@idempotent_commit
 def unclaim(task_id: str) -> Any:
     """Release a claimed task."""
     task = unclaim_task(db_session(), actor=api_actor(), task_id=task_id, now=utcnow())
-    db_session().commit()
+    db_session().flush()
     return jsonify(task_json(task, utcnow()))
 
 
 @bp.post("/tasks/<task_id>/reassign")
 @token_required
+@idempotent_commit
 def reassign(task_id: str) -> Any:
     """Give the task to a named user (office staff, supervisors)."""
     body = json_body()
@@ -210,12 +218,13 @@ def reassign(task_id: str) -> Any:
     task = reassign_task(
         db_session(), actor=api_actor(), task_id=task_id, username=username, now=utcnow()
     )
-    db_session().commit()
+    db_session().flush()
     return jsonify(task_json(task, utcnow()))
 
 
 @bp.post("/tasks/<task_id>/complete")
 @token_required
+@idempotent_commit
 def complete(task_id: str) -> Any:
     """Complete the task with `{"data": {...}}`."""
     body = json_body()
@@ -223,5 +232,5 @@ def complete(task_id: str) -> Any:
     instance = complete_task(
         db_session(), actor=api_actor(), task_id=task_id, data=data, now=utcnow()
     )
-    db_session().commit()
+    db_session().flush()
     return jsonify({"instance": instance_json(db_session(), instance, utcnow(), with_events=False)})

@@ -9,6 +9,8 @@ from typing import Any
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from app.audit.services import record
@@ -17,6 +19,14 @@ from app.errors import AccessDenied, DomainError
 from app.extensions import db, db_session
 
 log = logging.getLogger(__name__)
+
+
+def _rollback() -> None:
+    """Discard the failed request's work; a dead connection must not turn into a second error."""
+    try:
+        db.session.rollback()
+    except Exception:
+        log.warning("rollback failed", exc_info=True)
 
 
 def wants_json() -> bool:
@@ -47,7 +57,7 @@ def _acting_user() -> Actor:
 
 def audit_denial(error: AccessDenied) -> None:
     """Write the refusal to the audit trail in its own transaction."""
-    db.session.rollback()
+    _rollback()
     record(
         db_session(),
         actor=_acting_user(),
@@ -63,12 +73,12 @@ def _domain_error(error: DomainError) -> Any:
     if isinstance(error, AccessDenied):
         audit_denial(error)
     else:
-        db.session.rollback()
+        _rollback()
     return error_response(error.status, error.code, error.message, error.details)
 
 
 def _csrf_error(error: CSRFError) -> Any:
-    db.session.rollback()
+    _rollback()
     message = _(
         "The form has expired or did not come from this site. Reload the page and try again."
     )
@@ -76,7 +86,7 @@ def _csrf_error(error: CSRFError) -> Any:
 
 
 def _http_error(error: HTTPException) -> Any:
-    db.session.rollback()
+    _rollback()
     status = error.code or 500
     code = (error.name or "error").lower().replace(" ", "_")
     messages = {
@@ -88,8 +98,24 @@ def _http_error(error: HTTPException) -> Any:
     return error_response(status, code, messages.get(status, error.description or code))
 
 
+def _stale(error: StaleDataError) -> Any:
+    _rollback()
+    return error_response(
+        409, "conflict", _("Someone else changed this at the same time. Reload and try again.")
+    )
+
+
+def _database_down(error: OperationalError) -> Any:
+    _rollback()
+    log.warning("database unavailable: %s", error.__class__.__name__)
+    response = error_response(
+        503, "unavailable", _("The database is unavailable. Please try again shortly.")
+    )
+    return response
+
+
 def _unexpected(error: Exception) -> Any:
-    db.session.rollback()
+    _rollback()
     request_id = secrets.token_hex(6)
     log.exception("unhandled error, request id %s", request_id, exc_info=error)
     message = _(
@@ -103,4 +129,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(StaleDataError, _stale)
+    app.register_error_handler(OperationalError, _database_down)
     app.register_error_handler(Exception, _unexpected)
