@@ -21,12 +21,13 @@ from app.workflow.human_tasks import (
     claim_task,
     complete_task,
     reassign_task,
+    task_data,
     unclaim_task,
     visible_task,
 )
 from app.workflow.inbox import inbox, visible_instance
 from app.workflow.models import ProcessDefinition
-from app.workflow.runtime import load_run, retry_instance, start_instance, terminate_instance
+from app.workflow.runtime import retry_instance, start_instance, terminate_instance
 
 
 @bp.get("/process-definitions")
@@ -172,18 +173,8 @@ def show_task(task_id: str) -> Any:
         except FormProblem:
             form = None
     body["form"] = form
-    body["data"] = _task_data(task.instance, task.id, actor)
+    body["data"] = task_data(session, actor, task)
     return jsonify(body)
-
-
-def _task_data(instance: Any, task_id: str, actor: Any) -> dict[str, Any]:
-    import uuid  # noqa: PLC0415
-
-    from app.workflow.runtime import json_safe  # noqa: PLC0415
-
-    run = load_run(db_session(), instance, actor)
-    spiff_task = run.workflow.get_task_from_id(uuid.UUID(task_id))
-    return json_safe(dict(spiff_task.data)) if spiff_task is not None else {}
 
 
 @bp.post("/tasks/<task_id>/claim")

@@ -22,6 +22,9 @@ class NavItem:
 
 NAV_ITEMS = (
     NavItem("web.dashboard", _l("Dashboard"), "house"),
+    NavItem("workflow.tasks", _l("My tasks"), "inbox", Permission.BUSINESS),
+    NavItem("workflow.instances", _l("Instances"), "list-task", Permission.BUSINESS),
+    NavItem("workflow.processes", _l("Processes"), "diagram-3", Permission.BUSINESS),
     NavItem("admin.units", _l("Units"), "buildings", Permission.BUSINESS),
     NavItem("admin.users", _l("Users"), "people", Permission.MANAGE_USERS),
     NavItem("admin.units", _l("Units"), "buildings", Permission.MANAGE_UNITS),

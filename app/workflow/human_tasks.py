@@ -286,3 +286,11 @@ def complete_task(
         now=now,
     )
     return instance
+
+
+def task_data(session: Session, actor: Actor, task: HumanTask) -> dict[str, Any]:
+    """The data the task's form starts with (the task's data in the engine)."""
+    run = load_run(session, task.instance, actor)
+    spiff_task = run.workflow.get_task_from_id(uuid.UUID(task.id))
+    data: dict[str, Any] = json_safe(dict(spiff_task.data)) if spiff_task is not None else {}
+    return data

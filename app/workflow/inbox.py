@@ -37,6 +37,7 @@ def inbox(
     now: datetime,
     overdue: bool = False,
     process_key: str | None = None,
+    unit_id: int | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> Sequence[HumanTask]:
@@ -45,8 +46,12 @@ def inbox(
     query = select(HumanTask).where(HumanTask.state == HumanTaskState.READY, _workable_by(actor))
     if overdue:
         query = query.where(HumanTask.due_at < now)
+    if process_key or unit_id:
+        query = query.join(HumanTask.instance)
     if process_key:
-        query = query.join(HumanTask.instance).where(ProcessInstance.process_key == process_key)
+        query = query.where(ProcessInstance.process_key == process_key)
+    if unit_id:
+        query = query.where(ProcessInstance.unit_id == unit_id)
     query = query.options(joinedload(HumanTask.instance)).order_by(
         HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id
     )

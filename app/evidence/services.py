@@ -1,0 +1,161 @@
+"""Storing and serving evidence files: content-checked types, a size cap, random names."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import secrets
+import uuid
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from app.audit.services import record
+from app.auth.actor import Actor
+from app.auth.roles import UNIT_ROLES, Permission
+from app.auth.services import require
+from app.errors import DomainError, InvalidInput, NotFound
+from app.evidence.models import EvidenceFile
+
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+_OOXML = {
+    "word/": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "xl/": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "ppt/": ("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+}
+
+
+class EvidenceTooLarge(DomainError):
+    """Over the size cap."""
+
+    status = 413
+    code = "too_large"
+
+
+@dataclass(frozen=True)
+class Detected:
+    """A file type recognised from the content."""
+
+    extension: str
+    content_type: str
+
+
+def _detect_zip(content: bytes) -> Detected | None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        names = archive.namelist()
+        unzipped = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        return None
+    if unzipped > MAX_UNZIPPED_BYTES or "[Content_Types].xml" not in names:
+        return None  # zip bombs and plain archives are refused
+    for prefix, (extension, content_type) in _OOXML.items():
+        if any(n.startswith(prefix) for n in names):
+            return Detected(extension, content_type)
+    return None
+
+
+def detect_type(content: bytes) -> Detected | None:
+    """The allowed type the bytes really are (never trusting the name), or None."""
+    if content.startswith(b"%PDF-"):
+        return Detected("pdf", "application/pdf")
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return Detected("png", "image/png")
+    if content.startswith(b"\xff\xd8\xff"):
+        return Detected("jpg", "image/jpeg")
+    if content.startswith(b"PK\x03\x04"):
+        return _detect_zip(content)
+    return None
+
+
+def safe_display_name(name: str) -> str:
+    """The file's own name without any path, control characters or odd punctuation."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    cleaned = re.sub(r"[\x00-\x1f<>:\"|?*]", "", base).strip(" .")
+    return cleaned[:200] or "file"
+
+
+def _storage_root() -> Path:
+    root = Path(current_app.config["UPLOAD_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def store_evidence(
+    session: Session,
+    *,
+    actor: Actor,
+    name: str,
+    content: bytes,
+    unit_id: int | None,
+    instance_id: int | None,
+    now: datetime,
+) -> EvidenceFile:
+    """Check and keep an uploaded file; the type is judged by its content, not its name."""
+    require(actor, Permission.BUSINESS)
+    if len(content) > MAX_EVIDENCE_BYTES:
+        raise EvidenceTooLarge(
+            _("The file is larger than %(n)d MB.", n=MAX_EVIDENCE_BYTES // (1024 * 1024))
+        )
+    detected = detect_type(content)
+    if detected is None:
+        message = _("Only PDF, PNG, JPEG and Word/Excel/PowerPoint (OOXML) files are accepted.")
+        raise InvalidInput(message, details=[{"path": "file", "message": message}])
+    storage_key = secrets.token_hex(32)
+    target = _storage_root() / storage_key
+    temporary = target.with_suffix(".part")
+    temporary.write_bytes(content)
+    os.replace(temporary, target)
+    evidence = EvidenceFile(
+        id=str(uuid.uuid4()),
+        storage_key=storage_key,
+        original_name=safe_display_name(name),
+        content_type=detected.content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        unit_id=unit_id,
+        instance_id=instance_id,
+        uploaded_by_id=actor.user_id,
+        uploaded_at=now,
+    )
+    session.add(evidence)
+    record(
+        session,
+        actor=actor,
+        action="evidence.upload",
+        object_type="evidence",
+        object_id=evidence.id,
+        after={"name": evidence.original_name, "sha256": evidence.sha256, "size": evidence.size},
+        now=now,
+    )
+    return evidence
+
+
+def readable_evidence(
+    session: Session, actor: Actor, evidence_id: str
+) -> tuple[EvidenceFile, Path]:
+    """The file and its path, if the actor may read it; NotFound otherwise."""
+    from app.workflow.assignment import OVERSEERS  # noqa: PLC0415
+
+    require(actor, Permission.BUSINESS)
+    try:
+        uuid.UUID(evidence_id)
+    except ValueError:
+        raise NotFound(_("No such file.")) from None
+    evidence = session.get(EvidenceFile, evidence_id)
+    allowed = evidence is not None and (
+        evidence.uploaded_by_id == actor.user_id
+        or bool(actor.roles & OVERSEERS)
+        or (evidence.unit_id is not None and evidence.unit_id in actor.unit_ids_for(*UNIT_ROLES))
+    )
+    if evidence is None or not allowed:
+        raise NotFound(_("No such file."))
+    return evidence, _storage_root() / evidence.storage_key

@@ -1,0 +1,31 @@
+// Draws each .jx-diagram with the bpmn-js viewer and marks finished, current and failed steps.
+(function () {
+  "use strict";
+  function ids(value) { return value ? value.split(",").filter(Boolean) : []; }
+
+  async function draw(container) {
+    const viewer = new window.BpmnJS({ container: container });
+    try {
+      const response = await fetch(container.dataset.diagramUrl, { credentials: "same-origin" });
+      if (!response.ok) { throw new Error(String(response.status)); }
+      await viewer.importXML(await response.text());
+      const canvas = viewer.get("canvas");
+      const registry = viewer.get("elementRegistry");
+      const mark = function (list, css) {
+        ids(list).forEach(function (id) { if (registry.get(id)) { canvas.addMarker(id, css); } });
+      };
+      mark(container.dataset.done, "jx-done");
+      mark(container.dataset.current, "jx-current");
+      mark(container.dataset.failed, "jx-failed");
+      canvas.zoom("fit-viewport");
+      if (!registry.getAll().some(function (e) { return e.type !== "bpmn:Process"; })) {
+        throw new Error("no shapes");
+      }
+    } catch (error) {
+      container.textContent = container.dataset.emptyText;
+      container.classList.add("jx-diagram-empty");
+    }
+  }
+
+  document.querySelectorAll(".jx-diagram").forEach(draw);
+})();

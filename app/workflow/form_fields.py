@@ -1,0 +1,204 @@
+"""JSON Schema forms as HTML fields, and posted HTML forms back into JSON data.
+
+A schema's top-level properties become fields, in `ui:order` if the UI schema gives one. Supported:
+text, textarea (`ui:widget: textarea` or long strings), number/integer, date and date-time
+(`format`), select (`enum`, or `oneOf` of `{const, title}`), checkbox (boolean), checkbox groups
+(arrays of enums), tables of rows (arrays of objects with scalar columns) and evidence files
+(`ui:widget: file`, stored by the evidence service; the value is the file's id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+TABLE_BLANK_ROWS = 2
+
+
+@dataclass
+class Choice:
+    """One option of a select or checkbox group."""
+
+    value: Any
+    label: str
+
+
+@dataclass
+class FormField:
+    """One field as the template draws it."""
+
+    name: str
+    label: str
+    widget: str
+    required: bool
+    help: str = ""
+    value: Any = None
+    choices: list[Choice] = field(default_factory=list)
+    columns: list[FormField] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    minimum: Any = None
+    maximum: Any = None
+    step: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+def _choices(schema: dict[str, Any]) -> list[Choice]:
+    if "enum" in schema:
+        return [Choice(v, str(v)) for v in schema["enum"]]
+    return [
+        Choice(o.get("const"), str(o.get("title", o.get("const"))))
+        for o in schema.get("oneOf", [])
+        if "const" in o
+    ]
+
+
+def _widget(schema: dict[str, Any], ui: dict[str, Any]) -> str:
+    kind = schema.get("type")
+    explicit = ui.get("ui:widget")
+    if explicit in {"textarea", "file", "radio", "hidden"}:
+        return str(explicit)
+    if kind == "array":
+        items = schema.get("items", {})
+        return "table" if items.get("type") == "object" else "checkboxes"
+    if _choices(schema):
+        return "select"
+    if kind == "boolean":
+        return "checkbox"
+    if kind in ("integer", "number"):
+        return "number"
+    if schema.get("format") in ("date", "date-time"):
+        return "date" if schema["format"] == "date" else "datetime"
+    if schema.get("maxLength", 0) > 200:
+        return "textarea"
+    return "text"
+
+
+def _field(
+    name: str, schema: dict[str, Any], ui: dict[str, Any], required: bool, value: Any
+) -> FormField:
+    widget = _widget(schema, ui)
+    built = FormField(
+        name=name,
+        label=str(schema.get("title", name)),
+        widget=widget,
+        required=required,
+        help=str(ui.get("ui:help", schema.get("description", ""))),
+        value=value,
+        minimum=schema.get("minimum"),
+        maximum=schema.get("maximum"),
+        step="1" if schema.get("type") == "integer" else "any",
+    )
+    if widget in ("select", "radio"):
+        built.choices = _choices(schema)
+    elif widget == "checkboxes":
+        built.choices = _choices(schema.get("items", {}))
+    elif widget == "table":
+        item = schema.get("items", {})
+        item_ui = ui.get("items", {})
+        columns = _ordered(item.get("properties", {}), item_ui)
+        built.columns = [
+            _field(
+                c, item["properties"][c], item_ui.get(c, {}), c in item.get("required", []), None
+            )
+            for c in columns
+        ]
+        rows = value if isinstance(value, list) else []
+        built.rows = [r for r in rows if isinstance(r, dict)] + [{}] * TABLE_BLANK_ROWS
+    return built
+
+
+def _ordered(properties: dict[str, Any], ui: dict[str, Any]) -> list[str]:
+    order = [n for n in ui.get("ui:order", []) if n in properties]
+    return order + [n for n in properties if n not in order]
+
+
+def form_fields(
+    schema: dict[str, Any],
+    ui: dict[str, Any],
+    data: dict[str, Any],
+    errors: list[dict[str, str]] | None = None,
+) -> list[FormField]:
+    """The fields of a schema's top-level properties, filled from `data`, with errors attached."""
+    properties = schema.get("properties", {})
+    required = set(schema.get("required", []))
+    fields = [
+        _field(n, properties[n], ui.get(n, {}), n in required, data.get(n))
+        for n in _ordered(properties, ui)
+    ]
+    by_name = {f.name: f for f in fields}
+    for error in errors or []:
+        target = by_name.get(error["path"].split("/")[0]) if error["path"] else None
+        if target is not None:
+            target.errors.append(error["message"])
+    return fields
+
+
+def _scalar(raw: str, schema: dict[str, Any]) -> Any:
+    kind = schema.get("type")
+    if raw == "":
+        return None
+    choices = _choices(schema)
+    if choices:
+        for choice in choices:
+            if str(choice.value) == raw:
+                return choice.value
+        return raw
+    if kind == "integer":
+        try:
+            return int(raw)
+        except ValueError:
+            return raw
+    if kind == "number":
+        try:
+            return float(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+def _table(form: MultiDict[str, str], name: str, schema: dict[str, Any]) -> list[dict[str, Any]]:
+    columns = schema.get("items", {}).get("properties", {})
+    rows: list[dict[str, Any]] = []
+    index = 0
+    while any(f"{name}.{index}.{c}" in form for c in columns):
+        row = {c: _scalar(form.get(f"{name}.{index}.{c}", "").strip(), columns[c]) for c in columns}
+        row = {k: v for k, v in row.items() if v is not None}
+        if row:
+            rows.append(row)
+        index += 1
+    return rows
+
+
+def data_from_post(
+    schema: dict[str, Any], ui: dict[str, Any], form: MultiDict[str, str], files: dict[str, str]
+) -> dict[str, Any]:
+    """The JSON data a posted form stands for; empty optional fields are left out."""
+    data: dict[str, Any] = {}
+    for name, prop in schema.get("properties", {}).items():
+        widget = _widget(prop, ui.get(name, {}))
+        if widget == "checkbox":
+            data[name] = form.get(name) == "on"
+            continue
+        if widget == "file":
+            value: Any = files.get(name) or form.get(f"{name}.current") or None
+        elif widget == "checkboxes":
+            value = [_scalar(v, prop.get("items", {})) for v in form.getlist(name)]
+        elif widget == "table":
+            value = _table(form, name, prop)
+        else:
+            value = _scalar(form.get(name, "").strip(), prop)
+        if value not in (None, ""):
+            data[name] = value
+    return data
+
+
+def display_value(value: Any) -> str:
+    """A stored value as a form input shows it."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)

@@ -1,0 +1,124 @@
+"""Read-side queries for the workflow pages: instance lists, diagram marks, diagram sources."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lxml import etree
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from app.auth.actor import Actor
+from app.auth.roles import UNIT_ROLES, Permission
+from app.auth.services import require
+from app.workflow.assignment import OVERSEERS
+from app.workflow.models import (
+    HumanTask,
+    HumanTaskState,
+    InstanceEvent,
+    InstanceStatus,
+    ProcessDefinition,
+    ProcessInstance,
+)
+
+DONE_EVENTS = ("task_completed", "timer_fired")
+
+
+def visible_instances(
+    session: Session,
+    actor: Actor,
+    *,
+    status: InstanceStatus | None = None,
+    process_key: str | None = None,
+    unit_id: int | None = None,
+    limit: int = 200,
+) -> Sequence[ProcessInstance]:
+    """Instances the actor may see, newest first."""
+    require(actor, Permission.BUSINESS)
+    query = select(ProcessInstance).options(joinedload(ProcessInstance.definition))
+    if not actor.roles & OVERSEERS:
+        units = sorted(actor.unit_ids_for(*UNIT_ROLES))
+        query = query.where(
+            or_(ProcessInstance.started_by_id == actor.user_id, ProcessInstance.unit_id.in_(units))
+        )
+    if status is not None:
+        query = query.where(ProcessInstance.status == status)
+    if process_key:
+        query = query.where(ProcessInstance.process_key == process_key)
+    if unit_id:
+        query = query.where(ProcessInstance.unit_id == unit_id)
+    return session.execute(query.order_by(ProcessInstance.id.desc()).limit(limit)).scalars().all()
+
+
+@dataclass(frozen=True)
+class DiagramMarks:
+    """Element ids to colour in the viewer."""
+
+    done: list[str]
+    current: list[str]
+    failed: list[str]
+
+
+def diagram_marks(session: Session, instance: ProcessInstance) -> DiagramMarks:
+    """Finished steps, open tasks and the failed element of an instance."""
+    done = (
+        session.execute(
+            select(InstanceEvent.element_id)
+            .where(
+                InstanceEvent.instance_id == instance.id,
+                InstanceEvent.kind.in_(DONE_EVENTS),
+                InstanceEvent.element_id.is_not(None),
+            )
+            .distinct()
+        )
+        .scalars()
+        .all()
+    )
+    current = (
+        session.execute(
+            select(HumanTask.spec_id).where(
+                HumanTask.instance_id == instance.id, HumanTask.state == HumanTaskState.READY
+            )
+        )
+        .scalars()
+        .all()
+    )
+    failed = [instance.error_element] if instance.error_element else []
+    return DiagramMarks(sorted(e for e in done if e), sorted(current), failed)
+
+
+def main_diagram(definition: ProcessDefinition) -> str | None:
+    """The XML of the file that declares the definition's process (for the viewer)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    for text in definition.files.values():
+        try:
+            root = etree.fromstring(text.encode(), parser=parser)
+        except etree.XMLSyntaxError:
+            continue
+        for process in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}process"):
+            if process.get("id") == definition.key:
+                return text
+    return None
+
+
+def definitions_overview(session: Session) -> list[tuple[ProcessDefinition, int]]:
+    """Every deployed version with its number of unfinished instances, newest first per key."""
+    from sqlalchemy import func  # noqa: PLC0415
+
+    running = (
+        select(ProcessInstance.definition_id, func.count().label("n"))
+        .where(
+            ProcessInstance.status.in_(
+                [InstanceStatus.WAITING, InstanceStatus.RUNNING, InstanceStatus.ERROR]
+            )
+        )
+        .group_by(ProcessInstance.definition_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ProcessDefinition, func.coalesce(running.c.n, 0))
+        .outerjoin(running, running.c.definition_id == ProcessDefinition.id)
+        .order_by(ProcessDefinition.key, ProcessDefinition.version.desc())
+    ).all()
+    return [(definition, int(count)) for definition, count in rows]

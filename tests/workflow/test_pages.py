@@ -1,0 +1,178 @@
+"""The inbox, task, process and instance pages, with server-rendered forms and evidence files."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app.auth.roles import Role
+from app.evidence.models import EvidenceFile
+from app.extensions import db
+from tests.factories import make_unit, make_user, page_csrf, sign_in
+from tests.workflow.helpers import DIAGRAMS
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def people(client: FlaskClient) -> dict[str, Any]:
+    unit = make_unit("FGW", name="江西省发展和改革委员会")
+    other = make_unit("JYT", name="江西省教育厅")
+    return {
+        "owner": make_user("owner1", Role.PROCESS_OWNER),
+        "office": make_user("office1", Role.OFFICE_STAFF),
+        "staff": make_user("unit1", (Role.UNIT_STAFF, unit)),
+        "outsider": make_user("unit2", (Role.UNIT_STAFF, other)),
+    }
+
+
+def _deploy_page(client: FlaskClient, *names: str) -> Any:
+    sign_in(client, "owner1")
+    token = page_csrf(client, "/processes")
+    files = [(io.BytesIO((DIAGRAMS / n).read_bytes()), n) for n in names]
+    response = client.post(
+        "/processes/deploy",
+        data={"csrf_token": token, "file": files},
+        content_type="multipart/form-data",
+    )
+    client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
+    return response
+
+
+def _start_page(client: FlaskClient, key: str, unit: str | None = None) -> int:
+    sign_in(client, "office1")
+    response = client.post(
+        "/processes/start",
+        data={
+            "csrf_token": page_csrf(client, "/processes"),
+            "process_key": key,
+            "unit_code": unit or "",
+            "year": "2026",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def _task_link(html: str) -> str:
+    match = re.search(r'href="(/tasks/[0-9a-f-]{36})"', html)
+    assert match, "no task link in the inbox"
+    return match.group(1)
+
+
+def test_a_process_owner_deploys_on_the_page_and_sees_problems(
+    client: FlaskClient, people: dict[str, Any]
+) -> None:
+    ok = _deploy_page(client, "review_lanes.bpmn")
+    assert ok.status_code == 302
+    broken = (
+        (DIAGRAMS / "review_lanes.bpmn").read_text().replace('name="unit_head"', 'name="负责人"')
+    )
+    sign_in(client, "owner1")
+    token = page_csrf(client, "/processes")
+    refused = client.post(
+        "/processes/deploy",
+        data={"csrf_token": token, "file": [(io.BytesIO(broken.encode()), "review_lanes.bpmn")]},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "<code>sign</code>" in page and "names no role" in page
+    listing = client.get("/processes").get_data(as_text=True)
+    assert "review_lanes" in listing and "v1" in listing and "v2" not in listing
+
+
+def test_unit_staff_work_a_task_through_the_page_with_field_errors(
+    client: FlaskClient, people: dict[str, Any]
+) -> None:
+    _deploy_page(client, "review_lanes.bpmn")
+    instance_id = _start_page(client, "review_lanes", "FGW")
+    sign_in(client, "unit1")
+    inbox = client.get("/tasks").get_data(as_text=True)
+    link = _task_link(inbox)
+    form = client.get(link).get_data(as_text=True)
+    assert '<label class="form-label fw-semibold" for="f-title">标题' in form
+    token = page_csrf(client, link)
+    bad = client.post(link, data={"csrf_token": token, "title": "x", "weight": "500"})
+    assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    assert 'id="f-title-errors"' in html and 'id="f-weight-errors"' in html
+    assert 'value="x"' in html  # what the user typed is kept
+    good = client.post(link, data={"csrf_token": token, "title": "优化营商环境", "weight": "20"})
+    assert good.status_code == 302
+    assert _task_link_absent(client)
+    page = client.get(f"/instances/{instance_id}").get_data(as_text=True)
+    assert "负责人审核" in page and 'data-done="' in page
+
+
+def _task_link_absent(client: FlaskClient) -> bool:
+    return (
+        re.search(r'href="/tasks/[0-9a-f-]{36}"', client.get("/tasks").get_data(as_text=True))
+        is None
+    )
+
+
+def test_other_units_see_neither_the_task_nor_the_instance(
+    client: FlaskClient, people: dict[str, Any]
+) -> None:
+    _deploy_page(client, "review_lanes.bpmn")
+    instance_id = _start_page(client, "review_lanes", "FGW")
+    sign_in(client, "unit1")
+    link = _task_link(client.get("/tasks").get_data(as_text=True))
+    client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
+    sign_in(client, "unit2")
+    assert client.get(link).status_code == 404
+    assert client.get(f"/instances/{instance_id}").status_code == 404
+    assert _task_link_absent(client)
+
+
+def test_evidence_files_are_checked_stored_and_served_as_attachments(
+    client: FlaskClient, people: dict[str, Any]
+) -> None:
+    _deploy_page(client, "progress_report.bpmn")
+    _start_page(client, "progress_report_test")
+    sign_in(client, "office1")
+    link = _task_link(client.get("/tasks").get_data(as_text=True))
+    page = client.get(link).get_data(as_text=True)
+    assert 'type="file"' in page and 'name="milestones.0.name"' in page
+    token = page_csrf(client, link)
+    fields = {
+        "csrf_token": token,
+        "summary": "按计划推进中",
+        "percent": "60",
+        "reported_on": "2026-11-20",
+        "on_track": "on",
+        "channels": ["系统", "邮件"],
+        "milestones.0.name": "方案印发",
+        "milestones.0.done": "100",
+        "milestones.1.name": "",
+        "milestones.1.done": "",
+    }
+    fake = client.post(
+        link,
+        data={**fields, "evidence": (io.BytesIO(b"MZ\x90\x00"), "报告.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert fake.status_code == 422
+    assert 'id="f-evidence-errors"' in fake.get_data(as_text=True)
+    assert db.session.execute(select(EvidenceFile)).first() is None
+    done = client.post(
+        link,
+        data={**fields, "evidence": (io.BytesIO(PDF), "../../报告.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert done.status_code == 302
+    stored = db.session.execute(select(EvidenceFile)).scalar_one()
+    assert stored.sha256 == hashlib.sha256(PDF).hexdigest()
+    assert stored.original_name == "报告.pdf" and stored.storage_key not in stored.original_name
+    download = client.get(f"/evidence/{stored.id}")
+    assert download.data == PDF
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
