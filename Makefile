@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint typecheck layers pytest install assets translations clean
+.PHONY: run test lint typecheck layers pytest install assets translations bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,8 @@ run: install
 	JIXIAO_SCHEDULER=on $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check app tests tools config.py wsgi.py
-	$(BIN)/ruff format --check app tests tools config.py wsgi.py
+	$(BIN)/ruff check app tests tools bench config.py wsgi.py
+	$(BIN)/ruff format --check app tests tools bench config.py wsgi.py
 
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy app config.py wsgi.py
@@ -46,6 +46,9 @@ pytest: install
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test: lint typecheck layers pytest
+
+bench: install
+	$(BIN)/python -m bench.engine
 
 clean:
 	rm -rf $(VENV) node_modules instance .mypy_cache .ruff_cache .pytest_cache

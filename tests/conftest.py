@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
+from app.workflow.runtime import forget_definitions
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -117,6 +118,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         },
     )
     app.test_client_class = IsolatedClient
+    forget_definitions()
     with app.app_context():
         yield app
         db.session.remove()

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.audit.services import record
 from app.auth.actor import Actor, RoleScope
@@ -348,9 +348,15 @@ def issue_api_token(session: Session, *, user: User, now: datetime, client_addr:
 
 def token_for(session: Session, raw: str, *, now: datetime) -> ApiToken | None:
     """The live token `raw` stands for, or None if unknown, expired, revoked or disabled."""
-    token = session.execute(
-        select(ApiToken).where(ApiToken.token_hash == _token_digest(raw))
-    ).scalar_one_or_none()
+    token = (
+        session.execute(
+            select(ApiToken)
+            .where(ApiToken.token_hash == _token_digest(raw))
+            .options(joinedload(ApiToken.user).joinedload(User.grants))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None
     if not token.user.is_active:

@@ -57,7 +57,7 @@ def _evaluate(run: EngineRun, task: Task, expression: str | None) -> Any:
 
 
 def _new_human_task(session: Session, run: EngineRun, task: Task, now: datetime) -> HumanTask:
-    definition = run.instance.definition
+    definition = run.definition
     settings: dict[str, Any] = dict(definition.task_settings.get(task.task_spec.bpmn_id, {}))
     assignment = assign(
         session,
@@ -100,7 +100,14 @@ def sync_human_tasks(session: Session, run: EngineRun, *, now: datetime) -> None
     for task_id, row in rows.items():
         if row.state is HumanTaskState.READY and task_id not in ready:
             row.state = HumanTaskState.CANCELLED
-            run.events.append(_event(run, "task_cancelled", row, now))
+            run.event(
+                "task_cancelled",
+                None,
+                now=now,
+                task_id=row.id,
+                element_id=row.spec_id,
+                element_name=row.name,
+            )
     for task_id, task in ready.items():
         existing = rows.get(task_id)
         if existing is None:
@@ -110,19 +117,6 @@ def sync_human_tasks(session: Session, run: EngineRun, *, now: datetime) -> None
             existing.state = HumanTaskState.READY
             existing.completed_at = existing.completed_by_id = None
             run.event("task_ready", task, now=now)
-
-
-def _event(run: EngineRun, kind: str, row: HumanTask, now: datetime) -> Any:
-    from app.workflow.models import InstanceEvent  # noqa: PLC0415
-
-    return InstanceEvent(
-        instance_id=run.instance.id,
-        occurred_at=now,
-        kind=kind,
-        task_id=row.id,
-        element_id=row.spec_id,
-        element_name=row.name,
-    )
 
 
 def cancel_open_tasks(session: Session, instance: ProcessInstance, *, now: datetime) -> None:
@@ -145,7 +139,7 @@ def visible_task(session: Session, actor: Actor, task_id: str) -> HumanTask:
     except ValueError:
         raise NotFound(_("No such task.")) from None
     task = session.get(HumanTask, task_id)
-    if task is None or not can_see(actor, task, task.instance.unit_id):
+    if task is None or not (can_work(actor, task) or can_see(actor, task, task.instance.unit_id)):
         raise NotFound(_("No such task."))
     return task
 

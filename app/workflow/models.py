@@ -42,8 +42,8 @@ class ProcessDefinition(Base):
     version: Mapped[int]
     name: Mapped[str] = mapped_column(String(200))
     dialect: Mapped[str] = mapped_column(String(16))
-    files: Mapped[dict[str, str]] = mapped_column(JSON)
-    spec_json: Mapped[str] = mapped_column(Text)
+    files: Mapped[dict[str, str]] = mapped_column(JSON, deferred=True)
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     # Per human task (bpmn id): lane role, form, due date, assignee... as read from the diagram.
     task_settings: Mapped[dict[str, Any]] = mapped_column(JSON)
     uses_lanes: Mapped[bool] = mapped_column(default=False)
@@ -68,7 +68,7 @@ class ProcessInstance(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
-    state_json: Mapped[str] = mapped_column(Text)
+    state_json: Mapped[str] = mapped_column(Text, deferred=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error_message: Mapped[str | None] = mapped_column(Text)
     error_element: Mapped[str | None] = mapped_column(String(255))

@@ -165,9 +165,11 @@ def submit_task(task_id: str) -> Any:
     db_session().commit()
     flash(_("Task completed."), "success")
     if instance.status is InstanceStatus.ERROR:
-        flash(
-            _("The process stopped with an error; the performance office sees it on the instance page and can retry."), "warning"
+        message = _(
+            "The process stopped with an error; the performance office sees it on the "
+            "instance page and can retry."
         )
+        flash(message, "warning")
     return redirect(url_for("workflow.tasks"))
 
 

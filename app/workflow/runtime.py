@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -15,8 +15,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, insert, select
+from sqlalchemy.orm import Session, joinedload, undefer
 
 from app.audit.services import record
 from app.auth.actor import Actor
@@ -28,17 +28,73 @@ from app.org.services import unit_by_code
 from app.workflow.models import InstanceEvent, InstanceStatus, ProcessDefinition, ProcessInstance
 from app.workflow.registry import ServiceCall
 from app.workflow.scripting import SandboxEnvironment, SandboxScriptEngine
-from app.workflow.serialization import dump_workflow, load_workflow
+from app.workflow.serialization import dump_workflow, forget_specs, load_workflow
+
+
+@dataclass(frozen=True)
+class DefinitionInfo:
+    """What running an instance needs of its (immutable) process version."""
+
+    id: int
+    key: str
+    version: int
+    dialect: str
+    spec_json: str
+    task_settings: dict[str, Any]
+    uses_lanes: bool
+
+    @property
+    def spec_key(self) -> tuple[int, str, int, int]:
+        """Identifies the spec text, so restored specs are shared only when identical."""
+        return (self.id, self.key, self.version, hash(self.spec_json))
+
+
+# Keyed by database and id: a deployed version never changes, so entries never go stale.
+_DEFINITIONS: dict[tuple[str, int], DefinitionInfo] = {}
+_DEFINITIONS_KEPT = 256
+
+
+def forget_definitions() -> None:
+    """Drop cached versions (for tests that recreate a database under the same URL)."""
+    _DEFINITIONS.clear()
+    forget_specs()
+
+
+def definition_info(session: Session, definition_id: int) -> DefinitionInfo:
+    """The process version's runtime facts, read once per process (versions never change)."""
+    cache_key = (str(session.get_bind().engine.url), definition_id)
+    cached = _DEFINITIONS.get(cache_key)
+    if cached is not None:
+        return cached
+    row = session.execute(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.id == definition_id)
+        .options(undefer(ProcessDefinition.spec_json))
+    ).scalar_one()
+    info = DefinitionInfo(
+        row.id,
+        row.key,
+        row.version,
+        row.dialect,
+        row.spec_json,
+        dict(row.task_settings),
+        row.uses_lanes,
+    )
+    if len(_DEFINITIONS) >= _DEFINITIONS_KEPT:
+        _DEFINITIONS.clear()
+    _DEFINITIONS[cache_key] = info
+    return info
 
 
 @dataclass
 class EngineRun:
     """A loaded workflow with the engine attached, and the events of this run."""
 
+    definition: DefinitionInfo
     instance: ProcessInstance
     workflow: BpmnWorkflow
     engine: SandboxScriptEngine
-    events: list[InstanceEvent] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
 
     def event(
         self,
@@ -48,20 +104,23 @@ class EngineRun:
         now: datetime,
         actor: Actor | None = None,
         detail: dict[str, Any] | None = None,
+        task_id: str | None = None,
+        element_id: str | None = None,
+        element_name: str | None = None,
     ) -> None:
-        """Queue an engine event for the instance's event table."""
+        """Queue an engine event; `advance` writes the queue in one statement."""
         spec = task.task_spec if task is not None else None
         self.events.append(
-            InstanceEvent(
-                instance_id=self.instance.id,
-                occurred_at=now,
-                kind=kind,
-                task_id=str(task.id) if task is not None else None,
-                element_id=getattr(spec, "bpmn_id", None),
-                element_name=getattr(spec, "bpmn_name", None),
-                actor_id=actor.user_id if actor else None,
-                detail=detail,
-            )
+            {
+                "instance_id": self.instance.id,
+                "occurred_at": now,
+                "kind": kind,
+                "task_id": str(task.id) if task is not None else task_id,
+                "element_id": getattr(spec, "bpmn_id", None) or element_id,
+                "element_name": getattr(spec, "bpmn_name", None) or element_name,
+                "actor_id": actor.user_id if actor else None,
+                "detail": detail,
+            }
         )
 
 
@@ -82,11 +141,13 @@ def _engine(session: Session, instance: ProcessInstance, actor: Actor) -> Sandbo
 
 def load_run(session: Session, instance: ProcessInstance, actor: Actor) -> EngineRun:
     """The instance's workflow with the sandboxed engine attached (never the default one)."""
-    definition = instance.definition
-    workflow = load_workflow(definition.dialect, definition.spec_json, instance.state_json)
+    definition = definition_info(session, instance.definition_id)
+    workflow = load_workflow(
+        definition.dialect, definition.spec_json, instance.state_json, cache_key=definition.spec_key
+    )
     engine = _engine(session, instance, actor)
     workflow.script_engine = engine
-    return EngineRun(instance, workflow, engine)
+    return EngineRun(definition, instance, workflow, engine)
 
 
 def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
@@ -94,7 +155,8 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     instance = session.execute(
         select(ProcessInstance)
         .where(ProcessInstance.id == instance_id)
-        .with_for_update()
+        .options(undefer(ProcessInstance.state_json), joinedload(ProcessInstance.definition))
+        .with_for_update(of=ProcessInstance)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if instance is None:
@@ -148,7 +210,8 @@ def start_instance(
     year = data.get("year") if isinstance(data.get("year"), int) else None
     if unit is not None:
         data.setdefault("unit_code", unit.code)
-    workflow = load_workflow(definition.dialect, definition.spec_json)
+    info = definition_info(session, definition.id)
+    workflow = load_workflow(info.dialect, info.spec_json, cache_key=info.spec_key)
     workflow.task_tree.data.update(data)
     instance = ProcessInstance(
         definition=definition,
@@ -160,12 +223,12 @@ def start_instance(
         started_by_id=actor.user_id,
         started_at=now,
         updated_at=now,
-        state_json=dump_workflow(definition.dialect, workflow),
+        state_json="",  # written by advance() below
         data=json_safe(data),
     )
     session.add(instance)
     session.flush()
-    run = EngineRun(instance, workflow, _engine(session, instance, actor))
+    run = EngineRun(info, instance, workflow, _engine(session, instance, actor))
     workflow.script_engine = run.engine
     run.event("started", now=now, actor=actor)
     advance(session, run, now=now)
@@ -254,12 +317,14 @@ def advance(session: Session, run: EngineRun, *, now: datetime) -> None:
         else:
             instance.status = InstanceStatus.WAITING
             instance.error_message = instance.error_element = None
-    instance.state_json = dump_workflow(instance.definition.dialect, run.workflow)
+    instance.state_json = dump_workflow(run.definition.dialect, run.workflow)
     instance.data = _current_data(run.workflow)
     instance.next_timer_at = next_timer_due(run.workflow)
     instance.updated_at = now
-    session.add_all(run.events)
-    run.events.clear()
+    if run.events:
+        # Core executemany: one statement whatever the mix of empty columns.
+        session.execute(insert(cast(Table, InstanceEvent.__table__)), run.events)
+        run.events.clear()
 
 
 def retry_instance(

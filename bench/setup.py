@@ -1,0 +1,107 @@
+"""Fresh databases, an app and demo actors for the benchmarks."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.auth.actor import Actor
+from app.auth.roles import Role
+from app.auth.services import create_user, grant_role
+from app.db import utcnow
+from app.extensions import db
+from app.org.services import UnitInput, save_unit
+
+PASSWORD = "Bench-pass-2026"
+DIAGRAM = Path(__file__).resolve().parent / "diagrams" / "two_steps.bpmn"
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def sqlite_url() -> str:
+    """A new SQLite file in a temporary folder."""
+    return f"sqlite:///{tempfile.mkdtemp(prefix='jixiao-bench-')}/bench.sqlite"
+
+
+def postgres_url(name: str = "jixiao_bench") -> str:
+    """A new, empty PostgreSQL database next to the configured one."""
+    base = make_url(os.environ.get("TEST_DATABASE_URL") or PG_DEFAULT)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def make_app(url: str) -> Flask:
+    """An app on `url` with the schema migrated."""
+    from flask_migrate import upgrade
+
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def seed(app: Flask, units: int = 1) -> None:
+    """Units, an owner, an office clerk and one staff account per unit (`staff0`, …)."""
+    system = Actor.system("bench")
+    with app.app_context():
+        now = utcnow()
+        owner = create_user(
+            db.session,
+            actor=system,
+            username="owner",
+            display_name="owner",
+            password=PASSWORD,
+            now=now,
+            is_demo=True,
+        )
+        grant_role(
+            db.session, actor=system, user=owner, role=Role.PROCESS_OWNER, unit=None, now=now
+        )
+        office = create_user(
+            db.session,
+            actor=system,
+            username="office",
+            display_name="office",
+            password=PASSWORD,
+            now=now,
+            is_demo=True,
+        )
+        grant_role(
+            db.session, actor=system, user=office, role=Role.OFFICE_STAFF, unit=None, now=now
+        )
+        for number in range(units):
+            unit = save_unit(
+                db.session,
+                actor=system,
+                year=2026,
+                now=now,
+                data=UnitInput(
+                    code=f"U{number:03d}",
+                    name_zh=f"基准单位{number}",
+                    name_en=f"Unit {number}",
+                    category="economic",
+                    headcount=50,
+                ),
+            ).unit
+            staff = create_user(
+                db.session,
+                actor=system,
+                username=f"staff{number}",
+                display_name="staff",
+                password=PASSWORD,
+                now=now,
+                is_demo=True,
+            )
+            grant_role(
+                db.session, actor=system, user=staff, role=Role.UNIT_STAFF, unit=unit, now=now
+            )
+        db.session.commit()
