@@ -28,6 +28,8 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     app.session_interface = DatabaseSessionInterface()
     install_session_hooks()
+    from app.workflow import operations  # noqa: F401, PLC0415  (registers the service operations)
+
     _register_blueprints(app)
     _register_cli(app)
 

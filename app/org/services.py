@@ -88,6 +88,26 @@ def units_led_by(session: Session, leader_id: int, year: int) -> Sequence[UnitMe
     )
 
 
+def unit_profile(session: Session, code: str, year: int) -> dict[str, object]:
+    """A unit's name, category, leader in charge and headcount in `year`, as plain data."""
+    unit = unit_by_code(session, code)
+    membership = session.execute(
+        select(UnitMembership)
+        .where(UnitMembership.unit_id == unit.id, UnitMembership.year == year)
+        .options(joinedload(UnitMembership.leader))
+    ).scalar_one_or_none()
+    if membership is None:
+        raise NotFound(_("Unit %(code)s is not assessed in %(year)d.", code=code, year=year))
+    return {
+        "code": unit.code,
+        "name": unit.name_zh,
+        "category": membership.category.value,
+        "headcount": membership.headcount,
+        "leader": membership.leader.username if membership.leader else None,
+        "year": year,
+    }
+
+
 @dataclass(frozen=True)
 class UnitInput:
     """What a unit form or import provides for one unit in one year."""
