@@ -48,7 +48,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _worker_database_url(worker_id: str) -> str:
     assert PG_URL is not None
     base = make_url(PG_URL)
-    name = f"{base.database}_jixiao_{worker_id}"
+    # The pid keeps two test runs on one machine (a developer and CI) out of each other's way.
+    name = f"{base.database}_jixiao_{worker_id}_{os.getpid()}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -57,11 +58,22 @@ def _worker_database_url(worker_id: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def _drop_database(url: str) -> None:
+    target = make_url(url)
+    admin = create_engine(
+        target.set(database=make_url(PG_URL or "").database), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def postgres_url(worker_id: str) -> str:
+def postgres_url(worker_id: str) -> Iterator[str]:
     url = _worker_database_url(worker_id)
     _migrate(url)
-    return url
+    yield url
+    _drop_database(url)
 
 
 def _truncate_postgres(url: str) -> None:

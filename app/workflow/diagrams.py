@@ -237,8 +237,27 @@ def _add_called_processes(
                     _collect_task_settings(earlier, bundle.dialect, bundle)
 
 
+def lanes_of(process: etree._Element) -> dict[str, str]:
+    """Element id → name of the innermost lane that lists it.
+
+    Read from the XML because SpiffWorkflow 3.2.0 hands every element inside an embedded subprocess
+    the subprocess's lane, whatever lane the element itself is drawn in.
+    """
+    lanes: dict[str, str] = {}
+    for lane in process.iter(full_tag("lane")):  # document order: inner lanes come later
+        for ref in lane.iterfind(full_tag("flowNodeRef")):
+            if ref.text and ref.text.strip():
+                lanes[ref.text.strip()] = lane.get("name") or ""
+    return lanes
+
+
 def _collect_task_settings(root: etree._Element, dialect: str, bundle: Bundle) -> None:
     for process in root.iter(full_tag("process")):
+        lanes = lanes_of(process)
         for tag in HUMAN_TASK_TAGS:
             for node in process.iter(full_tag(tag)):
-                bundle.task_settings[node.get("id", "")] = human_task_settings(node, dialect)
+                element_id = node.get("id", "")
+                settings = human_task_settings(node, dialect)
+                if element_id in lanes:
+                    settings["xml_lane"] = lanes[element_id]
+                bundle.task_settings[element_id] = settings

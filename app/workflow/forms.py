@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
@@ -82,12 +83,35 @@ def _path_of(error: Any) -> str:
     return "/".join(parts) or ""
 
 
+def _message(error: Any) -> str:
+    """A schema error in the user's language, for the common keywords; else jsonschema's text."""
+    value = error.validator_value
+    messages = {
+        "required": lambda: _("This field is required."),
+        "minLength": lambda: _("Enter at least %(n)d characters.", n=value),
+        "maxLength": lambda: _("Enter at most %(n)d characters.", n=value),
+        "minimum": lambda: _("Must be at least %(n)s.", n=value),
+        "maximum": lambda: _("Must be at most %(n)s.", n=value),
+        "exclusiveMinimum": lambda: _("Must be more than %(n)s.", n=value),
+        "exclusiveMaximum": lambda: _("Must be less than %(n)s.", n=value),
+        "enum": lambda: _("Choose one of the options."),
+        "oneOf": lambda: _("Choose one of the options."),
+        "type": lambda: _("This value has the wrong format."),
+        "format": lambda: _("This value has the wrong format (%(f)s).", f=value),
+        "pattern": lambda: _("This value has the wrong format."),
+        "minItems": lambda: _("Add at least %(n)d rows or choices.", n=value),
+        "maxItems": lambda: _("Add at most %(n)d rows or choices.", n=value),
+    }
+    build = messages.get(error.validator)
+    return str(build()) if build else str(error.message)
+
+
 def form_errors(form: Form, data: Any) -> list[dict[str, str]]:
     """Every way `data` breaks the form's schema, each with its field path."""
     validator = Draft202012Validator(
         form.schema, format_checker=Draft202012Validator.FORMAT_CHECKER
     )
     return [
-        {"path": _path_of(error), "message": error.message}
+        {"path": _path_of(error), "message": _message(error)}
         for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     ]

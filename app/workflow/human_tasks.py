@@ -72,7 +72,7 @@ def _new_human_task(session: Session, run: EngineRun, task: Task, now: datetime)
         instance_id=run.instance.id,
         spec_id=task.task_spec.bpmn_id,
         name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-        lane=task.task_spec.lane,
+        lane=settings.get("lane") or task.task_spec.lane,
         role=assignment.role,
         scope_unit_id=assignment.scope_unit_id,
         user_id=assignment.user_id,

@@ -102,19 +102,16 @@ def _check_code(task_spec: Any) -> list[Problem]:
 def _check_assignment(task_spec: Any, settings: dict[str, Any], uses_lanes: bool) -> list[Problem]:
     problems = []
     element = task_spec.bpmn_id
-    role = lane_role(task_spec.lane)
-    settings["lane"], settings["role"] = task_spec.lane, role.value if role else None
+    # The task's own lane in the XML wins over the one SpiffWorkflow inherits from a subprocess.
+    lane = settings.get("xml_lane") or task_spec.lane
+    role = lane_role(lane)
+    settings["lane"], settings["role"] = lane, role.value if role else None
     settings["name"] = task_spec.bpmn_name or element
-    if uses_lanes and task_spec.lane is None and not settings.get("assignee"):
+    if uses_lanes and lane is None and not settings.get("assignee"):
         problems.append(Problem("user task is in no lane", element))
-    if task_spec.lane is not None and role is None:
-        problems.append(
-            Problem(
-                f"lane {task_spec.lane!r} names no role (use a role code, e.g. "
-                "'单位经办人 (unit_staff)')",
-                element,
-            )
-        )
+    if lane is not None and role is None:
+        hint = "use a role code, e.g. '单位经办人 (unit_staff)'"
+        problems.append(Problem(f"lane {lane!r} names no role ({hint})", element))
     problems += [
         Problem(f"candidate group {group!r} is not a role", element)
         for group in settings.get("candidate_groups") or []

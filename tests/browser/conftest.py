@@ -34,7 +34,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def live_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     database = tmp_path_factory.mktemp("live") / "live.sqlite"
     shutil.copy(sqlite_template, database)
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
+    forms = Path(__file__).resolve().parents[1] / "forms"
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+                                 "FORMS_DIR": str(forms)})
     with app.app_context():
         load_demo(db.session, password=DEMO_PASSWORD, now=utcnow())
         db.session.commit()
