@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -88,7 +88,12 @@ def validate_uploads(session: Session, uploads: list[Upload]) -> Bundle:
     if not bundle.problems and not bundle.process_ids:
         bundle.problems.append(Problem("the files hold no executable process"))
     if not bundle.problems:
-        bundle.problems += lint_bundle(bundle, current_app.config["FORMS_DIR"])
+        bundle.problems += [
+            replace(
+                problem, file=problem.file or bundle.element_files.get(problem.element_id or "")
+            )
+            for problem in lint_bundle(bundle, current_app.config["FORMS_DIR"])
+        ]
     if bundle.problems:
         raise DiagramInvalid(
             _("The diagram has %(n)d problem(s).", n=len(bundle.problems)),

@@ -59,6 +59,7 @@ class Bundle:
     specs: dict[str, tuple[Any, dict[str, Any]]] = field(default_factory=dict)
     task_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     called: set[str] = field(default_factory=set)
+    element_files: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -189,8 +190,8 @@ def parse_upload(uploads: list[Upload], earlier_files: Any) -> Bundle:
         return bundle
     bundle.process_ids = list(parser.get_process_ids())
     _add_called_processes(parser, bpmn, bundle, earlier_files)
-    for root in bpmn.values():
-        _collect_task_settings(root, dialect, bundle)
+    for name, root in bpmn.items():
+        _collect_task_settings(root, dialect, bundle, name)
     for process_id in bundle.process_ids:
         try:
             bundle.specs[process_id] = (
@@ -234,7 +235,7 @@ def _add_called_processes(
                 except SpiffWorkflowException:
                     continue  # already added through another called process
                 if not _is_dmn(earlier):
-                    _collect_task_settings(earlier, bundle.dialect, bundle)
+                    _collect_task_settings(earlier, bundle.dialect, bundle, name)
 
 
 def lanes_of(process: etree._Element) -> dict[str, str]:
@@ -251,8 +252,12 @@ def lanes_of(process: etree._Element) -> dict[str, str]:
     return lanes
 
 
-def _collect_task_settings(root: etree._Element, dialect: str, bundle: Bundle) -> None:
+def _collect_task_settings(root: etree._Element, dialect: str, bundle: Bundle, file: str) -> None:
     for process in root.iter(full_tag("process")):
+        for node in process.iter():
+            element_id = node.get("id") if isinstance(node.tag, str) else None
+            if element_id:
+                bundle.element_files.setdefault(element_id, file)
         lanes = lanes_of(process)
         for tag in HUMAN_TASK_TAGS:
             for node in process.iter(full_tag(tag)):

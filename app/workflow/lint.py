@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from app.calendar.workdays import WorkdayCalendar
 from app.workflow.diagrams import Bundle, Problem, lane_role
 from app.workflow.forms import FormProblem, load_form
 from app.workflow.registry import REGISTRY
-from app.workflow.sandbox import HELPER_NAMES, ScriptRejected, compile_code
+from app.workflow.sandbox import HELPER_NAMES, ScriptRejected, compile_code, policy_problems
 from app.workflow.scripting import SandboxEnvironment
 
 MAX_CARDINALITY = 1000
@@ -41,6 +42,34 @@ def _code_of(task_spec: Any) -> Iterator[tuple[str, str, str]]:
         yield "eval", "timer", definition.expression
     for name, param in (getattr(task_spec, "operation_params", None) or {}).items():
         yield "eval", f"parameter {name}", str(param.get("value", ""))
+    yield from _dmn_code(task_spec)
+
+
+def _dmn_cell(input_expression: str, cell: str) -> str:
+    """The expression SpiffWorkflow's DMN engine evaluates for one input cell."""
+    if "?" in cell:
+        return cell.replace("?", "dmninputexpr")
+    try:
+        ast.parse(cell, mode="eval")
+    except SyntaxError:
+        return f"{input_expression} {cell}"
+    return f"({input_expression}) == ({cell})"
+
+
+def _dmn_code(task_spec: Any) -> Iterator[tuple[str, str, str]]:
+    table = getattr(getattr(task_spec, "dmnEngine", None), "decision_table", None)
+    if table is None:
+        return
+    for rule in table.rules:
+        for entry in rule.inputEntries:
+            expression = entry.input.expression or "None"
+            yield "eval", f"DMN input of row {rule.row_number}", expression
+            for cell in entry.lhs:
+                if cell is not None and cell.strip() and cell.strip() != "-":
+                    yield "eval", f"DMN row {rule.row_number}", _dmn_cell(expression, cell)
+        for entry in rule.outputEntries:
+            if getattr(entry, "text", None):
+                yield "eval", f"DMN output of row {rule.row_number}", entry.text
 
 
 def _timer_definitions(task_spec: Any) -> list[TimerEventDefinition]:
@@ -84,6 +113,11 @@ def _check_code(task_spec: Any) -> list[Problem]:
             compile_code(source, mode)
         except ScriptRejected as error:
             problems.append(Problem(f"{what}: {error}", task_spec.bpmn_id))
+            continue
+        problems += [
+            Problem(f"{what}: {problem}", task_spec.bpmn_id)
+            for problem in policy_problems(source, mode)
+        ]
     if not problems:
         for definition in _timer_definitions(task_spec):
             problems += _check_timer(definition, task_spec.bpmn_id)
@@ -136,6 +170,10 @@ def _check_human_task(
                 compile_code(settings[key], "eval")
             except ScriptRejected as error:
                 problems.append(Problem(f"{key}: {error}", element))
+                continue
+            problems += [
+                Problem(f"{key}: {p}", element) for p in policy_problems(settings[key], "eval")
+            ]
     return problems
 
 

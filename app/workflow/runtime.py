@@ -12,6 +12,8 @@ from flask_babel import gettext as _
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
@@ -250,10 +252,14 @@ def start_instance(
 
 
 def _did_complete(run: EngineRun, now: datetime) -> Any:
+    limit = current_app.config["MAX_TASK_DATA_BYTES"]
+
     def callback(task: Task) -> None:
         spec = task.task_spec
         if getattr(spec, "bpmn_id", None) is None:
             return
+        if isinstance(spec, ScriptTask | ServiceTask):
+            _check_grown_data(task, limit)
         is_timer = isinstance(
             getattr(spec, "event_definition", None), TimerEventDefinition | MultipleEventDefinition
         )
@@ -289,6 +295,22 @@ def _current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     return data
 
 
+class DataTooLarge(Exception):
+    """A step left more data than an instance may hold."""
+
+    def __init__(self, message: str, task: Task | None) -> None:
+        super().__init__(message)
+        self.task = task
+
+
+def _check_grown_data(task: Task, limit: int) -> None:
+    size = len(json.dumps(task.data, default=str).encode())
+    if size > limit:
+        raise DataTooLarge(
+            f"the step left {size} bytes of data; an instance holds at most {limit}", task
+        )
+
+
 def _mark_error(run: EngineRun, error: Exception, now: datetime) -> None:
     task = getattr(error, "task", None)
     instance = run.instance
@@ -303,22 +325,24 @@ def advance(session: Session, run: EngineRun, *, now: datetime) -> None:
     from app.workflow.human_tasks import sync_human_tasks  # noqa: PLC0415  (mutual use)
 
     instance = run.instance
+    data: dict[str, Any] = {}
     try:
         run.workflow.refresh_timers()
         run.workflow.do_engine_steps(did_complete_task=_did_complete(run, now))
+        data = _current_data(run.workflow)
         sync_human_tasks(session, run, now=now)
     except (SpiffWorkflowException, Exception) as error:
         _mark_error(run, error, now)
     else:
+        instance.error_message = instance.error_element = None
         if run.workflow.is_completed():
             instance.status = InstanceStatus.COMPLETED
             instance.completed_at = now
             run.event("completed", now=now)
         else:
             instance.status = InstanceStatus.WAITING
-            instance.error_message = instance.error_element = None
     instance.state_json = dump_workflow(run.definition.dialect, run.workflow)
-    instance.data = _current_data(run.workflow)
+    instance.data = data or _current_data(run.workflow)
     instance.next_timer_at = next_timer_due(run.workflow)
     instance.updated_at = now
     if run.events:

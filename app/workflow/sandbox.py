@@ -104,27 +104,12 @@ def helper_functions(calendar: WorkdayCalendar) -> dict[str, Any]:
 
 HELPER_NAMES = frozenset(helper_functions(WorkdayCalendar()))
 
-# Names that may be called in-process: each is bounded by its arguments' size.
+# Names that may be called in-process: each is bounded by its arguments' size. (`int` and `round`
+# are not: `int(Decimal("1e999999"))` builds a million-digit number.)
 _INLINE_CALLS = HELPER_NAMES | {
-    "len",
-    "str",
-    "int",
-    "float",
-    "bool",
-    "abs",
-    "round",
-    "min",
-    "max",
-    "sum",
-    "any",
-    "all",
-    "sorted",
-    "isinstance",
-    "tuple",
-    "list",
-    "dict",
-    "set",
-}
+    "len", "str", "float", "bool", "abs", "min", "max", "sum", "any", "all",
+    "sorted", "isinstance", "tuple", "list", "dict", "set",
+}  # fmt: skip
 _INLINE_NODES = (
     ast.Expression,
     ast.Module,
@@ -243,6 +228,49 @@ def compile_code(source: str, mode: str) -> CompiledCode:
         raise ScriptRejected("; ".join(compiled.errors))
     names = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
     return CompiledCode(compiled.code, _runs_inline(tree), names)
+
+
+# Builtins that only serve escapes or introspection; calling them is refused when a diagram is
+# deployed (they are missing or guarded at run time as well).
+DENIED_CALLS = frozenset({
+    "getattr", "setattr", "delattr", "type", "vars", "locals", "globals", "dir", "eval", "exec",
+    "compile", "open", "input", "help", "breakpoint", "memoryview", "super", "object",
+    "classmethod", "staticmethod", "property", "__import__", "id", "hash", "callable",
+})  # fmt: skip
+DENIED_ATTRIBUTES = frozenset({"format", "format_map", "mro"})
+ALLOWED_CALLS = (HELPER_NAMES | frozenset(_BUILTINS)) - DENIED_CALLS
+
+
+def _defined_names(tree: ast.AST) -> set[str]:
+    defined: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            defined.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            defined.add(node.id)
+    return defined
+
+
+def policy_problems(source: str, mode: str) -> list[str]:
+    """What deploy refuses beyond RestrictedPython: imports, and calls to anything that is not a
+    helper, an allowed builtin or a function the code defines itself (task data holds no
+    functions, so such a call could only be an escape attempt)."""
+    try:
+        tree = ast.parse(source, mode=mode)
+    except SyntaxError:
+        return []  # compile_code reports it
+    defined = _defined_names(tree)
+    problems = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            problems.append("imports are not allowed")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            name = node.func.id
+            if name not in ALLOWED_CALLS and name not in defined:
+                problems.append(f"{name}() is not available in diagrams")
+        elif isinstance(node, ast.Attribute) and node.attr in DENIED_ATTRIBUTES:
+            problems.append(f".{node.attr}() is not allowed (use + or str())")
+    return sorted(set(problems))
 
 
 def base_globals(calendar: WorkdayCalendar) -> dict[str, Any]:

@@ -8,6 +8,7 @@ next call. Only plain data crosses the pipe: task data in, a value or the new ta
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 import resource
 import threading
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ from app.workflow.sandbox import (
 
 TIME_LIMIT_SECONDS = 2.0
 MEMORY_LIMIT_BYTES = 512 * 1024 * 1024
+MAX_RESULT_BYTES = 4 * 1024 * 1024
 
 
 class ScriptFailed(Exception):
@@ -78,8 +80,17 @@ def _serve(connection: Connection) -> None:
             continue
         calendar.provisional_years.clear()
         try:
-            answer = _run_one(request, calendar)
-            connection.send(answer)
+            answer = pickle.dumps(_run_one(request, calendar))
+            if len(answer) > MAX_RESULT_BYTES:
+                answer = pickle.dumps(
+                    (
+                        "error",
+                        "ResultTooLarge",
+                        f"the script's result is larger than {MAX_RESULT_BYTES // 1024 // 1024} MB",
+                        None,
+                    )
+                )
+            connection.send_bytes(answer)
         except MemoryError:
             connection.send(("error", "MemoryError", "the script used too much memory", None))
         except ScriptRejected as error:
@@ -142,8 +153,8 @@ class SandboxRunner:
                 f"the script ran longer than {TIME_LIMIT_SECONDS:g} s and was stopped"
             )
         try:
-            answer = connection.recv()
-        except (EOFError, OSError):
+            answer = pickle.loads(connection.recv_bytes())  # noqa: S301  (our own child's reply)
+        except (EOFError, OSError, pickle.UnpicklingError, AttributeError):
             self.stop()
             raise ScriptFailed("the sandbox process ended while running the script") from None
         return self._result(answer, calendar)

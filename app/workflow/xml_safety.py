@@ -28,8 +28,8 @@ def _declares_dtd(data: bytes) -> bool:
     upper = data.upper()
     if any(marker in upper for marker in _FORBIDDEN):
         return True
-    # The same markers in UTF-16, either byte order.
-    for encoding in ("utf-16-le", "utf-16-be"):
+    # The same markers in UTF-16 and UTF-32, either byte order.
+    for encoding in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
         if any(marker.decode().encode(encoding) in upper for marker in _FORBIDDEN):
             return True
     return False

@@ -35,8 +35,9 @@ def live_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory)
     database = tmp_path_factory.mktemp("live") / "live.sqlite"
     shutil.copy(sqlite_template, database)
     forms = Path(__file__).resolve().parents[1] / "forms"
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-                                 "FORMS_DIR": str(forms)})
+    app = create_app(
+        "testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "FORMS_DIR": str(forms)}
+    )
     with app.app_context():
         load_demo(db.session, password=DEMO_PASSWORD, now=utcnow())
         db.session.commit()

@@ -21,10 +21,13 @@ def started(live_server: str) -> Iterator[str]:
     import json
     import urllib.request
 
-    def call(method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> dict:
-        request = urllib.request.Request(live_server + path, data=body, method=method,
-                                         headers=headers or {})
-        with urllib.request.urlopen(request) as response:  # noqa: S310  (loopback test server)
+    def call(
+        method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> dict:
+        request = urllib.request.Request(
+            live_server + path, data=body, method=method, headers=headers or {}
+        )
+        with urllib.request.urlopen(request) as response:
             return json.loads(response.read())
 
     def token(username: str) -> dict[str, str]:
@@ -34,15 +37,25 @@ def started(live_server: str) -> Iterator[str]:
 
     boundary = "jixiao-boundary"
     payload = io.BytesIO()
-    payload.write(f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-                  f"filename=\"simple_di.bpmn\"\r\nContent-Type: application/xml\r\n\r\n".encode())
+    payload.write(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="simple_di.bpmn"\r\nContent-Type: application/xml\r\n\r\n'.encode()
+    )
     payload.write(DIAGRAM.read_bytes())
     payload.write(f"\r\n--{boundary}--\r\n".encode())
-    call("POST", "/api/v1/process-definitions", payload.getvalue(),
-         {**token("owner1"), "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    call(
+        "POST",
+        "/api/v1/process-definitions",
+        payload.getvalue(),
+        {**token("owner1"), "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
     body = json.dumps({"process_key": "simple_di"}).encode()
-    instance = call("POST", "/api/v1/process-instances", body,
-                    {**token("office1"), "Content-Type": "application/json"})
+    instance = call(
+        "POST",
+        "/api/v1/process-instances",
+        body,
+        {**token("office1"), "Content-Type": "application/json"},
+    )
     yield str(instance["id"])
 
 
