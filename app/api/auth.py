@@ -8,7 +8,7 @@ from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 
 from app.api import bp
-from app.api.edge import MalformedRequest, api_actor, api_token, json_body, token_required
+from app.api.edge import MalformedRequest, api_actor, api_token_id, json_body, token_required
 from app.auth.services import authenticate, issue_api_token, password_expired, revoke_api_token
 from app.db import utcnow
 from app.errors import AuthenticationFailed, InvalidInput
@@ -55,7 +55,7 @@ def create_token() -> Any:
 @token_required
 def delete_token() -> Any:
     """Revoke the token this call is made with."""
-    revoke_api_token(db_session(), actor=api_actor(), token=api_token(), now=utcnow())
+    revoke_api_token(db_session(), actor=api_actor(), token_id=api_token_id(), now=utcnow())
     db.session.commit()
     return "", 204
 

@@ -10,8 +10,7 @@ from flask import g, request
 from flask_babel import gettext as _
 
 from app.auth.actor import Actor
-from app.auth.models import ApiToken
-from app.auth.services import actor_for, token_for
+from app.auth.services import holder_of_token
 from app.db import utcnow
 from app.errors import AuthenticationFailed, DomainError
 from app.extensions import db_session
@@ -43,16 +42,20 @@ def _bearer_token() -> str | None:
 
 
 def token_required(view: F) -> F:
-    """Authenticate the call with its bearer token; sets `g.api_actor` and `g.api_token`."""
+    """Authenticate the call with its bearer token; sets `g.api_actor` and `g.api_token_id`."""
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         raw = _bearer_token()
-        token = token_for(db_session(), raw, now=utcnow()) if raw else None
-        if token is None:
+        holder = (
+            holder_of_token(db_session(), raw, now=utcnow(), client_addr=request.remote_addr)
+            if raw
+            else None
+        )
+        if holder is None:
             raise AuthenticationFailed(_("A valid bearer token is required."))
-        g.api_token = token
-        g.api_actor = actor_for(token.user, request.remote_addr)
+        g.api_token_id = holder.token_id
+        g.api_actor = holder.actor
         return view(*args, **kwargs)
 
     return cast(F, wrapped)
@@ -63,6 +66,6 @@ def api_actor() -> Actor:
     return cast(Actor, g.api_actor)
 
 
-def api_token() -> ApiToken:
-    """The token the current call was made with."""
-    return cast(ApiToken, g.api_token)
+def api_token_id() -> int:
+    """The id of the token the current call was made with."""
+    return cast(int, g.api_token_id)

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, select
+from sqlalchemy import Table, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.audit.models import GENESIS_HASH, AuditEntry, AuditHead
@@ -76,27 +76,37 @@ def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     return hashlib.sha256(f"{prev_hash}\n{text}".encode()).hexdigest()
 
 
-def _locked_head(session: Session) -> AuditHead:
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == _HEAD_ID).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=_HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)
-        session.add(head)
-    return head
+_ENTRIES = cast(Table, AuditEntry.__table__)
+_HEAD = cast(Table, AuditHead.__table__)
+
+
+def _locked_head(session: Session) -> tuple[int, str]:
+    row = session.execute(
+        select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == _HEAD_ID).with_for_update()
+    ).first()
+    if row is None:
+        session.execute(insert(_HEAD).values(id=_HEAD_ID, last_seq=0, last_hash=GENESIS_HASH))
+        return 0, GENESIS_HASH
+    return int(row[0]), str(row[1])
 
 
 def _append_pending(session: Session) -> None:
     pending: list[dict[str, Any]] = session.info.pop(_PENDING_KEY, [])
     if not pending:
         return
-    head = _locked_head(session)
+    # Core statements: this runs on every commit that records something.
+    last_seq, last_hash = _locked_head(session)
+    rows = []
     for fields in pending:
-        seq = head.last_seq + 1
-        chained = {"seq": seq, **fields}
-        digest = entry_hash(head.last_hash, chained)
-        session.add(AuditEntry(**chained, prev_hash=head.last_hash, hash=digest))
-        head.last_seq, head.last_hash = seq, digest
+        last_seq += 1
+        chained = {"seq": last_seq, **fields}
+        digest = entry_hash(last_hash, chained)
+        rows.append({**chained, "prev_hash": last_hash, "hash": digest})
+        last_hash = digest
+    session.execute(insert(_ENTRIES), rows)
+    session.execute(
+        update(_HEAD).where(_HEAD.c.id == _HEAD_ID).values(last_seq=last_seq, last_hash=last_hash)
+    )
 
 
 def _discard_pending(session: Session, *_args: object) -> None:

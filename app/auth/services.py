@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from app.audit.services import record
 from app.auth.actor import Actor, RoleScope
@@ -346,26 +347,42 @@ def issue_api_token(session: Session, *, user: User, now: datetime, client_addr:
     return raw
 
 
-def token_for(session: Session, raw: str, *, now: datetime) -> ApiToken | None:
-    """The live token `raw` stands for, or None if unknown, expired, revoked or disabled."""
-    token = (
-        session.execute(
-            select(ApiToken)
-            .where(ApiToken.token_hash == _token_digest(raw))
-            .options(joinedload(ApiToken.user).joinedload(User.grants))
+@dataclass(frozen=True)
+class TokenHolder:
+    """Who a bearer token stands for."""
+
+    token_id: int
+    actor: Actor
+
+
+def holder_of_token(
+    session: Session, raw: str, *, now: datetime, client_addr: str | None
+) -> TokenHolder | None:
+    """The live token's holder with their roles, in one query; None if unknown, expired, revoked
+    or the account is disabled."""
+    rows = session.execute(
+        select(ApiToken.id, User.id, User.username, RoleGrant.role, RoleGrant.unit_id)
+        .join(User, User.id == ApiToken.user_id)
+        .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
+        .where(
+            ApiToken.token_hash == _token_digest(raw),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > now,
+            User.is_active.is_(True),
         )
-        .unique()
-        .scalar_one_or_none()
-    )
-    if token is None or token.revoked_at is not None or token.expires_at <= now:
+    ).all()
+    if not rows:
         return None
-    if not token.user.is_active:
-        return None
-    return token
+    token_id, user_id, username = rows[0][0], rows[0][1], rows[0][2]
+    grants = frozenset(RoleScope(role, unit_id) for *_, role, unit_id in rows if role is not None)
+    return TokenHolder(token_id, Actor(user_id, username, grants, client_addr))
 
 
-def revoke_api_token(session: Session, *, actor: Actor, token: ApiToken, now: datetime) -> None:
+def revoke_api_token(session: Session, *, actor: Actor, token_id: int, now: datetime) -> None:
     """End a token; its holder or a security administrator may do it."""
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        return
     if actor.user_id != token.user_id:
         require(actor, Permission.GRANT_ROLES)
     token.revoked_at = now

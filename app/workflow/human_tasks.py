@@ -28,6 +28,7 @@ from app.workflow.runtime import (
     json_safe,
     load_run,
     lock_instance,
+    reread_after_lock,
 )
 
 
@@ -155,7 +156,7 @@ def claim_task(session: Session, *, actor: Actor, task_id: str, now: datetime) -
     """Take the task so nobody else works it at the same time."""
     task = _workable(session, actor, task_id)
     lock_instance(session, task.instance_id)
-    session.refresh(task)
+    reread_after_lock(session, task)
     if task.state is not HumanTaskState.READY:
         raise Conflict(_("The task is no longer open."))
     if task.claimed_by_id not in (None, actor.user_id):
@@ -243,7 +244,7 @@ def complete_task(
     """Complete the task with the form's data and run the instance until it waits again."""
     task = _workable(session, actor, task_id)
     instance = lock_instance(session, task.instance_id)
-    session.refresh(task)
+    reread_after_lock(session, task)
     if task.state is not HumanTaskState.READY or instance.status is not InstanceStatus.WAITING:
         raise Conflict(_("The task is no longer open."))
     if task.claimed_by_id not in (None, actor.user_id):

@@ -166,6 +166,15 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     return instance
 
 
+def reread_after_lock(session: Session, row: object) -> None:
+    """Read `row` again now that its instance is locked (another request may have changed it).
+
+    SQLite needs no second read: its transaction took the write lock before the first query.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        session.refresh(row)
+
+
 def _definition_for(session: Session, key: str, version: int | None) -> ProcessDefinition:
     query = select(ProcessDefinition).where(ProcessDefinition.key == key)
     if version is not None:
