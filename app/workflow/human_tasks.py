@@ -28,7 +28,6 @@ from app.workflow.runtime import (
     json_safe,
     load_run,
     lock_instance,
-    reread_after_lock,
 )
 
 
@@ -152,11 +151,29 @@ def _workable(session: Session, actor: Actor, task_id: str) -> HumanTask:
     return task
 
 
+def _locked_workable(
+    session: Session, actor: Actor, task_id: str
+) -> tuple[HumanTask, ProcessInstance]:
+    """Lock the task's instance first, then read the task: what is checked is what is current."""
+    if not actor.can(Permission.BUSINESS):
+        raise AccessDenied(_("Administrator accounts do no business work."))
+    try:
+        uuid.UUID(task_id)
+    except ValueError:
+        raise NotFound(_("No such task.")) from None
+    owner = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
+    instance = lock_instance(session, owner)
+    task = session.get(HumanTask, task_id, populate_existing=True)
+    if task is None or not (can_work(actor, task) or can_see(actor, task, instance.unit_id)):
+        raise NotFound(_("No such task."))
+    if not can_work(actor, task):
+        raise AccessDenied(_("This task is not yours to work."))
+    return task, instance
+
+
 def claim_task(session: Session, *, actor: Actor, task_id: str, now: datetime) -> HumanTask:
     """Take the task so nobody else works it at the same time."""
-    task = _workable(session, actor, task_id)
-    lock_instance(session, task.instance_id)
-    reread_after_lock(session, task)
+    task, _instance = _locked_workable(session, actor, task_id)
     if task.state is not HumanTaskState.READY:
         raise Conflict(_("The task is no longer open."))
     if task.claimed_by_id not in (None, actor.user_id):
@@ -242,9 +259,7 @@ def complete_task(
     session: Session, *, actor: Actor, task_id: str, data: Any, now: datetime
 ) -> ProcessInstance:
     """Complete the task with the form's data and run the instance until it waits again."""
-    task = _workable(session, actor, task_id)
-    instance = lock_instance(session, task.instance_id)
-    reread_after_lock(session, task)
+    task, instance = _locked_workable(session, actor, task_id)
     if task.state is not HumanTaskState.READY or instance.status is not InstanceStatus.WAITING:
         raise Conflict(_("The task is no longer open."))
     if task.claimed_by_id not in (None, actor.user_id):

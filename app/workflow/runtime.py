@@ -152,7 +152,7 @@ def load_run(session: Session, instance: ProcessInstance, actor: Actor) -> Engin
     return EngineRun(definition, instance, workflow, engine)
 
 
-def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
+def lock_instance(session: Session, instance_id: Any) -> ProcessInstance:
     """The instance row, locked until the transaction ends (SQLite: BEGIN IMMEDIATE already)."""
     instance = session.execute(
         select(ProcessInstance)
@@ -164,15 +164,6 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     if instance is None:
         raise NotFound(_("No such process instance."))
     return instance
-
-
-def reread_after_lock(session: Session, row: object) -> None:
-    """Read `row` again now that its instance is locked (another request may have changed it).
-
-    SQLite needs no second read: its transaction took the write lock before the first query.
-    """
-    if session.get_bind().dialect.name != "sqlite":
-        session.refresh(row)
 
 
 def _definition_for(session: Session, key: str, version: int | None) -> ProcessDefinition:
