@@ -39,11 +39,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp  # noqa: PLC0415
     from app.audit.routes import bp as audit_bp  # noqa: PLC0415
     from app.auth.routes import bp as auth_bp  # noqa: PLC0415
+    from app.calendar.routes import bp as calendar_bp  # noqa: PLC0415
     from app.web import init_web  # noqa: PLC0415
     from app.workflow.routes import bp as workflow_bp  # noqa: PLC0415
 
     init_web(app)
-    for blueprint in (auth_bp, admin_bp, audit_bp, workflow_bp):
+    for blueprint in (auth_bp, admin_bp, audit_bp, calendar_bp, workflow_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
@@ -51,8 +52,9 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from app.audit.cli import audit_cli  # noqa: PLC0415
+    from app.calendar.cli import calendar_cli  # noqa: PLC0415
     from app.org.cli import demo_cli, users_cli  # noqa: PLC0415
     from app.workflow.cli import bpmn_cli  # noqa: PLC0415
 
-    for group in (audit_cli, bpmn_cli, demo_cli, users_cli):
+    for group in (audit_cli, bpmn_cli, calendar_cli, demo_cli, users_cli):
         app.cli.add_command(group)

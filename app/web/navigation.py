@@ -29,6 +29,8 @@ NAV_ITEMS = (
     NavItem("admin.users", _l("Users"), "people", Permission.MANAGE_USERS),
     NavItem("admin.units", _l("Units"), "buildings", Permission.MANAGE_UNITS),
     NavItem("admin.roles", _l("Roles"), "shield-lock", Permission.GRANT_ROLES),
+    NavItem("calendar.year_view", _l("Calendar"), "calendar3", Permission.RUN_CYCLE),
+    NavItem("calendar.year_view", _l("Calendar"), "calendar3", Permission.MANAGE_UNITS),
     NavItem("audit.log", _l("Audit log"), "journal-check", Permission.READ_AUDIT),
 )
 

@@ -7,10 +7,16 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
 
-from app.auth.roles import Role
+from app.auth.roles import Permission, Role
+from app.calendar.services import year_is_known
+from app.db import utcnow
+from app.extensions import db_session
 from app.org.models import Category
 from app.web.navigation import nav_items
+from app.workflow.deadlines import provisional_counts
 
 
 def _local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
@@ -25,12 +31,42 @@ def _language() -> str:
     return "zh" if locale is None or locale.language == "zh" else "en"
 
 
+def _calendar_warning() -> str | None:
+    """For office staff and system administrators: deadlines still computed without official
+    holiday data, or next year's arrangement missing from November on (SPEC §13)."""
+    if not current_user.is_authenticated or not (
+        current_user.actor.can(Permission.RUN_CYCLE)
+        or current_user.actor.can(Permission.MANAGE_UNITS)
+    ):
+        return None
+    session = db_session()
+    tasks, instances = provisional_counts(session)
+    if tasks or instances:
+        return str(
+            _(
+                "%(n)d deadline(s) fall in a year without official holiday data and are "
+                "computed with weekends only. Enter that year's calendar.",
+                n=tasks + instances,
+            )
+        )
+    today = utcnow()
+    if today.month >= 11 and not year_is_known(session, today.year + 1):
+        return str(
+            _(
+                "The official holiday arrangement for %(year)d has not been entered yet.",
+                year=today.year + 1,
+            )
+        )
+    return None
+
+
 def _context() -> dict[str, Any]:
     return {
         "Role": Role,
         "Category": Category,
         "lang": _language(),
         "nav_items": nav_items,
+        "calendar_warning": _calendar_warning,
     }
 
 

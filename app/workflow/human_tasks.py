@@ -56,6 +56,20 @@ def _evaluate(run: EngineRun, task: Task, expression: str | None) -> Any:
     return run.engine.environment.evaluate(expression, dict(task.data))
 
 
+def evaluate_due(
+    run: EngineRun, task: Task, expression: str | None, now: datetime
+) -> tuple[datetime | None, bool]:
+    """The due date and whether it fell in a year without official calendar data."""
+    calendar = run.engine.environment.calendar
+    earlier = set(calendar.provisional_years)
+    calendar.provisional_years.clear()
+    try:
+        due = _due_at(_evaluate(run, task, expression), now)
+        return due, bool(calendar.provisional_years)
+    finally:
+        calendar.provisional_years |= earlier
+
+
 def _new_human_task(session: Session, run: EngineRun, task: Task, now: datetime) -> HumanTask:
     definition = run.definition
     settings: dict[str, Any] = dict(definition.task_settings.get(task.task_spec.bpmn_id, {}))
@@ -67,6 +81,7 @@ def _new_human_task(session: Session, run: EngineRun, task: Task, now: datetime)
         _evaluate(run, task, settings.get("assignee")),
     )
     priority = str(settings.get("priority") or "")
+    due_at, due_provisional = evaluate_due(run, task, settings.get("due"), now)
     return HumanTask(
         id=str(task.id),
         instance_id=run.instance.id,
@@ -78,7 +93,8 @@ def _new_human_task(session: Session, run: EngineRun, task: Task, now: datetime)
         user_id=assignment.user_id,
         form=settings.get("form"),
         ui_form=settings.get("ui_form"),
-        due_at=_due_at(_evaluate(run, task, settings.get("due")), now),
+        due_at=due_at,
+        due_provisional=due_provisional,
         priority=int(priority) if priority.lstrip("-").isdigit() else 0,
         state=HumanTaskState.READY,
         created_at=now,

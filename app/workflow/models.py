@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.roles import Role
@@ -73,6 +73,8 @@ class ProcessInstance(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     error_element: Mapped[str | None] = mapped_column(String(255))
     next_timer_at: Mapped[datetime | None]
+    # A timer fell in a year without official holiday data (weekends only, SPEC §13).
+    deadlines_provisional: Mapped[bool] = mapped_column(default=False, server_default=false())
     row_version: Mapped[int] = mapped_column(default=1)
 
     definition: Mapped[ProcessDefinition] = relationship()
@@ -102,6 +104,7 @@ class HumanTask(Base):
     form: Mapped[str | None] = mapped_column(String(255))
     ui_form: Mapped[str | None] = mapped_column(String(255))
     due_at: Mapped[datetime | None] = mapped_column(index=True)
+    due_provisional: Mapped[bool] = mapped_column(default=False, server_default=false())
     priority: Mapped[int] = mapped_column(default=0)
     state: Mapped[HumanTaskState] = mapped_column(str_enum(HumanTaskState, 16))
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

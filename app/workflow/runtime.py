@@ -344,6 +344,9 @@ def advance(session: Session, run: EngineRun, *, now: datetime) -> None:
     instance.state_json = dump_workflow(run.definition.dialect, run.workflow)
     instance.data = data or _current_data(run.workflow)
     instance.next_timer_at = next_timer_due(run.workflow)
+    instance.deadlines_provisional = instance.next_timer_at is not None and bool(
+        run.engine.environment.calendar.provisional_years
+    )
     instance.updated_at = now
     if run.events:
         # Core executemany: one statement whatever the mix of empty columns.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -214,11 +215,17 @@ class CompiledCode:
     names: frozenset[str]
 
 
+def normalized(source: str, mode: str) -> str:
+    """Code as a modeler saved it, without the indentation and blank lines around it."""
+    return source.strip() if mode == "eval" else textwrap.dedent(source).strip("\n")
+
+
 @lru_cache(maxsize=4096)
 def compile_code(source: str, mode: str) -> CompiledCode:
     """Compile `source` ('eval' or 'exec') under RestrictedPython, or raise ScriptRejected."""
     if len(source) > MAX_SOURCE_LENGTH:
         raise ScriptRejected(f"code longer than {MAX_SOURCE_LENGTH} characters")
+    source = normalized(source, mode)
     try:
         tree = ast.parse(source, mode=mode)
     except SyntaxError as error:
@@ -255,6 +262,7 @@ def policy_problems(source: str, mode: str) -> list[str]:
     """What deploy refuses beyond RestrictedPython: imports, and calls to anything that is not a
     helper, an allowed builtin or a function the code defines itself (task data holds no
     functions, so such a call could only be an escape attempt)."""
+    source = normalized(source, mode)
     try:
         tree = ast.parse(source, mode=mode)
     except SyntaxError:

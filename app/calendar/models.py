@@ -1,0 +1,30 @@
+"""The office's own calendar entries: official holidays and adjusted working days (SPEC §13)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, str_enum, utcnow
+
+
+class DayKind(StrEnum):
+    """What an entry makes of its date."""
+
+    HOLIDAY = "holiday"
+    WORKDAY = "workday"
+
+
+class CalendarDay(Base):
+    """One date the office entered; it wins over the package's data for that date."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    kind: Mapped[DayKind] = mapped_column(str_enum(DayKind, 16))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
