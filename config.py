@@ -37,6 +37,7 @@ class Config:
     FORMS_DIR = str(BASE_DIR / "forms")
     MAX_TASK_DATA_BYTES = 256 * 1024
     SCHEDULER_ENABLED = os.environ.get("JIXIAO_SCHEDULER", "off").lower() in {"on", "1", "true"}
+    SCHEDULER_TICK_SECONDS = int(os.environ.get("JIXIAO_SCHEDULER_TICK", "10"))
     DEMO_PASSWORD = os.environ.get("JIXIAO_DEMO_PASSWORD", "demo-pass-2026")
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     TRUSTED_PROXIES = int(os.environ.get("JIXIAO_TRUSTED_PROXIES", "0"))

@@ -20,6 +20,10 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     from app.setup import init_app  # noqa: PLC0415  (keeps imports out of module load)
 
     init_app(app)
+    if app.config["SCHEDULER_ENABLED"]:
+        from app.workflow.ticker import start_in_process  # noqa: PLC0415
+
+        start_in_process(app)
     return app
 
 

@@ -48,3 +48,25 @@ def bpmn_deploy(paths: tuple[str, ...]) -> None:
         click.echo(f"{key} {version}")
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+
+
+scheduler_cli = click.Group("scheduler", help="The timer scheduler.")
+
+
+@scheduler_cli.command("run")
+def scheduler_run() -> None:
+    """Fire due timers every few seconds until stopped (run one or more of these per site)."""
+    from flask import current_app  # noqa: PLC0415
+
+    from app.workflow.ticker import run_blocking  # noqa: PLC0415
+
+    click.echo("Scheduler running; Ctrl+C stops it.")
+    run_blocking(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+@scheduler_cli.command("tick")
+def scheduler_tick() -> None:
+    """Fire the timers that are due now, once, and exit."""
+    from app.workflow.scheduler import run_tick  # noqa: PLC0415
+
+    click.echo(f"Fired {run_tick(db_session(), now=utcnow())} timer(s).")

@@ -132,3 +132,29 @@ class InstanceEvent(Base):
     element_name: Mapped[str | None] = mapped_column(String(255))
     actor_id: Mapped[int | None]
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class InstanceTimer(Base):
+    """One waiting timer of an instance: when it falls due, and who is firing it.
+
+    The engine keeps the timer itself; this narrow row lets schedulers find due timers without
+    loading instances, and claim them so that several schedulers never fire one twice.
+    """
+
+    __tablename__ = "instance_timers"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "task_id"),
+        Index("ix_instance_timers_due", "done_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(
+        ForeignKey("process_instances.id", ondelete="CASCADE"), index=True
+    )
+    task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str | None] = mapped_column(String(255))
+    due_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=0)
+    done_at: Mapped[datetime | None]

@@ -27,7 +27,13 @@ from app.auth.services import require
 from app.calendar.services import working_calendar
 from app.errors import Conflict, InvalidInput, NotFound
 from app.org.services import unit_by_code
-from app.workflow.models import InstanceEvent, InstanceStatus, ProcessDefinition, ProcessInstance
+from app.workflow.models import (
+    InstanceEvent,
+    InstanceStatus,
+    InstanceTimer,
+    ProcessDefinition,
+    ProcessInstance,
+)
 from app.workflow.registry import ServiceCall
 from app.workflow.scripting import SandboxEnvironment, SandboxScriptEngine
 from app.workflow.serialization import dump_workflow, forget_specs, load_workflow
@@ -268,9 +274,9 @@ def _did_complete(run: EngineRun, now: datetime) -> Any:
     return callback
 
 
-def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:
-    """When the earliest waiting timer falls due (aware UTC), if any."""
-    dues = []
+def waiting_timers(workflow: BpmnWorkflow) -> dict[str, tuple[str | None, datetime]]:
+    """Task id → (element id, due time, aware UTC) of every waiting timer."""
+    timers = {}
     for task in workflow.get_tasks(state=TaskState.WAITING):
         definition = getattr(task.task_spec, "event_definition", None)
         parts = (
@@ -283,8 +289,13 @@ def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:
             value = value["next"] if isinstance(value, dict) else value
             parsed = TimerEventDefinition.parse_time_or_duration(value)
             if isinstance(parsed, datetime):
-                dues.append(parsed)
-    return min(dues, default=None)
+                timers[str(task.id)] = (task.task_spec.bpmn_id, parsed)
+    return timers
+
+
+def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:
+    """When the earliest waiting timer falls due (aware UTC), if any."""
+    return min((due for _element, due in waiting_timers(workflow).values()), default=None)
 
 
 def _current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
@@ -320,6 +331,32 @@ def _mark_error(run: EngineRun, error: Exception, now: datetime) -> None:
     run.event("error", task, now=now, detail={"message": instance.error_message})
 
 
+def sync_timer_rows(
+    session: Session,
+    instance_id: int,
+    timers: dict[str, tuple[str | None, datetime]],
+    *,
+    now: datetime,
+) -> None:
+    """Keep the instance's rows in `instance_timers` equal to its waiting timers: fired or
+    cancelled timers are done, new ones are added, moved ones get their new due time."""
+    rows = session.execute(
+        select(InstanceTimer).where(
+            InstanceTimer.instance_id == instance_id, InstanceTimer.done_at.is_(None)
+        )
+    ).scalars()
+    for row in rows:
+        waiting = timers.pop(row.task_id, None)
+        if waiting is None:
+            row.done_at = now
+        elif waiting[1] != row.due_at:
+            row.due_at, row.lease_until, row.claimed_by = waiting[1], None, None
+    session.add_all(
+        InstanceTimer(instance_id=instance_id, task_id=task_id, element_id=element, due_at=due)
+        for task_id, (element, due) in timers.items()
+    )
+
+
 def advance(session: Session, run: EngineRun, *, now: datetime) -> None:
     """Run the engine until it waits, then save the state, the tasks and the events."""
     from app.workflow.human_tasks import sync_human_tasks  # noqa: PLC0415  (mutual use)
@@ -343,7 +380,10 @@ def advance(session: Session, run: EngineRun, *, now: datetime) -> None:
             instance.status = InstanceStatus.WAITING
     instance.state_json = dump_workflow(run.definition.dialect, run.workflow)
     instance.data = data or _current_data(run.workflow)
-    instance.next_timer_at = next_timer_due(run.workflow)
+    timers = waiting_timers(run.workflow) if instance.status is InstanceStatus.WAITING else {}
+    instance.next_timer_at = min((due for _element, due in timers.values()), default=None)
+    with session.no_autoflush:  # one UPDATE of the instance row: its version moves by one
+        sync_timer_rows(session, instance.id, timers, now=now)
     instance.deadlines_provisional = instance.next_timer_at is not None and bool(
         run.engine.environment.calendar.provisional_years
     )
@@ -400,6 +440,7 @@ def terminate_instance(
     instance.completed_at = instance.updated_at = now
     instance.next_timer_at = None
     cancel_open_tasks(session, instance, now=now)
+    sync_timer_rows(session, instance.id, {}, now=now)
     session.add(
         InstanceEvent(
             instance_id=instance.id,
