@@ -40,11 +40,21 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit.routes import bp as audit_bp  # noqa: PLC0415
     from app.auth.routes import bp as auth_bp  # noqa: PLC0415
     from app.calendar.routes import bp as calendar_bp  # noqa: PLC0415
+    from app.notifications.routes import bp as notifications_bp  # noqa: PLC0415
+    from app.supervision.routes import bp as supervision_bp  # noqa: PLC0415
     from app.web import init_web  # noqa: PLC0415
     from app.workflow.routes import bp as workflow_bp  # noqa: PLC0415
 
     init_web(app)
-    for blueprint in (auth_bp, admin_bp, audit_bp, calendar_bp, workflow_bp):
+    for blueprint in (
+        auth_bp,
+        admin_bp,
+        audit_bp,
+        calendar_bp,
+        notifications_bp,
+        supervision_bp,
+        workflow_bp,
+    ):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)

@@ -14,6 +14,7 @@ from app.auth.roles import Permission, Role
 from app.calendar.services import year_is_known
 from app.db import utcnow
 from app.extensions import db_session
+from app.notifications.services import unread_count
 from app.org.models import Category
 from app.web.navigation import nav_items
 from app.workflow.deadlines import provisional_counts
@@ -60,6 +61,12 @@ def _calendar_warning() -> str | None:
     return None
 
 
+def _unread_notifications() -> int:
+    if not current_user.is_authenticated:
+        return 0
+    return unread_count(db_session(), current_user.id)
+
+
 def _context() -> dict[str, Any]:
     return {
         "Role": Role,
@@ -67,6 +74,7 @@ def _context() -> dict[str, Any]:
         "lang": _language(),
         "nav_items": nav_items,
         "calendar_warning": _calendar_warning,
+        "unread_notifications": _unread_notifications,
     }
 
 

@@ -29,6 +29,7 @@ from app.workflow.runtime import (
     load_run,
     lock_instance,
 )
+from app.workflow.task_deadlines import alert_times, working_days_late
 
 
 def _due_at(value: Any, now: datetime) -> datetime | None:
@@ -82,6 +83,7 @@ def _new_human_task(session: Session, run: EngineRun, task: Task, now: datetime)
     )
     priority = str(settings.get("priority") or "")
     due_at, due_provisional = evaluate_due(run, task, settings.get("due"), now)
+    remind_at, escalate_at = alert_times(run.engine.environment.calendar, due_at, settings)
     return HumanTask(
         id=str(task.id),
         instance_id=run.instance.id,
@@ -95,6 +97,8 @@ def _new_human_task(session: Session, run: EngineRun, task: Task, now: datetime)
         ui_form=settings.get("ui_form"),
         due_at=due_at,
         due_provisional=due_provisional,
+        remind_at=remind_at,
+        escalate_at=escalate_at,
         priority=int(priority) if priority.lstrip("-").isdigit() else 0,
         state=HumanTaskState.READY,
         created_at=now,
@@ -290,6 +294,15 @@ def complete_task(
     else:
         spiff_task.data.update(form_data)
     spiff_task.run()
+    if task.due_at is not None and task.due_at < now:
+        late = working_days_late(run.engine.environment.calendar, task.due_at, now)
+        run.event(
+            "task_completed_late",
+            spiff_task,
+            now=now,
+            actor=actor,
+            detail={"due_at": task.due_at.isoformat(), "working_days_late": late},
+        )
     task.state, task.completed_by_id, task.completed_at = (
         HumanTaskState.COMPLETED,
         actor.user_id,

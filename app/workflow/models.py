@@ -105,6 +105,13 @@ class HumanTask(Base):
     ui_form: Mapped[str | None] = mapped_column(String(255))
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     due_provisional: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Deadline alerts: when each falls due, and when it was sent (once).
+    remind_at: Mapped[datetime | None]
+    escalate_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    overdue_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    chased_at: Mapped[datetime | None]
     priority: Mapped[int] = mapped_column(default=0)
     state: Mapped[HumanTaskState] = mapped_column(str_enum(HumanTaskState, 16))
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.auth.actor import Actor
 from app.workflow.models import InstanceStatus, InstanceTimer, ProcessInstance
 from app.workflow.runtime import advance, load_run, lock_instance, sync_timer_rows, waiting_timers
+from app.workflow.task_deadlines import alert_due_tasks
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
@@ -85,6 +86,8 @@ def fire_timer(session: Session, *, timer_id: int, worker: str, now: datetime) -
 def run_tick(session: Session, *, now: datetime, worker: str | None = None) -> int:
     """Claim and fire every due timer; each firing commits on its own. Returns how many fired."""
     worker = worker or worker_name()
+    alert_due_tasks(session, now=now)
+    session.commit()
     claimed = claim_due_timers(session, worker=worker, now=now)
     session.commit()
     fired = 0

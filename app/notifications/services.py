@@ -1,0 +1,67 @@
+"""Sending and reading in-app notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.auth.actor import Actor
+from app.notifications.models import Notification
+
+
+def notify(
+    session: Session,
+    user_ids: Iterable[int],
+    *,
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str | None = None,
+    now: datetime,
+) -> int:
+    """One notification per distinct user; returns how many were written."""
+    distinct = sorted(set(user_ids))
+    session.add_all(
+        Notification(
+            user_id=user_id, kind=kind, title=title[:200], body=body, link=link, created_at=now
+        )
+        for user_id in distinct
+    )
+    return len(distinct)
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    """How many notifications the user has not read."""
+    return int(
+        session.execute(
+            select(func.count(Notification.id)).where(
+                Notification.user_id == user_id, Notification.read_at.is_(None)
+            )
+        ).scalar_one()
+    )
+
+
+def latest(session: Session, user_id: int, limit: int = 50) -> Sequence[Notification]:
+    """The user's newest notifications."""
+    return (
+        session.execute(
+            select(Notification)
+            .where(Notification.user_id == user_id)
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def mark_all_read(session: Session, *, actor: Actor, now: datetime) -> None:
+    """Mark every unread notification of the actor read."""
+    session.execute(
+        update(Notification)
+        .where(Notification.user_id == actor.user_id, Notification.read_at.is_(None))
+        .values(read_at=now)
+    )

@@ -1,0 +1,80 @@
+"""`/supervision`: the board supervisors and office staff chase late work from."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.auth.roles import Permission
+from app.db import utcnow
+from app.extensions import db_session
+from app.org.services import current_year, memberships, unit_by_code
+from app.supervision.services import (
+    Lateness,
+    board,
+    chase,
+    count_by_lateness,
+    escalate,
+    on_time_rates,
+)
+from app.web.context import current_actor, login_required, permission_required
+
+bp = Blueprint("supervision", __name__, url_prefix="/supervision", template_folder="templates")
+
+
+@bp.get("/")
+@login_required
+@permission_required(Permission.SUPERVISE)
+def index() -> Any:
+    """Open tasks coloured on time / due soon / overdue, with on-time rates."""
+    now, actor, session = utcnow(), current_actor(), db_session()
+    unit_code = request.args.get("unit") or None
+    only = request.args.get("lateness")
+    days = max(min(request.args.get("days", 90, type=int) or 90, 366), 1)
+    all_rows = board(
+        session,
+        actor,
+        now=now,
+        unit_id=unit_by_code(session, unit_code).id if unit_code else None,
+        process_key=request.args.get("process") or None,
+    )
+    rows = [r for r in all_rows if only in (None, "", r.lateness.value)]
+    by_unit, by_process = on_time_rates(session, actor, since=now - timedelta(days=days), until=now)
+    return render_template(
+        "supervision/index.html",
+        rows=rows,
+        counts=count_by_lateness(all_rows),
+        now=now,
+        unit_code=unit_code,
+        only=only,
+        days=days,
+        by_unit=by_unit,
+        by_process=by_process,
+        units=memberships(session, current_year(session)),
+        Lateness=Lateness,
+    )
+
+
+@bp.post("/tasks/<task_id>/chase")
+@login_required
+@permission_required(Permission.SUPERVISE)
+def chase_task(task_id: str) -> Any:
+    """Remind whoever may work the task (once a day)."""
+    sent = chase(db_session(), actor=current_actor(), task_id=task_id, now=utcnow())
+    db_session().commit()
+    flash(_("Reminder sent to %(n)d person(s).", n=sent), "success")
+    return redirect(request.referrer or url_for("supervision.index"))
+
+
+@bp.post("/tasks/<task_id>/escalate")
+@login_required
+@permission_required(Permission.SUPERVISE)
+def escalate_task(task_id: str) -> Any:
+    """Tell the unit head and the office director."""
+    sent = escalate(db_session(), actor=current_actor(), task_id=task_id, now=utcnow())
+    db_session().commit()
+    flash(_("Escalated to %(n)d person(s).", n=sent), "success")
+    return redirect(request.referrer or url_for("supervision.index"))
