@@ -63,6 +63,13 @@ class Config:
     ARGON2_MEMORY_COST = 64 * 1024
     API_TOKEN_LIFETIME = timedelta(hours=12)
 
+    SMTP_HOST = os.environ.get("JIXIAO_SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("JIXIAO_SMTP_PORT", "25"))
+    SMTP_USER = os.environ.get("JIXIAO_SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("JIXIAO_SMTP_PASSWORD", "")
+    SMTP_STARTTLS = os.environ.get("JIXIAO_SMTP_STARTTLS", "off").lower() in {"on", "1", "true"}
+    MAIL_FROM = os.environ.get("JIXIAO_MAIL_FROM", "jixiao@localhost")
+
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "30 per minute"

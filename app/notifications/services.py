@@ -9,7 +9,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
+from app.auth.models import User
 from app.notifications.models import Notification
+from app.notifications.outbox import enqueue
 
 
 def notify(
@@ -22,14 +24,36 @@ def notify(
     link: str | None = None,
     now: datetime,
 ) -> int:
-    """One notification per distinct user; returns how many were written."""
+    """One notification per distinct user, plus an email to those with an address (sent after
+    the commit by the outbox); returns how many users were notified."""
     distinct = sorted(set(user_ids))
-    session.add_all(
+    notifications = [
         Notification(
             user_id=user_id, kind=kind, title=title[:200], body=body, link=link, created_at=now
         )
         for user_id in distinct
-    )
+    ]
+    session.add_all(notifications)
+    session.flush()
+    emails: dict[int, str] = {
+        user_id: address
+        for user_id, address in session.execute(
+            select(User.id, User.email).where(User.id.in_(distinct), User.email.is_not(None))
+        )
+        if address
+    }
+    for notification in notifications:
+        address = emails.get(notification.user_id)
+        if address:
+            enqueue(
+                session,
+                channel="email",
+                recipient=address,
+                subject=title,
+                body=f"{body}\n{link or ''}",
+                dedupe_key=f"notification-{notification.id}",
+                now=now,
+            )
     return len(distinct)
 
 

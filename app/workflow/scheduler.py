@@ -14,10 +14,13 @@ import os
 import socket
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
+from app.notifications.channels import channels_for
+from app.notifications.outbox import dispatch
 from app.workflow.models import InstanceStatus, InstanceTimer, ProcessInstance
 from app.workflow.runtime import advance, load_run, lock_instance, sync_timer_rows, waiting_timers
 from app.workflow.task_deadlines import alert_due_tasks
@@ -88,6 +91,7 @@ def run_tick(session: Session, *, now: datetime, worker: str | None = None) -> i
     worker = worker or worker_name()
     alert_due_tasks(session, now=now)
     session.commit()
+    dispatch(session, channels_for(current_app.config), now=now)
     claimed = claim_due_timers(session, worker=worker, now=now)
     session.commit()
     fired = 0
