@@ -19,6 +19,11 @@ from app.errors import InvalidInput
 from app.workflow.diagrams import Bundle, Problem, Upload, parse_upload
 from app.workflow.lint import lint_bundle
 from app.workflow.models import ProcessDefinition
+from app.workflow.process_starts import (
+    ensure_scheduled,
+    start_timer_expression,
+    swap_timer_starts,
+)
 from app.workflow.serialization import dump_spec
 
 MAX_FILES = 50
@@ -122,6 +127,8 @@ def deploy(session: Session, *, actor: Actor, uploads: list[Upload], now: dateti
     deployed: list[tuple[str, int]] = []
     for key in bundle.process_ids:
         spec, subs = bundle.specs[key]
+        timer_start = start_timer_expression(spec)
+        swap_timer_starts(spec)
         version = (
             session.execute(
                 select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key)
@@ -143,6 +150,7 @@ def deploy(session: Session, *, actor: Actor, uploads: list[Upload], now: dateti
         )
         session.add(definition)
         session.flush()
+        ensure_scheduled(session, key, timer_start, now=now)
         deployed.append((key, version))
         record(
             session,

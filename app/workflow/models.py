@@ -165,3 +165,30 @@ class InstanceTimer(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(default=0)
     done_at: Mapped[datetime | None]
+
+
+class ProcessStart(Base):
+    """One scheduled start of a process with a timer start event (e.g. the monthly report).
+
+    The unique (key, due time) pair makes each due time start at most one instance, however many
+    schedulers see it; the row is claimed with a lease like an instance timer.
+    """
+
+    __tablename__ = "process_starts"
+    __table_args__ = (
+        UniqueConstraint("process_key", "due_at"),
+        Index("ix_process_starts_due", "done_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(128))
+    due_at: Mapped[datetime]
+    cycle: Mapped[str] = mapped_column(String(255))
+    number: Mapped[int] = mapped_column(default=1)
+    lease_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=0)
+    done_at: Mapped[datetime | None]
+    instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("process_instances.id", ondelete="SET NULL")
+    )

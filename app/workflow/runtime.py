@@ -238,6 +238,7 @@ def start_instance(
     session.flush()
     run = EngineRun(info, instance, workflow, _engine(session, instance, actor))
     workflow.script_engine = run.engine
+
     run.event("started", now=now, actor=actor)
     advance(session, run, now=now)
     record(

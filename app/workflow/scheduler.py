@@ -22,6 +22,7 @@ from app.auth.actor import Actor
 from app.notifications.channels import channels_for
 from app.notifications.outbox import dispatch
 from app.workflow.models import InstanceStatus, InstanceTimer, ProcessInstance
+from app.workflow.process_starts import claim_due_starts, fire_start
 from app.workflow.runtime import advance, load_run, lock_instance, sync_timer_rows, waiting_timers
 from app.workflow.task_deadlines import alert_due_tasks
 
@@ -92,9 +93,9 @@ def run_tick(session: Session, *, now: datetime, worker: str | None = None) -> i
     alert_due_tasks(session, now=now)
     session.commit()
     dispatch(session, channels_for(current_app.config), now=now)
+    fired = _start_due_processes(session, worker=worker, now=now)
     claimed = claim_due_timers(session, worker=worker, now=now)
     session.commit()
-    fired = 0
     for timer_id in claimed:
         try:
             fired += fire_timer(session, timer_id=timer_id, worker=worker, now=now)
@@ -103,6 +104,20 @@ def run_tick(session: Session, *, now: datetime, worker: str | None = None) -> i
             session.rollback()  # the lease runs out and another tick tries again
             log.exception("timer %s failed; it will be retried after its lease", timer_id)
     return fired
+
+
+def _start_due_processes(session: Session, *, worker: str, now: datetime) -> int:
+    claimed = claim_due_starts(session, worker=worker, now=now)
+    session.commit()
+    started = 0
+    for start_id in claimed:
+        try:
+            started += fire_start(session, start_id=start_id, worker=worker, now=now) is not None
+            session.commit()
+        except Exception:
+            session.rollback()
+            log.exception("scheduled start %s failed; it will be retried", start_id)
+    return started
 
 
 def due_instance_count(session: Session, now: datetime) -> int:

@@ -1,0 +1,81 @@
+"""Processes with a timer start event start once per due time (the monthly cycle)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app.auth.roles import Role
+from app.extensions import db
+from app.workflow.models import ProcessInstance, ProcessStart
+from app.workflow.scheduler import run_tick
+from tests.factories import make_user
+from tests.workflow.helpers import bearer, start, upload
+
+MONTHLY = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
+  targetNamespace="t">
+  <bpmn:process id="monthly_report" name="月度报告" isExecutable="true">
+    <bpmn:startEvent id="first_of_month">
+      <bpmn:timerEventDefinition>
+        <bpmn:timeCycle>"R/2026-01-01T08:00:00+08:00/P1M"</bpmn:timeCycle>
+      </bpmn:timerEventDefinition>
+    </bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="first_of_month" targetRef="report" />
+    <bpmn:userTask id="report" name="填报月度进展" />
+    <bpmn:sequenceFlow id="f2" sourceRef="report" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _starts() -> list[ProcessStart]:
+    db.session.expire_all()
+    rows = list(db.session.execute(select(ProcessStart).order_by(ProcessStart.due_at)).scalars())
+    db.session.commit()
+    return rows
+
+
+def test_a_monthly_cycle_starts_one_instance_per_month(client: FlaskClient) -> None:
+    make_user("owner1", Role.PROCESS_OWNER)
+    deployed = upload(client, bearer(client, "owner1"), ("monthly.bpmn", MONTHLY.encode()))
+    assert deployed.status_code == 201, deployed.get_json()
+    [pending] = _starts()
+    assert pending.due_at == _at("2026-12-01T08:00:00+08:00")  # the next one after today
+
+    assert run_tick(db.session, now=_at("2026-11-30T08:00:00+08:00")) == 0
+    assert run_tick(db.session, now=_at("2026-12-01T08:00:01+08:00"), worker="a") == 1
+    assert run_tick(db.session, now=_at("2026-12-01T08:00:02+08:00"), worker="b") == 0
+    done, following = _starts()
+    assert done.done_at is not None and done.instance_id is not None
+    assert following.due_at == _at("2027-01-01T08:00:00+08:00") and following.done_at is None
+    instance = db.session.get(ProcessInstance, done.instance_id)
+    assert instance.status.value == "waiting"  # at the report task, not at the start timer
+    assert instance.data["cycle_due_at"].startswith("2026-12-01T00:00:00")
+
+    # Downtime across a due time: the missed start happens at the first tick, once.
+    assert run_tick(db.session, now=_at("2027-01-20T09:00:00+08:00")) == 1
+    assert [s.done_at is not None for s in _starts()] == [True, True, False]
+
+
+def test_a_redeploy_keeps_the_pending_start(client: FlaskClient) -> None:
+    make_user("owner1", Role.PROCESS_OWNER)
+    owner = bearer(client, "owner1")
+    upload(client, owner, ("monthly.bpmn", MONTHLY.encode()))
+    upload(client, owner, ("monthly.bpmn", MONTHLY.encode()))
+    assert len(_starts()) == 1
+
+
+def test_a_timer_start_process_can_still_be_started_by_hand(client: FlaskClient) -> None:
+    make_user("owner1", Role.PROCESS_OWNER)
+    make_user("office1", Role.OFFICE_STAFF)
+    upload(client, bearer(client, "owner1"), ("monthly.bpmn", MONTHLY.encode()))
+    started = start(client, bearer(client, "office1"), "monthly_report")
+    assert started["status"] == "waiting" and started["tasks"][0]["name"] == "填报月度进展"
