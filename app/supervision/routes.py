@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.auth.roles import Permission
@@ -15,6 +15,7 @@ from app.org.services import current_year, memberships, unit_by_code
 from app.supervision.services import (
     Lateness,
     board,
+    board_workbook,
     chase,
     count_by_lateness,
     escalate,
@@ -23,6 +24,7 @@ from app.supervision.services import (
 from app.web.context import current_actor, login_required, permission_required
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision", template_folder="templates")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.get("/")
@@ -56,6 +58,37 @@ def index() -> Any:
         units=memberships(session, current_year(session)),
         Lateness=Lateness,
     )
+
+
+@bp.get("/export.xlsx")
+@login_required
+@permission_required(Permission.SUPERVISE)
+def export() -> Any:
+    """The board (with the page's filters) as an xlsx workbook."""
+    session = db_session()
+    unit_code = request.args.get("unit") or None
+    rows = board(
+        session,
+        current_actor(),
+        now=utcnow(),
+        unit_id=unit_by_code(session, unit_code).id if unit_code else None,
+        process_key=request.args.get("process") or None,
+    )
+    labels = {
+        "sheet": _("Open tasks"),
+        "task": _("Task"),
+        "unit": _("Unit"),
+        "process": _("Process"),
+        "lane": _("Lane"),
+        "due": _("Due"),
+        "state": _("Status"),
+        "on_time": _("On time"),
+        "due_soon": _("Due soon"),
+        "overdue": _("Overdue"),
+    }
+    response = Response(board_workbook(rows, labels), mimetype=XLSX)
+    response.headers["Content-Disposition"] = 'attachment; filename="supervision.xlsx"'
+    return response
 
 
 @bp.post("/tasks/<task_id>/chase")

@@ -195,3 +195,34 @@ def count_by_lateness(rows: Sequence[BoardRow]) -> dict[Lateness, int]:
     for row in rows:
         counts[row.lateness] += 1
     return counts
+
+
+def board_workbook(rows: Sequence[BoardRow], labels: dict[str, str]) -> bytes:
+    """The board as an xlsx workbook (times in China Standard Time)."""
+    import io  # noqa: PLC0415
+
+    from openpyxl import Workbook  # noqa: PLC0415
+
+    from app.i18n import SHANGHAI  # noqa: PLC0415
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = labels["sheet"]
+    sheet.append([labels[k] for k in ("task", "unit", "process", "lane", "due", "state")])
+    for row in rows:
+        due = row.task.due_at.astimezone(SHANGHAI).replace(tzinfo=None) if row.task.due_at else None
+        sheet.append(
+            [
+                row.task.name,
+                row.unit.name_zh if row.unit else "",
+                row.task.instance.definition.name,
+                row.task.lane or "",
+                due,
+                labels[row.lateness.value],
+            ]
+        )
+    for column, width in zip("ABCDEF", (30, 28, 24, 20, 18, 10), strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -212,3 +212,23 @@ def test_the_bell_counts_unread_and_the_list_marks_them_read(
     assert "报送材料" in listing
     client.post("/notifications/read", data={"csrf_token": page_csrf(client, "/notifications/")})
     assert 'data-testid="unread-count"' not in client.get("/").get_data(as_text=True)
+
+
+def test_the_board_exports_to_excel(client: FlaskClient, people: dict[str, Any]) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    start(
+        client,
+        bearer(client, "office1"),
+        "report_due",
+        unit_code="FGW",
+        data={"due": "2026-11-02T17:00:00+08:00"},
+    )
+    sign_in(client, "supervisor1")
+    response = client.get("/supervision/export.xlsx")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.values)
+    assert rows[0][0] == "任务" and rows[1][0] == "报送材料" and rows[1][5] == "已逾期"
