@@ -42,6 +42,8 @@ def index() -> Any:
         now=now,
         unit_id=unit_by_code(session, unit_code).id if unit_code else None,
         process_key=request.args.get("process") or None,
+        lane=request.args.get("lane") or None,
+        min_age_days=request.args.get("age", 0, type=int) or 0,
     )
     rows = [r for r in all_rows if only in (None, "", r.lateness.value)]
     by_unit, by_process = on_time_rates(session, actor, since=now - timedelta(days=days), until=now)

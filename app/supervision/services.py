@@ -59,8 +59,10 @@ def board(
     unit_id: int | None = None,
     process_key: str | None = None,
     only: Lateness | None = None,
+    lane: str | None = None,
+    min_age_days: int = 0,
 ) -> list[BoardRow]:
-    """Every open task, most late first."""
+    """Every open task, most late first; filtered by unit, process, lane and age (days open)."""
     require(actor, Permission.SUPERVISE)
     query = (
         select(HumanTask, Unit)
@@ -73,6 +75,10 @@ def board(
         query = query.where(ProcessInstance.unit_id == unit_id)
     if process_key:
         query = query.where(ProcessInstance.process_key == process_key)
+    if lane:
+        query = query.where(HumanTask.lane.contains(lane))
+    if min_age_days > 0:
+        query = query.where(HumanTask.created_at <= now - timedelta(days=min_age_days))
     rows = [
         BoardRow(task, lateness(task, now), unit)
         for task, unit in session.execute(

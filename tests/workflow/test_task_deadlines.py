@@ -232,3 +232,24 @@ def test_the_board_exports_to_excel(client: FlaskClient, people: dict[str, Any])
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.values)
     assert rows[0][0] == "任务" and rows[1][0] == "报送材料" and rows[1][5] == "已逾期"
+
+
+def test_the_board_filters_by_lane_and_age(client: FlaskClient, people: dict[str, Any]) -> None:
+    from datetime import timedelta
+
+    from app.auth.services import actor_for
+    from app.supervision.services import board
+
+    start(
+        client,
+        bearer(client, "office1"),
+        "report_due",
+        unit_code="FGW",
+        data={"due": "2030-11-02T17:00:00+08:00"},
+    )
+    supervisor = actor_for(people["supervisor"])
+    now = utcnow()
+    assert len(board(db.session, supervisor, now=now, lane="unit_staff")) == 1
+    assert board(db.session, supervisor, now=now, lane="office") == []
+    assert board(db.session, supervisor, now=now, min_age_days=1) == []
+    assert len(board(db.session, supervisor, now=now + timedelta(days=2), min_age_days=1)) == 1
