@@ -150,14 +150,18 @@ def cancel_open_tasks(session: Session, instance: ProcessInstance, *, now: datet
         row.completed_at = now
 
 
-def visible_task(session: Session, actor: Actor, task_id: str) -> HumanTask:
-    """The task, if the actor may know of it; otherwise NotFound (never a hint it exists)."""
+def _check_task_request(actor: Actor, task_id: str) -> None:
     if not actor.can(Permission.BUSINESS):
         raise AccessDenied(_("Administrator accounts do no business work."))
     try:
         uuid.UUID(task_id)
     except ValueError:
         raise NotFound(_("No such task.")) from None
+
+
+def visible_task(session: Session, actor: Actor, task_id: str) -> HumanTask:
+    """The task, if the actor may know of it; otherwise NotFound (never a hint it exists)."""
+    _check_task_request(actor, task_id)
     task = session.get(HumanTask, task_id)
     if task is None or not (can_work(actor, task) or can_see(actor, task, task.instance.unit_id)):
         raise NotFound(_("No such task."))
@@ -175,12 +179,7 @@ def _locked_workable(
     session: Session, actor: Actor, task_id: str
 ) -> tuple[HumanTask, ProcessInstance]:
     """Lock the task's instance first, then read the task: what is checked is what is current."""
-    if not actor.can(Permission.BUSINESS):
-        raise AccessDenied(_("Administrator accounts do no business work."))
-    try:
-        uuid.UUID(task_id)
-    except ValueError:
-        raise NotFound(_("No such task.")) from None
+    _check_task_request(actor, task_id)
     owner = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
     instance = lock_instance(session, owner)
     task = session.get(HumanTask, task_id, populate_existing=True)

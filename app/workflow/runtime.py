@@ -332,21 +332,29 @@ def _mark_error(run: EngineRun, error: Exception, now: datetime) -> None:
     run.event("error", task, now=now, detail={"message": instance.error_message})
 
 
+def open_timer_rows(session: Session, instance_id: int) -> list[InstanceTimer]:
+    """The instance's timers that have not fired or been cancelled."""
+    return list(
+        session.execute(
+            select(InstanceTimer).where(
+                InstanceTimer.instance_id == instance_id, InstanceTimer.done_at.is_(None)
+            )
+        ).scalars()
+    )
+
+
 def sync_timer_rows(
     session: Session,
     instance_id: int,
     timers: dict[str, tuple[str | None, datetime]],
     *,
     now: datetime,
+    rows: list[InstanceTimer] | None = None,
 ) -> None:
     """Keep the instance's rows in `instance_timers` equal to its waiting timers: fired or
-    cancelled timers are done, new ones are added, moved ones get their new due time."""
-    rows = session.execute(
-        select(InstanceTimer).where(
-            InstanceTimer.instance_id == instance_id, InstanceTimer.done_at.is_(None)
-        )
-    ).scalars()
-    for row in rows:
+    cancelled timers are done, new ones are added, moved ones get their new due time.
+    `rows`: the instance's open timer rows, if the caller has already read them."""
+    for row in open_timer_rows(session, instance_id) if rows is None else rows:
         waiting = timers.pop(row.task_id, None)
         if waiting is None:
             row.done_at = now
@@ -358,7 +366,13 @@ def sync_timer_rows(
     )
 
 
-def advance(session: Session, run: EngineRun, *, now: datetime) -> None:
+def advance(
+    session: Session,
+    run: EngineRun,
+    *,
+    now: datetime,
+    timer_rows: list[InstanceTimer] | None = None,
+) -> None:
     """Run the engine until it waits, then save the state, the tasks and the events."""
     from app.workflow.human_tasks import sync_human_tasks  # noqa: PLC0415  (mutual use)
 
@@ -384,7 +398,7 @@ def advance(session: Session, run: EngineRun, *, now: datetime) -> None:
     timers = waiting_timers(run.workflow) if instance.status is InstanceStatus.WAITING else {}
     instance.next_timer_at = min((due for _element, due in timers.values()), default=None)
     with session.no_autoflush:  # one UPDATE of the instance row: its version moves by one
-        sync_timer_rows(session, instance.id, timers, now=now)
+        sync_timer_rows(session, instance.id, timers, now=now, rows=timer_rows)
     instance.deadlines_provisional = instance.next_timer_at is not None and bool(
         run.engine.environment.calendar.provisional_years
     )

@@ -23,7 +23,14 @@ from app.notifications.channels import channels_for
 from app.notifications.outbox import dispatch
 from app.workflow.models import InstanceStatus, InstanceTimer, ProcessInstance
 from app.workflow.process_starts import claim_due_starts, fire_start
-from app.workflow.runtime import advance, load_run, lock_instance, sync_timer_rows, waiting_timers
+from app.workflow.runtime import (
+    advance,
+    load_run,
+    lock_instance,
+    open_timer_rows,
+    sync_timer_rows,
+    waiting_timers,
+)
 from app.workflow.task_deadlines import alert_due_tasks
 
 log = logging.getLogger(__name__)
@@ -70,17 +77,18 @@ def fire_timer(session: Session, *, timer_id: int, worker: str, now: datetime) -
     """Fire one claimed timer; True if the engine advanced its instance."""
     owner = select(InstanceTimer.instance_id).where(InstanceTimer.id == timer_id).scalar_subquery()
     instance = lock_instance(session, owner)
-    row = session.get(InstanceTimer, timer_id, populate_existing=True)
-    if row is None or row.done_at is not None or row.claimed_by != worker:
-        return False  # another scheduler took over after our lease ran out and finished it
+    rows = open_timer_rows(session, instance.id)  # read after the lock: current
+    row = next((r for r in rows if r.id == timer_id), None)
+    if row is None or row.claimed_by != worker:
+        return False  # done already, or another scheduler took over after our lease ran out
     if instance.status is not InstanceStatus.WAITING:
         row.done_at = now
         return False
     run = load_run(session, instance, Actor.system("scheduler"))
     if row.task_id not in waiting_timers(run.workflow):
-        sync_timer_rows(session, instance.id, waiting_timers(run.workflow), now=now)
+        sync_timer_rows(session, instance.id, waiting_timers(run.workflow), now=now, rows=rows)
         return False
-    advance(session, run, now=now)
+    advance(session, run, now=now, timer_rows=rows)
     if row.done_at is None:  # the engine's clock says not yet: give the claim back
         row.lease_until = row.claimed_by = None
     return True
@@ -96,15 +104,28 @@ def run_tick(session: Session, *, now: datetime, worker: str | None = None) -> i
     fired = _start_due_processes(session, worker=worker, now=now)
     claimed = claim_due_timers(session, worker=worker, now=now)
     session.commit()
-    # A few timers share a commit (each in its own savepoint): commits are the costly part.
+    # A few timers share a commit (commits are the costly part); if one of them fails, the
+    # batch is rolled back and fired again one timer per commit, so one bad timer stops no other.
     for first in range(0, len(claimed), TIMERS_PER_COMMIT):
-        for timer_id in claimed[first : first + TIMERS_PER_COMMIT]:
-            try:
-                with session.begin_nested():
-                    fired += fire_timer(session, timer_id=timer_id, worker=worker, now=now)
-            except Exception:  # the lease runs out and another tick tries again
-                log.exception("timer %s failed; it will be retried after its lease", timer_id)
-        session.commit()
+        batch = claimed[first : first + TIMERS_PER_COMMIT]
+        try:
+            fired += sum(fire_timer(session, timer_id=t, worker=worker, now=now) for t in batch)
+            session.commit()
+        except Exception:
+            session.rollback()
+            fired += _fire_one_by_one(session, batch, worker=worker, now=now)
+    return fired
+
+
+def _fire_one_by_one(session: Session, timer_ids: list[int], *, worker: str, now: datetime) -> int:
+    fired = 0
+    for timer_id in timer_ids:
+        try:
+            fired += fire_timer(session, timer_id=timer_id, worker=worker, now=now)
+            session.commit()
+        except Exception:  # the lease runs out and another tick tries again
+            session.rollback()
+            log.exception("timer %s failed; it will be retried after its lease", timer_id)
     return fired
 
 
