@@ -25,7 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from bench.inbox import inbox_p95
 from bench.server import server_throughput
-from bench.setup import DIAGRAM, PASSWORD, make_app, postgres_url, seed, sqlite_url
+from bench.setup import DIAGRAM, deploy_as_owner, make_app, postgres_url, seed, sqlite_url
 
 
 def _median_ms(samples: list[float]) -> float:
@@ -63,18 +63,7 @@ def through_api(url: str, rounds: int) -> list[float]:
     app = make_app(url)
     seed(app)
     client = app.test_client()
-    token = client.post("/api/v1/auth/token", json={"username": "owner", "password": PASSWORD})
-    owner = {"Authorization": f"Bearer {token.get_json()['token']}"}
-    with DIAGRAM.open("rb") as handle:
-        deployed = client.post(
-            "/api/v1/process-definitions",
-            headers=owner,
-            data={"file": [(handle, DIAGRAM.name)]},
-            content_type="multipart/form-data",
-        )
-    assert deployed.status_code == 201, deployed.get_json()
-    token = client.post("/api/v1/auth/token", json={"username": "office", "password": PASSWORD})
-    office = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    office = deploy_as_owner(client, DIAGRAM.name, DIAGRAM.read_bytes())
     task_ids = []
     for _ in range(rounds + 5):
         body = client.post(

@@ -15,18 +15,10 @@ from app.db import utcnow
 from app.extensions import db
 from app.org.models import Unit
 from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
-from bench.setup import DIAGRAM, PASSWORD, make_app, seed
+from bench.setup import DIAGRAM, deploy_as_owner, login, make_app, seed
 
 UNITS = 100
 INSTANCES = 1000
-
-
-def _token(client: object, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/token",  # type: ignore[attr-defined]
-        json={"username": username, "password": PASSWORD},
-    )
-    return {"Authorization": f"Bearer {response.get_json()['token']}"}
 
 
 def _fill(count: int) -> None:
@@ -90,15 +82,7 @@ def inbox_p95(url: str, count: int, requests: int = 100) -> float:
     app = make_app(url)
     seed(app, units=UNITS)
     client = app.test_client()
-    owner = _token(client, "owner")
-    with DIAGRAM.open("rb") as handle:
-        client.post(
-            "/api/v1/process-definitions",
-            headers=owner,
-            data={"file": [(handle, DIAGRAM.name)]},
-            content_type="multipart/form-data",
-        )
-    office = _token(client, "office")
+    office = deploy_as_owner(client, DIAGRAM.name, DIAGRAM.read_bytes())
     client.post(
         "/api/v1/process-instances", headers=office, json={"process_key": "bench_two_steps"}
     )
@@ -111,7 +95,7 @@ def inbox_p95(url: str, count: int, requests: int = 100) -> float:
             with db.engine.connect() as conn:
                 conn.exec_driver_sql("ANALYZE")
     worst = 0.0
-    for headers in (_token(client, "staff0"), office):
+    for headers in (login(client, "staff0"), office):
         samples = []
         for _ in range(requests):
             started = time.perf_counter()

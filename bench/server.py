@@ -12,7 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.setup import DIAGRAM, PASSWORD, make_app, seed
+from bench.setup import DIAGRAM, PASSWORD, deploy_as_owner, make_app, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT_THREADS = 8
@@ -44,17 +44,7 @@ def _prepare(url: str, count: int) -> list[str]:
     app = make_app(url)
     seed(app)
     client = app.test_client()
-    owner = client.post("/api/v1/auth/token", json={"username": "owner", "password": PASSWORD})
-    headers = {"Authorization": f"Bearer {owner.get_json()['token']}"}
-    with DIAGRAM.open("rb") as handle:
-        client.post(
-            "/api/v1/process-definitions",
-            headers=headers,
-            data={"file": [(handle, DIAGRAM.name)]},
-            content_type="multipart/form-data",
-        )
-    office = client.post("/api/v1/auth/token", json={"username": "office", "password": PASSWORD})
-    headers = {"Authorization": f"Bearer {office.get_json()['token']}"}
+    headers = deploy_as_owner(client, DIAGRAM.name, DIAGRAM.read_bytes())
     return [
         client.post(
             "/api/v1/process-instances", headers=headers, json={"process_key": "bench_two_steps"}

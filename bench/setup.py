@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from pathlib import Path
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -105,3 +107,21 @@ def seed(app: Flask, units: int = 1) -> None:
                 db.session, actor=system, user=staff, role=Role.UNIT_STAFF, unit=unit, now=now
             )
         db.session.commit()
+
+
+def login(client: FlaskClient, username: str) -> dict[str, str]:
+    """Authorization headers for a seeded account."""
+    response = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def deploy_as_owner(client: FlaskClient, name: str, data: bytes) -> dict[str, str]:
+    """Deploy one diagram as `owner`; returns the office clerk's headers for starting it."""
+    response = client.post(
+        "/api/v1/process-definitions",
+        headers=login(client, "owner"),
+        data={"file": [(io.BytesIO(data), name)]},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_json()
+    return login(client, "office")

@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select
 from app.db import utcnow
 from app.extensions import db
 from app.workflow.models import InstanceEvent, InstanceTimer, ProcessInstance
-from bench.setup import PASSWORD, make_app, postgres_url, seed
+from bench.setup import deploy_as_owner, make_app, postgres_url, seed
 
 WAIT = b"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
@@ -42,18 +42,7 @@ def prepare(url: str, count: int) -> None:
     app = make_app(url)
     seed(app)
     client = app.test_client()
-    token = client.post("/api/v1/auth/token", json={"username": "owner", "password": PASSWORD})
-    owner = {"Authorization": f"Bearer {token.get_json()['token']}"}
-    import io
-
-    client.post(
-        "/api/v1/process-definitions",
-        headers=owner,
-        data={"file": [(io.BytesIO(WAIT), "wait.bpmn")]},
-        content_type="multipart/form-data",
-    )
-    token = client.post("/api/v1/auth/token", json={"username": "office", "password": PASSWORD})
-    office = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    office = deploy_as_owner(client, "wait.bpmn", WAIT)
     client.post("/api/v1/process-instances", headers=office, json={"process_key": "bench_wait"})
     time.sleep(1.1)
     with app.app_context():
