@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -17,6 +17,7 @@ from app.audit.services import record
 from app.auth.actor import Actor
 from app.auth.roles import Permission
 from app.auth.services import require
+from app.calendar.workdays import END_OF_DAY, SHANGHAI
 from app.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from app.workflow.assignment import OVERSEERS, assign, can_see, can_work, user_id_for
 from app.workflow.forms import FormProblem, form_errors, load_form
@@ -39,6 +40,8 @@ def _due_at(value: Any, now: datetime) -> datetime | None:
     if isinstance(value, datetime):
         aware: datetime = value if value.tzinfo else value.replace(tzinfo=UTC)
         return aware.astimezone(UTC)
+    if isinstance(value, date):  # a day: due at its end, China time
+        return datetime.combine(value, END_OF_DAY, tzinfo=SHANGHAI).astimezone(UTC)
     if isinstance(value, str) and value.strip().upper().startswith("P"):
         duration = TimerEventDefinition.parse_iso_duration(value.strip())
         offset: timedelta = TimerEventDefinition.get_timedelta_from_start(duration, now)

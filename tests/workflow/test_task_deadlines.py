@@ -253,3 +253,16 @@ def test_the_board_filters_by_lane_and_age(client: FlaskClient, people: dict[str
     assert board(db.session, supervisor, now=now, lane="office") == []
     assert board(db.session, supervisor, now=now, min_age_days=1) == []
     assert len(board(db.session, supervisor, now=now + timedelta(days=2), min_age_days=1)) == 1
+
+
+def test_a_due_date_given_as_a_day_ends_at_its_last_second(
+    client: FlaskClient, people: dict[str, Any]
+) -> None:
+    source = DUE.replace('value="due"', 'value="add_workdays(date(2026, 12, 10), 1)"')
+    upload(
+        client,
+        bearer(client, "owner1"),
+        ("due_day.bpmn", source.replace('id="report_due"', 'id="report_due_day"').encode()),
+    )
+    started = start(client, bearer(client, "office1"), "report_due_day", unit_code="FGW")
+    assert started["tasks"][0]["due_at"] == "2026-12-11T23:59:59+08:00"
