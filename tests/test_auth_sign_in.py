@@ -265,3 +265,14 @@ def test_production_refuses_to_start_without_secret_key(database_url: str) -> No
 
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app("production", {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": ""})
+
+
+def test_the_scheduler_purges_sessions_past_their_lifetime(app: Flask, client: FlaskClient) -> None:
+    from app.workflow.scheduler import run_tick
+
+    make_user("alice", Role.OFFICE_STAFF)
+    sign_in(client, "alice")
+    assert db.session.execute(select(WebSession)).first() is not None
+    db.session.commit()
+    run_tick(db.session, now=utcnow() + timedelta(hours=12, minutes=1))
+    assert db.session.execute(select(WebSession)).first() is None

@@ -394,3 +394,10 @@ def revoke_api_token(session: Session, *, actor: Actor, token_id: int, now: date
         object_id=token.id,
         now=now,
     )
+
+
+def purge_stale_sessions(session: Session, *, now: datetime) -> int:
+    """Delete browser sessions past the absolute lifetime (signed-out ones are already gone)."""
+    limit: timedelta = current_app.config["SESSION_ABSOLUTE_TIMEOUT"]
+    result = session.execute(delete(WebSession).where(WebSession.last_seen_at < now - limit))
+    return int(getattr(result, "rowcount", 0) or 0)

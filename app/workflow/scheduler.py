@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
+from app.auth.services import purge_stale_sessions
 from app.notifications.channels import channels_for
 from app.notifications.outbox import dispatch
 from app.workflow.models import InstanceStatus, InstanceTimer, ProcessInstance
@@ -99,6 +100,7 @@ def run_tick(session: Session, *, now: datetime, worker: str | None = None) -> i
     Returns how many timers and starts fired."""
     worker = worker or worker_name()
     alert_due_tasks(session, now=now)
+    purge_stale_sessions(session, now=now)
     session.commit()
     dispatch(session, channels_for(current_app.config), now=now)
     fired = _start_due_processes(session, worker=worker, now=now)
