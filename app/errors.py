@@ -31,6 +31,11 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class HiddenFromActor(NotFound):
+    """The object exists but belongs to someone the actor may not see: answered exactly like
+    NotFound (no hint that it exists), and written to the audit trail as a refusal."""
+
+
 class AccessDenied(DomainError):
     """The actor may not do this; every refusal is written to the audit trail."""
 

@@ -21,7 +21,7 @@ from app.audit.services import record
 from app.auth.actor import Actor
 from app.auth.roles import UNIT_ROLES, Permission
 from app.auth.services import require
-from app.errors import DomainError, InvalidInput, NotFound
+from app.errors import DomainError, HiddenFromActor, InvalidInput, NotFound
 from app.evidence.models import EvidenceFile
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
@@ -156,6 +156,8 @@ def readable_evidence(
         or bool(actor.roles & OVERSEERS)
         or (evidence.unit_id is not None and evidence.unit_id in actor.unit_ids_for(*UNIT_ROLES))
     )
-    if evidence is None or not allowed:
+    if evidence is None:
         raise NotFound(_("No such file."))
+    if not allowed:
+        raise HiddenFromActor(_("No such file."))
     return evidence, _storage_root() / evidence.storage_key

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.audit.services import record
 from app.auth.actor import Actor
-from app.errors import AccessDenied, DomainError
+from app.errors import AccessDenied, DomainError, HiddenFromActor
 from app.extensions import db, db_session
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def audit_denial(error: AccessDenied) -> None:
 
 
 def _domain_error(error: DomainError) -> Any:
-    if isinstance(error, AccessDenied):
+    if isinstance(error, AccessDenied | HiddenFromActor):
         audit_denial(error)
     else:
         _rollback()

@@ -18,7 +18,7 @@ from app.auth.actor import Actor
 from app.auth.roles import Permission
 from app.auth.services import require
 from app.calendar.workdays import END_OF_DAY, SHANGHAI
-from app.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from app.errors import AccessDenied, Conflict, HiddenFromActor, InvalidInput, NotFound
 from app.workflow.assignment import OVERSEERS, assign, can_see, can_work, user_id_for
 from app.workflow.forms import FormProblem, form_errors, load_form
 from app.workflow.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
@@ -166,8 +166,10 @@ def visible_task(session: Session, actor: Actor, task_id: str) -> HumanTask:
     """The task, if the actor may know of it; otherwise NotFound (never a hint it exists)."""
     _check_task_request(actor, task_id)
     task = session.get(HumanTask, task_id)
-    if task is None or not (can_work(actor, task) or can_see(actor, task, task.instance.unit_id)):
+    if task is None:
         raise NotFound(_("No such task."))
+    if not (can_work(actor, task) or can_see(actor, task, task.instance.unit_id)):
+        raise HiddenFromActor(_("No such task."))
     return task
 
 
@@ -186,8 +188,10 @@ def _locked_workable(
     owner = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
     instance = lock_instance(session, owner)
     task = session.get(HumanTask, task_id, populate_existing=True)
-    if task is None or not (can_work(actor, task) or can_see(actor, task, instance.unit_id)):
+    if task is None:
         raise NotFound(_("No such task."))
+    if not (can_work(actor, task) or can_see(actor, task, instance.unit_id)):
+        raise HiddenFromActor(_("No such task."))
     if not can_work(actor, task):
         raise AccessDenied(_("This task is not yours to work."))
     return task, instance

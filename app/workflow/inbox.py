@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -62,13 +63,13 @@ def inbox(
 
 def visible_instance(session: Session, actor: Actor, instance_id: int) -> ProcessInstance:
     """The instance if the actor started it, oversees, belongs to its unit or has a task in it."""
-    from app.errors import NotFound  # noqa: PLC0415
+    from app.errors import HiddenFromActor, NotFound  # noqa: PLC0415
     from app.workflow.assignment import OVERSEERS  # noqa: PLC0415
 
     require(actor, Permission.BUSINESS)
     instance = session.get(ProcessInstance, instance_id)
     if instance is None:
-        raise NotFound("No such process instance.")
+        raise NotFound(_("No such process instance."))
     if (
         instance.started_by_id == actor.user_id
         or actor.roles & OVERSEERS
@@ -81,5 +82,5 @@ def visible_instance(session: Session, actor: Actor, instance_id: int) -> Proces
         .limit(1)
     ).first()
     if has_task is None:
-        raise NotFound("No such process instance.")
+        raise HiddenFromActor(_("No such process instance."))
     return instance
