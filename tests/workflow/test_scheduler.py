@@ -175,3 +175,33 @@ def test_scheduler_tick_command(app: Flask, client: FlaskClient, office: dict[st
     time.sleep(0.35)
     result: Any = app.test_cli_runner().invoke(args=["scheduler", "tick"])
     assert "Fired 2 timer(s)." in result.output
+
+
+def _scheduler_process(url: str, name: str) -> None:
+    from app import create_app
+
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        for _ in range(3):
+            run_tick(db.session, now=utcnow(), worker=name)
+        db.engine.dispose()
+
+
+def test_two_scheduler_processes_never_fire_a_timer_twice(
+    app: Flask, client: FlaskClient, office: dict[str, str]
+) -> None:
+    import multiprocessing
+
+    ids = _start_many(client, office, 20)
+    time.sleep(0.35)
+    db.session.commit()
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_scheduler_process, args=(url, f"p{n}")) for n in (1, 2)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=120)
+        assert process.exitcode == 0
+    assert _fired_per_instance() == dict.fromkeys(ids, 1)
+    assert {row.claimed_by for row in _timers()} <= {"p1", "p2"}
