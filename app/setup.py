@@ -63,8 +63,17 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from app.audit.cli import audit_cli  # noqa: PLC0415
     from app.calendar.cli import calendar_cli  # noqa: PLC0415
+    from app.indicators.cli import indicators_cli  # noqa: PLC0415
     from app.org.cli import demo_cli, users_cli  # noqa: PLC0415
     from app.workflow.cli import bpmn_cli, scheduler_cli  # noqa: PLC0415
 
-    for group in (audit_cli, bpmn_cli, calendar_cli, demo_cli, scheduler_cli, users_cli):
+    for group in (
+        audit_cli,
+        bpmn_cli,
+        calendar_cli,
+        demo_cli,
+        indicators_cli,
+        scheduler_cli,
+        users_cli,
+    ):
         app.cli.add_command(group)

@@ -55,7 +55,7 @@ def _acting_user() -> Actor:
     return Actor(None, "anonymous", client_addr=request.remote_addr)
 
 
-def audit_denial(error: AccessDenied) -> None:
+def audit_denial(error: DomainError) -> None:
     """Write the refusal to the audit trail in its own transaction."""
     _rollback()
     record(
