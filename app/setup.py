@@ -40,6 +40,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit.routes import bp as audit_bp  # noqa: PLC0415
     from app.auth.routes import bp as auth_bp  # noqa: PLC0415
     from app.calendar.routes import bp as calendar_bp  # noqa: PLC0415
+    from app.indicators.routes import bp as indicators_bp  # noqa: PLC0415
     from app.notifications.routes import bp as notifications_bp  # noqa: PLC0415
     from app.supervision.routes import bp as supervision_bp  # noqa: PLC0415
     from app.web import init_web  # noqa: PLC0415
@@ -47,6 +48,7 @@ def _register_blueprints(app: Flask) -> None:
 
     init_web(app)
     for blueprint in (
+        indicators_bp,
         auth_bp,
         admin_bp,
         audit_bp,

@@ -122,3 +122,39 @@ def _unit_id(code: str) -> int:
     from app.org.services import unit_by_code
 
     return unit_by_code(db.session, code).id
+
+
+def test_pages_show_unit_lead_and_office_views(app: Flask, demo: None) -> None:
+    from tests.factories import page_csrf, sign_in
+
+    client = app.test_client()
+    sign_in(client, "office1", "demo-pass-2026")
+    empty = client.get("/indicators/").get_data(as_text=True)
+    assert 'data-testid="office-board"' in empty
+    refused = client.post(
+        "/indicators/catalogue",
+        data={
+            "csrf_token": page_csrf(client, "/indicators/"),
+            "year": "2026",
+            "file": (io.BytesIO(_workbook([1, "", "", "", "NOPE", ""])), "bad.xlsx"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    assert 'data-testid="catalogue-errors"' in refused.get_data(as_text=True)
+    done = client.post(
+        "/indicators/catalogue",
+        data={
+            "csrf_token": page_csrf(client, "/indicators/"),
+            "year": "2026",
+            "file": (io.BytesIO(SAMPLE.read_bytes()), "key_tasks_2026.xlsx"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert done.status_code == 302
+    client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
+    sign_in(client, "unit1", "demo-pass-2026")  # staff of 江西省发展和改革委员会 (FGW)
+    page = client.get("/indicators/").get_data(as_text=True)
+    assert 'data-testid="own-indicators"' in page and "深化营商环境" in page
+    assert 'data-testid="led-tasks"' in page  # FGW leads task 1
+    assert 'data-testid="office-board"' not in page

@@ -23,6 +23,7 @@ class NavItem:
 NAV_ITEMS = (
     NavItem("web.dashboard", _l("Dashboard"), "house"),
     NavItem("workflow.tasks", _l("My tasks"), "inbox", Permission.BUSINESS),
+    NavItem("indicators.index", _l("Indicators"), "list-check", Permission.BUSINESS),
     NavItem("workflow.instances", _l("Instances"), "list-task", Permission.BUSINESS),
     NavItem("workflow.processes", _l("Processes"), "diagram-3", Permission.BUSINESS),
     NavItem("supervision.index", _l("Supervision"), "alarm", Permission.SUPERVISE),
