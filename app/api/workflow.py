@@ -12,6 +12,8 @@ from app.api import bp
 from app.api.edge import MalformedRequest, api_actor, json_body, token_required
 from app.api.idempotency import idempotent_commit
 from app.api.serializers import definition_json, instance_json, task_json
+from app.auth.roles import Permission
+from app.auth.services import require
 from app.db import utcnow
 from app.extensions import db_session
 from app.workflow.deploy import deploy
@@ -34,6 +36,7 @@ from app.workflow.runtime import retry_instance, start_instance, terminate_insta
 @token_required
 def list_definitions() -> Any:
     """Every deployed version, newest first within each key."""
+    require(api_actor(), Permission.BUSINESS)
     rows = (
         db_session()
         .execute(
