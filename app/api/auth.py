@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 
 from app.api import bp
 from app.api.edge import MalformedRequest, api_actor, api_token_id, json_body, token_required
-from app.auth.services import authenticate, issue_api_token, password_expired, revoke_api_token
+from app.auth.services import authenticate, password_expired
+from app.auth.tokens import issue_api_token, revoke_api_token
 from app.db import utcnow
 from app.errors import AuthenticationFailed, InvalidInput
 from app.extensions import db, db_session, limiter

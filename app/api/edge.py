@@ -10,7 +10,7 @@ from flask import g, request
 from flask_babel import gettext as _
 
 from app.auth.actor import Actor
-from app.auth.services import holder_of_token
+from app.auth.tokens import holder_of_token
 from app.db import utcnow
 from app.errors import AuthenticationFailed, DomainError
 from app.extensions import db_session

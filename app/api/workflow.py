@@ -29,7 +29,8 @@ from app.workflow.human_tasks import (
 )
 from app.workflow.inbox import inbox, visible_instance
 from app.workflow.models import ProcessDefinition
-from app.workflow.runtime import retry_instance, start_instance, terminate_instance
+from app.workflow.recovery import retry_instance, terminate_instance
+from app.workflow.runtime import start_instance
 
 
 @bp.get("/process-definitions")

@@ -14,7 +14,8 @@ from app.audit.services import record
 from app.auth.actor import Actor
 from app.workflow.human_tasks import evaluate_due
 from app.workflow.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
-from app.workflow.runtime import advance, load_run, lock_instance, next_timer_due
+from app.workflow.runtime import advance, load_run, lock_instance
+from app.workflow.timer_rows import next_timer_due
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from app.auth.actor import Actor
 from app.calendar.workdays import WorkdayCalendar
 from app.workflow.models import ProcessStart
+from app.workflow.runtime import start_instance
 from app.workflow.scripting import SandboxEnvironment
 
 LEASE = timedelta(minutes=5)
@@ -145,8 +146,6 @@ def swap_timer_starts(spec: Any) -> None:
 
 def fire_start(session: Session, *, start_id: int, worker: str, now: datetime) -> int | None:
     """Start the instance for one claimed due time; the id of the started instance."""
-    from app.workflow.runtime import start_instance  # noqa: PLC0415  (runtime imports this module)
-
     row = session.execute(
         select(ProcessStart).where(ProcessStart.id == start_id).with_for_update()
     ).scalar_one_or_none()

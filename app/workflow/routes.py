@@ -43,7 +43,8 @@ from app.workflow.queries import (
     main_diagram,
     visible_instances,
 )
-from app.workflow.runtime import retry_instance, start_instance, terminate_instance
+from app.workflow.recovery import retry_instance, terminate_instance
+from app.workflow.runtime import start_instance
 
 bp = Blueprint("workflow", __name__, template_folder="templates")
 

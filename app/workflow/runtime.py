@@ -16,7 +16,6 @@ from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session, joinedload, undefer
 
@@ -25,7 +24,7 @@ from app.auth.actor import Actor
 from app.auth.roles import Permission
 from app.auth.services import require
 from app.calendar.services import working_calendar
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import InvalidInput, NotFound
 from app.org.services import unit_by_code
 from app.workflow.models import (
     InstanceEvent,
@@ -37,6 +36,7 @@ from app.workflow.models import (
 from app.workflow.registry import ServiceCall
 from app.workflow.scripting import SandboxEnvironment, SandboxScriptEngine
 from app.workflow.serialization import dump_workflow, forget_specs, load_workflow
+from app.workflow.timer_rows import sync_timer_rows, waiting_timers
 
 
 @dataclass(frozen=True)
@@ -275,30 +275,6 @@ def _did_complete(run: EngineRun, now: datetime) -> Any:
     return callback
 
 
-def waiting_timers(workflow: BpmnWorkflow) -> dict[str, tuple[str | None, datetime]]:
-    """Task id → (element id, due time, aware UTC) of every waiting timer."""
-    timers = {}
-    for task in workflow.get_tasks(state=TaskState.WAITING):
-        definition = getattr(task.task_spec, "event_definition", None)
-        parts = (
-            definition.event_definitions
-            if isinstance(definition, MultipleEventDefinition)
-            else [definition]
-        )
-        value = task.internal_data.get("event_value")
-        if value is not None and any(isinstance(p, TimerEventDefinition) for p in parts):
-            value = value["next"] if isinstance(value, dict) else value
-            parsed = TimerEventDefinition.parse_time_or_duration(value)
-            if isinstance(parsed, datetime):
-                timers[str(task.id)] = (task.task_spec.bpmn_id, parsed)
-    return timers
-
-
-def next_timer_due(workflow: BpmnWorkflow) -> datetime | None:
-    """When the earliest waiting timer falls due (aware UTC), if any."""
-    return min((due for _element, due in waiting_timers(workflow).values()), default=None)
-
-
 def _current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     last = workflow.last_task
     data: dict[str, Any] = json_safe(
@@ -330,40 +306,6 @@ def _mark_error(run: EngineRun, error: Exception, now: datetime) -> None:
     instance.error_message = str(error).split("\n")[0][:2000]
     instance.error_element = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
     run.event("error", task, now=now, detail={"message": instance.error_message})
-
-
-def open_timer_rows(session: Session, instance_id: int) -> list[InstanceTimer]:
-    """The instance's timers that have not fired or been cancelled."""
-    return list(
-        session.execute(
-            select(InstanceTimer).where(
-                InstanceTimer.instance_id == instance_id, InstanceTimer.done_at.is_(None)
-            )
-        ).scalars()
-    )
-
-
-def sync_timer_rows(
-    session: Session,
-    instance_id: int,
-    timers: dict[str, tuple[str | None, datetime]],
-    *,
-    now: datetime,
-    rows: list[InstanceTimer] | None = None,
-) -> None:
-    """Keep the instance's rows in `instance_timers` equal to its waiting timers: fired or
-    cancelled timers are done, new ones are added, moved ones get their new due time.
-    `rows`: the instance's open timer rows, if the caller has already read them."""
-    for row in open_timer_rows(session, instance_id) if rows is None else rows:
-        waiting = timers.pop(row.task_id, None)
-        if waiting is None:
-            row.done_at = now
-        elif waiting[1] != row.due_at:
-            row.due_at, row.lease_until, row.claimed_by = waiting[1], None, None
-    session.add_all(
-        InstanceTimer(instance_id=instance_id, task_id=task_id, element_id=element, due_at=due)
-        for task_id, (element, due) in timers.items()
-    )
 
 
 def advance(
@@ -407,72 +349,3 @@ def advance(
         # Core executemany: one statement whatever the mix of empty columns.
         session.execute(insert(cast(Table, InstanceEvent.__table__)), run.events)
         run.events.clear()
-
-
-def retry_instance(
-    session: Session, *, actor: Actor, instance_id: int, data: dict[str, Any] | None, now: datetime
-) -> ProcessInstance:
-    """Run the failed step again, after merging `data` into its task data (office staff)."""
-    require(actor, Permission.RUN_CYCLE)
-    instance = lock_instance(session, instance_id)
-    if instance.status is not InstanceStatus.ERROR:
-        raise Conflict(_("Only an instance in error can be retried."))
-    run = load_run(session, instance, actor)
-    failed = run.workflow.get_tasks(state=TaskState.ERROR)
-    if failed:
-        task = failed[0]
-        run.workflow.reset_from_task_id(task.id)
-        reset = run.workflow.get_task_from_id(task.id)
-        reset.data.update(data or {})
-    run.event("retried", now=now, actor=actor, detail={"data": json_safe(data or {})})
-    before = {"status": instance.status, "error": instance.error_message}
-    advance(session, run, now=now)
-    record(
-        session,
-        actor=actor,
-        action="instance.retry",
-        object_type="process_instance",
-        object_id=instance.id,
-        before=before,
-        after={"status": instance.status},
-        now=now,
-    )
-    return instance
-
-
-def terminate_instance(
-    session: Session, *, actor: Actor, instance_id: int, reason: str, now: datetime
-) -> ProcessInstance:
-    """Stop an instance for good; its open tasks leave the inboxes."""
-    from app.workflow.human_tasks import cancel_open_tasks  # noqa: PLC0415
-
-    require(actor, Permission.RUN_CYCLE)
-    instance = lock_instance(session, instance_id)
-    if instance.status in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED):
-        raise Conflict(_("The instance has already ended."))
-    before = instance.status
-    instance.status = InstanceStatus.TERMINATED
-    instance.completed_at = instance.updated_at = now
-    instance.next_timer_at = None
-    cancel_open_tasks(session, instance, now=now)
-    sync_timer_rows(session, instance.id, {}, now=now)
-    session.add(
-        InstanceEvent(
-            instance_id=instance.id,
-            occurred_at=now,
-            kind="terminated",
-            actor_id=actor.user_id,
-            detail={"reason": reason},
-        )
-    )
-    record(
-        session,
-        actor=actor,
-        action="instance.terminate",
-        object_type="process_instance",
-        object_id=instance.id,
-        before={"status": before},
-        after={"status": instance.status, "reason": reason},
-        now=now,
-    )
-    return instance
