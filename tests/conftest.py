@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
+from app.calendar.services import forget_calendar
 from app.extensions import db
 from app.workflow.runtime import forget_definitions
 
@@ -131,6 +132,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     )
     app.test_client_class = IsolatedClient
     forget_definitions()
+    forget_calendar()  # caches are per database URL, and PostgreSQL tests reuse theirs
     with app.app_context():
         yield app
         db.session.remove()

@@ -319,6 +319,7 @@ def advance(
     from app.workflow.human_tasks import sync_human_tasks  # noqa: PLC0415  (mutual use)
 
     instance = run.instance
+    had_timers = instance.next_timer_at is not None
     data: dict[str, Any] = {}
     try:
         run.workflow.refresh_timers()
@@ -339,8 +340,9 @@ def advance(
     instance.data = data or _current_data(run.workflow)
     timers = waiting_timers(run.workflow) if instance.status is InstanceStatus.WAITING else {}
     instance.next_timer_at = min((due for _element, due in timers.values()), default=None)
-    with session.no_autoflush:  # one UPDATE of the instance row: its version moves by one
-        sync_timer_rows(session, instance.id, timers, now=now, rows=timer_rows)
+    if timers or had_timers or timer_rows:  # rows exist only while next_timer_at is set
+        with session.no_autoflush:  # one UPDATE of the instance row: its version moves by one
+            sync_timer_rows(session, instance.id, timers, now=now, rows=timer_rows)
     instance.deadlines_provisional = instance.next_timer_at is not None and bool(
         run.engine.environment.calendar.provisional_years
     )
