@@ -68,14 +68,23 @@ def _event_json(event: InstanceEvent) -> dict[str, Any]:
 
 
 def instance_json(
-    session: Session, instance: ProcessInstance, now: datetime, *, with_events: bool = True
+    session: Session,
+    instance: ProcessInstance,
+    now: datetime,
+    *,
+    with_events: bool = True,
+    open_tasks: list[HumanTask] | None = None,
 ) -> dict[str, Any]:
-    """An instance with its open tasks and (optionally) its events."""
-    tasks = session.execute(
-        select(HumanTask)
-        .where(HumanTask.instance_id == instance.id, HumanTask.state == HumanTaskState.READY)
-        .order_by(HumanTask.created_at, HumanTask.id)
-    ).scalars()
+    """An instance with its open tasks (read unless given) and (optionally) its events."""
+    tasks = (
+        open_tasks
+        if open_tasks is not None
+        else session.execute(
+            select(HumanTask)
+            .where(HumanTask.instance_id == instance.id, HumanTask.state == HumanTaskState.READY)
+            .order_by(HumanTask.created_at, HumanTask.id)
+        ).scalars()
+    )
     body: dict[str, Any] = {
         "id": instance.id,
         "process_key": instance.process_key,

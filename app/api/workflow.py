@@ -224,8 +224,9 @@ def complete(task_id: str) -> Any:
     """Complete the task with `{"data": {...}}`."""
     body = json_body()
     data = body.get("data", {})
-    instance = complete_task(
-        db_session(), actor=api_actor(), task_id=task_id, data=data, now=utcnow()
-    )
+    done = complete_task(db_session(), actor=api_actor(), task_id=task_id, data=data, now=utcnow())
     db_session().flush()
-    return jsonify({"instance": instance_json(db_session(), instance, utcnow(), with_events=False)})
+    body = instance_json(
+        db_session(), done.instance, utcnow(), with_events=False, open_tasks=done.open_tasks
+    )
+    return jsonify({"instance": body})

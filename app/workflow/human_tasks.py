@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -109,7 +110,8 @@ def _new_human_task(session: Session, run: EngineRun, task: Task, now: datetime)
 
 
 def sync_human_tasks(session: Session, run: EngineRun, *, now: datetime) -> None:
-    """Make the inbox match the engine: new READY user tasks in, cancelled ones out."""
+    """Make the inbox match the engine: new READY user tasks in, cancelled ones out; the open
+    tasks are left in `run.open_tasks`."""
     ready = {str(t.id): t for t in run.workflow.get_tasks(state=TaskState.READY, manual=True)}
     rows = {
         row.id: row
@@ -131,15 +133,19 @@ def sync_human_tasks(session: Session, run: EngineRun, *, now: datetime) -> None
                 element_id=row.spec_id,
                 element_name=row.name,
             )
+    open_tasks = []
     for task_id, task in ready.items():
         existing = rows.get(task_id)
         if existing is None:
-            session.add(_new_human_task(session, run, task, now))
+            existing = _new_human_task(session, run, task, now)
+            session.add(existing)
             run.event("task_ready", task, now=now)
         elif existing.state is not HumanTaskState.READY:
             existing.state = HumanTaskState.READY
             existing.completed_at = existing.completed_by_id = None
             run.event("task_ready", task, now=now)
+        open_tasks.append(existing)
+    run.open_tasks = sorted(open_tasks, key=lambda t: (t.created_at, t.id))
 
 
 def cancel_open_tasks(session: Session, instance: ProcessInstance, *, now: datetime) -> None:
@@ -281,9 +287,17 @@ def _validated_form_data(task: HumanTask, data: Any) -> dict[str, Any]:
     return data
 
 
+@dataclass(frozen=True)
+class Completed:
+    """The instance after a completion, and its open tasks (None if the engine failed)."""
+
+    instance: ProcessInstance
+    open_tasks: list[HumanTask] | None
+
+
 def complete_task(
     session: Session, *, actor: Actor, task_id: str, data: Any, now: datetime
-) -> ProcessInstance:
+) -> Completed:
     """Complete the task with the form's data and run the instance until it waits again."""
     task, instance = _locked_workable(session, actor, task_id)
     if task.state is not HumanTaskState.READY or instance.status is not InstanceStatus.WAITING:
@@ -330,7 +344,9 @@ def complete_task(
         },
         now=now,
     )
-    return instance
+    # `run.instance` is `instance`; read through it, as the status has changed since the check.
+    open_tasks = run.open_tasks if run.instance.status is not InstanceStatus.ERROR else None
+    return Completed(instance, open_tasks)
 
 
 def task_data(session: Session, actor: Actor, task: HumanTask) -> dict[str, Any]:

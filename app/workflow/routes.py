@@ -157,7 +157,7 @@ def submit_task(task_id: str) -> Any:
         )
         instance = complete_task(
             db_session(), actor=actor, task_id=task_id, data=data, now=utcnow()
-        )
+        ).instance
     except InvalidInput as error:
         db_session().rollback()
         found = visible_task(db_session(), actor, task_id)

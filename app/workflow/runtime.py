@@ -103,6 +103,7 @@ class EngineRun:
     workflow: BpmnWorkflow
     engine: SandboxScriptEngine
     events: list[dict[str, Any]] = field(default_factory=list)
+    open_tasks: list[Any] = field(default_factory=list)
 
     def event(
         self,
