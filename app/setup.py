@@ -44,6 +44,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.notifications.routes import bp as notifications_bp  # noqa: PLC0415
     from app.supervision.routes import bp as supervision_bp  # noqa: PLC0415
     from app.web import init_web  # noqa: PLC0415
+    from app.workbench.routes import bp as workbench_bp  # noqa: PLC0415
     from app.workflow.routes import bp as workflow_bp  # noqa: PLC0415
 
     init_web(app)
@@ -56,6 +57,7 @@ def _register_blueprints(app: Flask) -> None:
         notifications_bp,
         supervision_bp,
         workflow_bp,
+        workbench_bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)

@@ -1,0 +1,22 @@
+"""The editor in a real browser: the modeler draws a diagram and validation answers on it."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import DEMO_PASSWORD, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_process_owner_opens_the_editor_and_validates(live_server: str, page: Page) -> None:
+    page.goto(f"{live_server}/login")
+    page.get_by_label("用户名").fill("owner1")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{live_server}/workbench/")
+    expect(page.locator('.djs-element[data-element-id="StartEvent_1"]')).to_have_count(1)
+    page.get_by_role("button", name="校验").click()
+    expect(page.locator("#editor-status")).not_to_be_empty()
+    screenshot(page, "workbench-editor")
