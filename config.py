@@ -62,6 +62,9 @@ class Config:
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 64 * 1024
     API_TOKEN_LIFETIME = timedelta(hours=12)
+    # argon2id, or pbkdf2-sm3 where commercial cryptography (SM3) is required.
+    PASSWORD_HASH = os.environ.get("JIXIAO_PASSWORD_HASH", "argon2id")
+    SM3_ITERATIONS = 210_000
 
     SMTP_HOST = os.environ.get("JIXIAO_SMTP_HOST", "")
     SMTP_PORT = int(os.environ.get("JIXIAO_SMTP_PORT", "25"))
@@ -101,6 +104,7 @@ class TestingConfig(DevelopmentConfig):
     SECRET_KEY = "testing-secret-key-not-for-production"  # noqa: S105
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8 * 1024
+    SM3_ITERATIONS = 1_000
     RATELIMIT_ENABLED = False
     SCHEDULER_ENABLED = False
 

@@ -276,3 +276,14 @@ def test_the_scheduler_purges_sessions_past_their_lifetime(app: Flask, client: F
     db.session.commit()
     run_tick(db.session, now=utcnow() + timedelta(hours=12, minutes=1))
     assert db.session.execute(select(WebSession)).first() is None
+
+
+def test_switching_to_sm3_rehashes_at_the_next_sign_in(app: Flask, client: FlaskClient) -> None:
+    make_user("alice", Role.OFFICE_STAFF)
+    assert _user("alice").password_hash.startswith("$argon2id$")
+    db.session.commit()
+    app.config["PASSWORD_HASH"] = "pbkdf2-sm3"
+    assert sign_in(client, "alice").status_code == 302
+    assert _user("alice").password_hash.startswith("$pbkdf2-sm3$")
+    client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
+    assert sign_in(client, "alice").status_code == 302

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
-from app.auth.passwords import hash_password, password_problems, verify_password
+from app.auth.passwords import (
+    HashPolicy,
+    hash_password,
+    needs_rehash,
+    password_problems,
+    verify_password,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -28,10 +34,22 @@ def test_good_passwords_pass(password: str) -> None:
 
 
 def test_hashes_are_salted_argon2id() -> None:
-    first = hash_password("Correct-Horse-42", time_cost=1, memory_cost=8192)
-    second = hash_password("Correct-Horse-42", time_cost=1, memory_cost=8192)
+    policy = HashPolicy("argon2id", time_cost=1, memory_cost=8192)
+    first = hash_password("Correct-Horse-42", policy)
+    second = hash_password("Correct-Horse-42", policy)
     assert first.startswith("$argon2id$")
     assert first != second
     assert verify_password(first, "Correct-Horse-42")
     assert not verify_password(first, "Correct-Horse-43")
     assert not verify_password("not-a-hash", "Correct-Horse-42")
+
+
+def test_pbkdf2_sm3_hashes_are_salted_and_verified() -> None:
+    policy = HashPolicy("pbkdf2-sm3", sm3_iterations=1000)
+    first = hash_password("Correct-Horse-42", policy)
+    assert first.startswith("$pbkdf2-sm3$1000$")
+    assert first != hash_password("Correct-Horse-42", policy)
+    assert verify_password(first, "Correct-Horse-42")
+    assert not verify_password(first, "Correct-Horse-43")
+    assert not verify_password("$pbkdf2-sm3$x$y$z", "Correct-Horse-42")
+    assert needs_rehash(first, HashPolicy()) and not needs_rehash(first, policy)

@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 from app.audit.services import record
 from app.auth.actor import Actor, RoleScope
 from app.auth.models import ApiToken, RoleGrant, User, WebSession
-from app.auth.passwords import hash_password, password_problems, verify_password
+from app.auth.passwords import (
+    HashPolicy,
+    hash_password,
+    needs_rehash,
+    password_problems,
+    verify_password,
+)
 from app.auth.roles import ADMIN_ROLES, UNIT_ROLES, Permission, Role
 from app.errors import AccessDenied, AuthenticationFailed, Conflict, InvalidInput
 from app.org.models import Unit
@@ -35,11 +41,19 @@ def actor_for(user: User, client_addr: str | None = None) -> Actor:
     return Actor(user.id, user.username, grants, client_addr)
 
 
-def _hash(password: str) -> str:
+def hash_policy() -> HashPolicy:
+    """The configured password hashing (PASSWORD_HASH: argon2id or pbkdf2-sm3)."""
     config = current_app.config
-    return hash_password(
-        password, time_cost=config["ARGON2_TIME_COST"], memory_cost=config["ARGON2_MEMORY_COST"]
+    return HashPolicy(
+        config["PASSWORD_HASH"],
+        config["ARGON2_TIME_COST"],
+        config["ARGON2_MEMORY_COST"],
+        config["SM3_ITERATIONS"],
     )
+
+
+def _hash(password: str) -> str:
+    return hash_password(password, hash_policy())
 
 
 def _dummy_hash() -> str:
@@ -80,6 +94,8 @@ def authenticate(
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
+    if needs_rehash(user.password_hash, hash_policy()):  # the site switched schemes
+        user.password_hash = _hash(password)
     record(
         session,
         actor=actor_for(user, client_addr),
