@@ -6,6 +6,7 @@ import io
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -54,32 +55,23 @@ def make_app(url: str) -> Flask:
 def seed(app: Flask, units: int = 1) -> None:
     """Units, an owner, an office clerk and one staff account per unit (`staff0`, …)."""
     system = Actor.system("bench")
+
+    def account(username: str, role: Role, unit: Any = None) -> None:
+        user = create_user(
+            db.session,
+            actor=system,
+            username=username,
+            display_name=username,
+            password=PASSWORD,
+            now=now,
+            is_demo=True,
+        )
+        grant_role(db.session, actor=system, user=user, role=role, unit=unit, now=now)
+
     with app.app_context():
         now = utcnow()
-        owner = create_user(
-            db.session,
-            actor=system,
-            username="owner",
-            display_name="owner",
-            password=PASSWORD,
-            now=now,
-            is_demo=True,
-        )
-        grant_role(
-            db.session, actor=system, user=owner, role=Role.PROCESS_OWNER, unit=None, now=now
-        )
-        office = create_user(
-            db.session,
-            actor=system,
-            username="office",
-            display_name="office",
-            password=PASSWORD,
-            now=now,
-            is_demo=True,
-        )
-        grant_role(
-            db.session, actor=system, user=office, role=Role.OFFICE_STAFF, unit=None, now=now
-        )
+        account("owner", Role.PROCESS_OWNER)
+        account("office", Role.OFFICE_STAFF)
         for number in range(units):
             unit = save_unit(
                 db.session,
@@ -94,18 +86,7 @@ def seed(app: Flask, units: int = 1) -> None:
                     headcount=50,
                 ),
             ).unit
-            staff = create_user(
-                db.session,
-                actor=system,
-                username=f"staff{number}",
-                display_name="staff",
-                password=PASSWORD,
-                now=now,
-                is_demo=True,
-            )
-            grant_role(
-                db.session, actor=system, user=staff, role=Role.UNIT_STAFF, unit=unit, now=now
-            )
+            account(f"staff{number}", Role.UNIT_STAFF, unit)
         db.session.commit()
 
 

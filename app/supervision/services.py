@@ -17,10 +17,9 @@ from app.auth.actor import Actor
 from app.auth.roles import Permission, Role
 from app.auth.services import require
 from app.errors import Conflict, NotFound
-from app.notifications.services import notify
 from app.org.models import Unit
 from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
-from app.workflow.task_deadlines import holders_of, workers_of
+from app.workflow.task_deadlines import holders_of, notify_about_task, workers_of
 
 CHASE_INTERVAL = timedelta(days=1)
 
@@ -95,6 +94,30 @@ def _open_task(session: Session, task_id: str) -> HumanTask:
     return task
 
 
+def _tell(
+    session: Session,
+    actor: Actor,
+    task: HumanTask,
+    users: list[int],
+    *,
+    kind: str,
+    title: str,
+    action: str,
+    now: datetime,
+) -> int:
+    sent = notify_about_task(session, users, task, kind=kind, title=title, now=now)
+    record(
+        session,
+        actor=actor,
+        action=action,
+        object_type="task",
+        object_id=task.id,
+        after={"recipients": sent},
+        now=now,
+    )
+    return sent
+
+
 def chase(session: Session, *, actor: Actor, task_id: str, now: datetime) -> int:
     """Remind whoever may work the task; at most once a day per task. Returns the recipients."""
     require(actor, Permission.SUPERVISE)
@@ -102,54 +125,35 @@ def chase(session: Session, *, actor: Actor, task_id: str, now: datetime) -> int
     if task.chased_at is not None and now - task.chased_at < CHASE_INTERVAL:
         raise Conflict(_("This task was chased less than a day ago."))
     task.chased_at = now
-    sent = notify(
+    return _tell(
         session,
+        actor,
+        task,
         workers_of(session, task),
         kind="chase",
         title=_("Please finish this task"),
-        body=task.name,
-        link=f"/tasks/{task.id}",
-        now=now,
-    )
-    record(
-        session,
-        actor=actor,
         action="task.chase",
-        object_type="task",
-        object_id=task.id,
-        after={"recipients": sent},
         now=now,
     )
-    return sent
 
 
 def escalate(session: Session, *, actor: Actor, task_id: str, now: datetime) -> int:
     """Tell the unit head and the office director about a late task."""
     require(actor, Permission.SUPERVISE)
     task = _open_task(session, task_id)
-    unit_id = task.instance.unit_id
     recipients = holders_of(session, Role.OFFICE_DIRECTOR)
-    if unit_id:
-        recipients += holders_of(session, Role.UNIT_HEAD, unit_id)
-    sent = notify(
+    if task.instance.unit_id:
+        recipients += holders_of(session, Role.UNIT_HEAD, task.instance.unit_id)
+    return _tell(
         session,
+        actor,
+        task,
         recipients,
         kind="escalation",
         title=_("Overdue task escalated to you"),
-        body=task.name,
-        link=f"/tasks/{task.id}",
-        now=now,
-    )
-    record(
-        session,
-        actor=actor,
         action="task.escalate_manually",
-        object_type="task",
-        object_id=task.id,
-        after={"recipients": sent},
         now=now,
     )
-    return sent
 
 
 @dataclass(frozen=True)

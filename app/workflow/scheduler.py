@@ -22,7 +22,7 @@ from app.auth.actor import Actor
 from app.auth.services import purge_stale_sessions
 from app.notifications.channels import channels_for
 from app.notifications.outbox import dispatch
-from app.workflow.models import InstanceStatus, InstanceTimer, ProcessInstance
+from app.workflow.models import InstanceStatus, InstanceTimer
 from app.workflow.process_starts import claim_due_starts, fire_start
 from app.workflow.runtime import advance, load_run, lock_instance
 from app.workflow.task_deadlines import alert_due_tasks
@@ -137,15 +137,3 @@ def _start_due_processes(session: Session, *, worker: str, now: datetime) -> int
             session.rollback()
             log.exception("scheduled start %s failed; it will be retried", start_id)
     return started
-
-
-def due_instance_count(session: Session, now: datetime) -> int:
-    """Waiting instances with a due timer (for the supervision page and tests)."""
-    return len(
-        session.execute(
-            select(ProcessInstance.id).where(
-                ProcessInstance.status == InstanceStatus.WAITING,
-                ProcessInstance.next_timer_at <= now,
-            )
-        ).all()
-    )

@@ -95,11 +95,7 @@ def _event(
     )
 
 
-def _link(task: HumanTask) -> str:
-    return f"/tasks/{task.id}"
-
-
-def _send(
+def notify_about_task(
     session: Session,
     users: Iterable[int],
     task: HumanTask,
@@ -107,8 +103,11 @@ def _send(
     kind: str,
     title: str,
     now: datetime,
-) -> None:
-    notify(session, users, kind=kind, title=title, body=task.name, link=_link(task), now=now)
+) -> int:
+    """Notify `users` about `task`, linking to it; how many were notified."""
+    return notify(
+        session, users, kind=kind, title=title, body=task.name, link=f"/tasks/{task.id}", now=now
+    )
 
 
 def alert_due_tasks(session: Session, *, now: datetime, limit: int = 200) -> int:
@@ -141,7 +140,7 @@ def _alert(session: Session, task: HumanTask, now: datetime) -> None:
     if task.remind_at and task.remind_at <= now and task.reminded_at is None:
         task.reminded_at = now
         if not task.due_at or task.due_at > now:
-            _send(
+            notify_about_task(
                 session,
                 workers_of(session, task),
                 task,
@@ -153,7 +152,9 @@ def _alert(session: Session, task: HumanTask, now: datetime) -> None:
         task.overdue_at = now
         heads = holders_of(session, Role.UNIT_HEAD, unit_id) if unit_id else []
         recipients = [*workers_of(session, task), *heads, *holders_of(session, Role.SUPERVISOR)]
-        _send(session, recipients, task, kind="overdue", title=_("Task overdue"), now=now)
+        notify_about_task(
+            session, recipients, task, kind="overdue", title=_("Task overdue"), now=now
+        )
         _event(session, task, "task_overdue", now, {"due_at": task.due_at.isoformat()})
         record(
             session,
@@ -167,7 +168,7 @@ def _alert(session: Session, task: HumanTask, now: datetime) -> None:
         )
     if task.escalate_at and task.escalate_at <= now and task.escalated_at is None:
         task.escalated_at = now
-        _send(
+        notify_about_task(
             session,
             holders_of(session, Role.OFFICE_DIRECTOR),
             task,

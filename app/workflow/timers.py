@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
@@ -22,18 +21,3 @@ def fire_due_timers(
     run = load_run(session, instance, actor or Actor.system("timer"))
     advance(session, run, now=now)
     return instance
-
-
-def instances_with_due_timers(session: Session, now: datetime, limit: int = 100) -> list[int]:
-    """Ids of waiting instances whose earliest timer is due."""
-    return list(
-        session.execute(
-            select(ProcessInstance.id)
-            .where(
-                ProcessInstance.status == InstanceStatus.WAITING,
-                ProcessInstance.next_timer_at <= now,
-            )
-            .order_by(ProcessInstance.next_timer_at)
-            .limit(limit)
-        ).scalars()
-    )
