@@ -12,6 +12,10 @@ _ERROR = {"$ref": "#/components/responses/Error"}
 _BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(status): _ERROR for status in statuses}
+
+
 def _op(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"summary": summary, "responses": responses, **extra}
 
@@ -29,12 +33,7 @@ def _task_action(summary: str) -> dict[str, Any]:
         summary,
         {
             "200": {"description": "done"},
-            "400": _ERROR,
-            "401": _ERROR,
-            "403": _ERROR,
-            "404": _ERROR,
-            "409": _ERROR,
-            "422": _ERROR,
+            **_errors(400, 401, 403, 404, 409, 422),
         },
         security=_BEARER,
         parameters=[_path("task_id")],
@@ -47,10 +46,7 @@ PATHS: dict[str, dict[str, Any]] = {
             "Exchange user name and password for a bearer token",
             {
                 "200": {"description": "token", **_json({"$ref": "#/components/schemas/Token"})},
-                "400": _ERROR,
-                "401": _ERROR,
-                "422": _ERROR,
-                "429": _ERROR,
+                **_errors(400, 401, 422, 429),
             },
             requestBody={"required": True, **_json({"$ref": "#/components/schemas/Credentials"})},
             security=[],
@@ -76,8 +72,7 @@ PATHS: dict[str, dict[str, Any]] = {
                     "description": "units",
                     **_json({"type": "array", "items": {"$ref": "#/components/schemas/Unit"}}),
                 },
-                "401": _ERROR,
-                "404": _ERROR,
+                **_errors(401, 404),
             },
             security=_BEARER,
         )
@@ -92,8 +87,7 @@ PATHS: dict[str, dict[str, Any]] = {
                         {"type": "array", "items": {"$ref": "#/components/schemas/Definition"}}
                     ),
                 },
-                "401": _ERROR,
-                "403": _ERROR,
+                **_errors(401, 403),
             },
             security=_BEARER,
         ),
@@ -104,11 +98,7 @@ PATHS: dict[str, dict[str, Any]] = {
                     "description": "deployed",
                     **_json({"type": "object", "required": ["key", "version", "warnings"]}),
                 },
-                "400": _ERROR,
-                "401": _ERROR,
-                "403": _ERROR,
-                "413": _ERROR,
-                "422": _ERROR,
+                **_errors(400, 401, 403, 413, 422),
             },
             requestBody={
                 "required": True,
@@ -137,11 +127,7 @@ PATHS: dict[str, dict[str, Any]] = {
                     "description": "started",
                     **_json({"$ref": "#/components/schemas/Instance"}),
                 },
-                "400": _ERROR,
-                "401": _ERROR,
-                "403": _ERROR,
-                "404": _ERROR,
-                "422": _ERROR,
+                **_errors(400, 401, 403, 404, 422),
             },
             requestBody={
                 "required": True,
@@ -169,8 +155,7 @@ PATHS: dict[str, dict[str, Any]] = {
                     "description": "instance",
                     **_json({"$ref": "#/components/schemas/Instance"}),
                 },
-                "401": _ERROR,
-                "404": _ERROR,
+                **_errors(401, 404),
             },
             security=_BEARER,
             parameters=[_path("instance_id")],
@@ -181,10 +166,7 @@ PATHS: dict[str, dict[str, Any]] = {
             "Retry the failed step, optionally with corrected data (office staff)",
             {
                 "200": {"description": "instance"},
-                "401": _ERROR,
-                "403": _ERROR,
-                "404": _ERROR,
-                "409": _ERROR,
+                **_errors(401, 403, 404, 409),
             },
             security=_BEARER,
             parameters=[_path("instance_id")],
@@ -195,10 +177,7 @@ PATHS: dict[str, dict[str, Any]] = {
             "Terminate the instance (office staff)",
             {
                 "200": {"description": "instance"},
-                "401": _ERROR,
-                "403": _ERROR,
-                "404": _ERROR,
-                "409": _ERROR,
+                **_errors(401, 403, 404, 409),
             },
             security=_BEARER,
             parameters=[_path("instance_id")],
@@ -212,8 +191,7 @@ PATHS: dict[str, dict[str, Any]] = {
                     "description": "tasks",
                     **_json({"type": "array", "items": {"$ref": "#/components/schemas/Task"}}),
                 },
-                "401": _ERROR,
-                "403": _ERROR,
+                **_errors(401, 403),
             },
             security=_BEARER,
             parameters=[
@@ -231,8 +209,7 @@ PATHS: dict[str, dict[str, Any]] = {
             "One task with its form and starting data",
             {
                 "200": {"description": "task", **_json({"$ref": "#/components/schemas/Task"})},
-                "401": _ERROR,
-                "404": _ERROR,
+                **_errors(401, 404),
             },
             security=_BEARER,
             parameters=[_path("task_id")],
