@@ -28,7 +28,10 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     app.session_interface = DatabaseSessionInterface()
     install_session_hooks()
-    from app.workflow import operations  # noqa: F401, PLC0415  (registers the service operations)
+    # Importing these registers the service operations diagrams may call.
+    from app.indicators import operations as _indicator_operations  # noqa: F401, PLC0415
+    from app.progress import operations as _progress_operations  # noqa: F401, PLC0415
+    from app.workflow import operations  # noqa: F401, PLC0415
 
     _register_blueprints(app)
     _register_cli(app)
@@ -42,6 +45,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.calendar.routes import bp as calendar_bp  # noqa: PLC0415
     from app.indicators.routes import bp as indicators_bp  # noqa: PLC0415
     from app.notifications.routes import bp as notifications_bp  # noqa: PLC0415
+    from app.portal.routes import bp as portal_bp  # noqa: PLC0415
     from app.supervision.routes import bp as supervision_bp  # noqa: PLC0415
     from app.web import init_web  # noqa: PLC0415
     from app.workbench.routes import bp as workbench_bp  # noqa: PLC0415
@@ -55,6 +59,7 @@ def _register_blueprints(app: Flask) -> None:
         audit_bp,
         calendar_bp,
         notifications_bp,
+        portal_bp,
         supervision_bp,
         workflow_bp,
         workbench_bp,

@@ -221,6 +221,37 @@ PATHS: dict[str, dict[str, Any]] = {
     "/tasks/{task_id}/complete": {
         "post": _task_action("Complete the task with {data}; 422 lists field errors")
     },
+    "/tasks/{task_id}/files": {
+        "post": _op(
+            "Upload a file for the task's form; the id is the file field's value",
+            {
+                "201": {
+                    "description": "stored",
+                    **_json(
+                        {
+                            "type": "object",
+                            "required": ["id", "name", "size", "sha256", "content_type"],
+                        }
+                    ),
+                },
+                **_errors(400, 401, 403, 404, 409, 413, 422),
+            },
+            security=_BEARER,
+            parameters=[_path("task_id")],
+            requestBody={
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["file"],
+                            "properties": {"file": {"type": "string", "format": "binary"}},
+                        }
+                    }
+                },
+            },
+        )
+    },
     "/openapi.json": {
         "get": _op("This document", {"200": {"description": "OpenAPI 3.1"}}, security=[])
     },

@@ -18,12 +18,13 @@ from app.db import utcnow
 from app.extensions import db_session
 from app.workflow.deploy import deploy
 from app.workflow.diagrams import Upload
-from app.workflow.forms import FormProblem, load_form
+from app.workflow.forms import FormProblem
 from app.workflow.human_tasks import (
     claim_task,
     complete_task,
     reassign_task,
     task_data,
+    task_form,
     unclaim_task,
     visible_task,
 )
@@ -172,7 +173,7 @@ def show_task(task_id: str) -> Any:
     form = None
     if task.form:
         try:
-            loaded = load_form(task.form)
+            loaded = task_form(task)
             form = {"name": loaded.name, "schema": loaded.schema, "ui_schema": loaded.ui_schema}
         except FormProblem:
             form = None

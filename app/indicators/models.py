@@ -59,6 +59,8 @@ class Indicator(Base):
     key_task_id: Mapped[int | None] = mapped_column(ForeignKey("key_tasks.id"))
     status: Mapped[IndicatorStatus] = mapped_column(str_enum(IndicatorStatus, 16))
     current_version: Mapped[int] = mapped_column(default=1)
+    # The setting or adjustment procedure working on the indicator now, if any.
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     versions: Mapped[list[IndicatorVersion]] = relationship(
@@ -70,6 +72,11 @@ class Indicator(Base):
     def current(self) -> IndicatorVersion:
         """The version in force."""
         return next(v for v in self.versions if v.number == self.current_version)
+
+    @property
+    def published(self) -> list[IndicatorVersion]:
+        """The versions shown to the public, oldest first; the last is the one in force."""
+        return [v for v in self.versions if v.published_at is not None]
 
 
 class IndicatorVersion(Base):
@@ -88,8 +95,10 @@ class IndicatorVersion(Base):
     weight: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal(0))
     milestones: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     reason: Mapped[str] = mapped_column(Text, default="")
+    document_id: Mapped[str | None] = mapped_column(ForeignKey("evidence_files.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    published_at: Mapped[datetime | None]
 
     indicator: Mapped[Indicator] = relationship(back_populates="versions")
 

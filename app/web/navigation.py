@@ -35,6 +35,7 @@ NAV_ITEMS = (
     NavItem("calendar.year_view", _l("Calendar"), "calendar3", Permission.RUN_CYCLE),
     NavItem("calendar.year_view", _l("Calendar"), "calendar3", Permission.MANAGE_UNITS),
     NavItem("audit.log", _l("Audit log"), "journal-check", Permission.READ_AUDIT),
+    NavItem("portal.index", _l("Public portal"), "globe2"),
 )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.auth.actor import Actor
 from app.auth.models import User
 from app.auth.roles import UNIT_ROLES, Permission, Role
-from app.org.models import UnitMembership
+from app.org.models import Unit, UnitMembership
 from app.workflow.models import HumanTask, ProcessInstance
 
 # Roles that see every task of the instances they may see (to reassign, chase, or fix).
@@ -38,6 +38,13 @@ def _leader_of(session: Session, instance: ProcessInstance) -> int | None:
     return session.execute(query.order_by(UnitMembership.year.desc()).limit(1)).scalar()
 
 
+def unit_id_for(session: Session, code: Any) -> int | None:
+    """A unit id from a unit code, if there is such a unit."""
+    if not isinstance(code, str) or not code.strip():
+        return None
+    return session.execute(select(Unit.id).where(Unit.code == code.strip())).scalar_one_or_none()
+
+
 def user_id_for(session: Session, who: Any) -> int | None:
     """A user id from an assignee value: a user name or a numeric id."""
     if isinstance(who, int) and not isinstance(who, bool):
@@ -55,8 +62,11 @@ def assign(
     settings: dict[str, Any],
     uses_lanes: bool,
     assignee: Any,
+    *,
+    unit_id: int | None = None,
 ) -> Assignment:
-    """Resolve who works a new task from its settings and the evaluated assignee expression."""
+    """Resolve who works a new task from its settings and the evaluated assignee expression;
+    a unit lane goes to `unit_id` when the task names its own unit, else the instance's."""
     if assignee is not None:
         user_id = user_id_for(session, assignee)
         if user_id is not None:
@@ -69,7 +79,7 @@ def assign(
             return Assignment(Role.OFFICE_STAFF, None, None)
         return Assignment(Role.OFFICE_STAFF, None, instance.started_by_id)
     if role in UNIT_ROLES:
-        return Assignment(role, instance.unit_id, None)
+        return Assignment(role, unit_id or instance.unit_id, None)
     if role is Role.PROVINCIAL_LEADER:
         leader_id = _leader_of(session, instance)
         if leader_id is not None:

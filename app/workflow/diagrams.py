@@ -116,7 +116,10 @@ def _camunda_properties(node: etree._Element) -> dict[str, str]:
 
 
 def human_task_settings(node: etree._Element, dialect: str) -> dict[str, Any]:
-    """Form, due date, assignee, priority and deadline settings of one user task element."""
+    """Form, due date, assignee, priority and deadline settings of one user task element, and
+    `unit`: an expression naming the unit whose staff work a unit-lane task, when it is not the
+    instance's unit (a lead unit reviewing a responsible unit's report); `overdue_rule`: the P
+    rule proposed when the task goes overdue (`overdue_task` unless named; `none` for none)."""
     if dialect == CAMUNDA:
         props = _camunda_properties(node)
         groups = (node.get(f"{{{CAMUNDA_NS}}}candidateGroups") or "").split(",")
@@ -129,6 +132,8 @@ def human_task_settings(node: etree._Element, dialect: str) -> dict[str, Any]:
             "priority": node.get(f"{{{CAMUNDA_NS}}}priority") or props.get("priority"),
             "reminder_workdays": props.get("reminderWorkdays"),
             "escalation_workdays": props.get("escalationWorkdays"),
+            "unit": props.get("unit") or None,
+            "overdue_rule": props.get("overdueRule") or None,
         }
     props = _spiff_properties(node)
     groups = props.get("candidateGroups", "").split(",")
@@ -141,6 +146,8 @@ def human_task_settings(node: etree._Element, dialect: str) -> dict[str, Any]:
         "priority": props.get("priority"),
         "reminder_workdays": props.get("reminderWorkdays"),
         "escalation_workdays": props.get("escalationWorkdays"),
+        "unit": props.get("unit") or None,
+        "overdue_rule": props.get("overdueRule") or None,
     }
 
 

@@ -4,7 +4,8 @@ A schema's top-level properties become fields, in `ui:order` if the UI schema gi
 text, textarea (`ui:widget: textarea` or long strings), number/integer, date and date-time
 (`format`), select (`enum`, or `oneOf` of `{const, title}`), checkbox (boolean), checkbox groups
 (arrays of enums), tables of rows (arrays of objects with scalar columns) and evidence files
-(`ui:widget: file`, stored by the evidence service; the value is the file's id).
+(`ui:widget: file`, stored by the evidence service; the value is the file's id). A `readOnly`
+property is shown, not posted: feedback for the worker, such as the reasons a draft came back.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def _choices(schema: dict[str, Any]) -> list[Choice]:
 def _widget(schema: dict[str, Any], ui: dict[str, Any]) -> str:
     kind = schema.get("type")
     explicit = ui.get("ui:widget")
+    if schema.get("readOnly") is True:
+        return "readonly"
     if explicit in {"textarea", "file", "radio", "hidden"}:
         return str(explicit)
     if kind == "array":
@@ -179,6 +182,8 @@ def data_from_post(
     data: dict[str, Any] = {}
     for name, prop in schema.get("properties", {}).items():
         widget = _widget(prop, ui.get(name, {}))
+        if widget == "readonly":
+            continue
         if widget == "checkbox":
             data[name] = form.get(name) == "on"
             continue

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+CHOICES_FROM = "x-choices-from"
 FORM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$")
 SCHEMA_SUFFIX = ".schema.json"
 UI_SUFFIX = ".uischema.json"
@@ -30,6 +32,68 @@ class Form:
     name: str
     schema: dict[str, Any]
     ui_schema: dict[str, Any]
+
+    @cached_property
+    def has_choice_providers(self) -> bool:
+        """Whether some field takes its choices from a provider (`x-choices-from`)."""
+        return CHOICES_FROM in json.dumps(self.schema)
+
+
+@dataclass(frozen=True)
+class ChoiceContext:
+    """What a choice provider may depend on: the task's unit and year."""
+
+    unit_id: int | None
+    year: int | None
+
+
+# A provider returns (value, label) pairs, e.g. the experts the office may choose.
+ChoiceProvider = Callable[[ChoiceContext], list[tuple[Any, str]]]
+CHOICE_PROVIDERS: dict[str, ChoiceProvider] = {}
+
+
+def register_choices(name: str, provider: ChoiceProvider) -> None:
+    """Let forms name `provider` in `x-choices-from`."""
+    if name in CHOICE_PROVIDERS:
+        raise ValueError(f"choice provider {name} registered twice")
+    CHOICE_PROVIDERS[name] = provider
+
+
+def choice_provider_problems(schema: Any) -> list[str]:
+    """Unknown providers named anywhere in a schema (a deploy error)."""
+    if isinstance(schema, dict):
+        found = []
+        name = schema.get(CHOICES_FROM)
+        if name is not None and name not in CHOICE_PROVIDERS:
+            found.append(f"{CHOICES_FROM}: no choice provider named {name!r}")
+        return found + [p for v in schema.values() for p in choice_provider_problems(v)]
+    if isinstance(schema, list):
+        return [p for v in schema for p in choice_provider_problems(v)]
+    return []
+
+
+def _with_choices(node: Any, context: ChoiceContext) -> Any:
+    if isinstance(node, list):
+        return [_with_choices(v, context) for v in node]
+    if not isinstance(node, dict):
+        return node
+    resolved = {k: _with_choices(v, context) for k, v in node.items()}
+    provider = CHOICE_PROVIDERS.get(str(node.get(CHOICES_FROM)))
+    if provider is not None:
+        choices = provider(context)
+        if choices:
+            resolved["oneOf"] = [{"const": value, "title": label} for value, label in choices]
+        else:
+            resolved["enum"] = []  # nothing to choose: every value is refused
+    return resolved
+
+
+def with_choices(form: Form, context: ChoiceContext) -> Form:
+    """The form with the choices of its providers declared in the schema, as clients and the
+    server-side validation see it (CONTRACT: every choice is declared in the schema)."""
+    if not form.has_choice_providers:
+        return form
+    return replace(form, schema=_with_choices(form.schema, context))
 
 
 def form_name(reference: str) -> str:

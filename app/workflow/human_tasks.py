@@ -20,8 +20,15 @@ from app.auth.roles import Permission
 from app.auth.services import require
 from app.calendar.workdays import END_OF_DAY, SHANGHAI
 from app.errors import AccessDenied, Conflict, HiddenFromActor, InvalidInput, NotFound
-from app.workflow.assignment import OVERSEERS, assign, can_see, can_work, user_id_for
-from app.workflow.forms import FormProblem, form_errors, load_form
+from app.workflow.assignment import OVERSEERS, assign, can_see, can_work, unit_id_for, user_id_for
+from app.workflow.forms import (
+    ChoiceContext,
+    Form,
+    FormProblem,
+    form_errors,
+    load_form,
+    with_choices,
+)
 from app.workflow.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
 from app.workflow.runtime import (
     EngineRun,
@@ -84,6 +91,7 @@ def _new_human_task(session: Session, run: EngineRun, task: Task, now: datetime)
         settings,
         definition.uses_lanes,
         _evaluate(run, task, settings.get("assignee")),
+        unit_id=unit_id_for(session, _evaluate(run, task, settings.get("unit"))),
     )
     priority = str(settings.get("priority") or "")
     due_at, due_provisional = evaluate_due(run, task, settings.get("due"), now)
@@ -270,6 +278,14 @@ def reassign_task(
     return task
 
 
+def task_form(task: HumanTask) -> Form:
+    """The task's form with its provided choices declared (FormProblem if it is broken)."""
+    form = load_form(task.form or "")
+    if not form.has_choice_providers:
+        return form
+    return with_choices(form, ChoiceContext(task.instance.unit_id, task.instance.year))
+
+
 def _validated_form_data(task: HumanTask, data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InvalidInput(
@@ -278,13 +294,27 @@ def _validated_form_data(task: HumanTask, data: Any) -> dict[str, Any]:
     check_data_size(data)
     if task.form:
         try:
-            form = load_form(task.form)
+            form = task_form(task)
         except FormProblem as error:
             raise InvalidInput(str(error)) from None
         errors = form_errors(form, data)
         if errors:
             raise InvalidInput(_("Please correct the marked fields."), details=errors)
     return data
+
+
+def _run_completed_step(spiff_task: Task) -> None:
+    """Finish the user task in the engine. Its post-script or multi-instance output can fail on
+    what was submitted: the completion is refused and nothing is saved (the caller rolls back)."""
+    try:
+        spiff_task.run()
+    except Exception as error:  # anything a diagram's script can raise
+        message = str(error).split("\n")[0][:500]
+        element = spiff_task.task_spec.bpmn_id
+        raise InvalidInput(
+            _("The step could not be completed: %(m)s", m=message),
+            details=[{"path": "", "message": message, "element_id": element}],
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -313,7 +343,7 @@ def complete_task(
         spiff_task.task_spec.add_data_from_form(spiff_task, form_data)
     else:
         spiff_task.data.update(form_data)
-    spiff_task.run()
+    _run_completed_step(spiff_task)
     if task.due_at is not None and task.due_at < now:
         late = working_days_late(run.engine.environment.calendar, task.due_at, now)
         run.event(

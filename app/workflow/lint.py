@@ -15,7 +15,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 
 from app.calendar.workdays import WorkdayCalendar
 from app.workflow.diagrams import Bundle, Problem, lane_role
-from app.workflow.forms import FormProblem, load_form
+from app.workflow.forms import FormProblem, choice_provider_problems, load_form
+from app.workflow.process_starts import start_set_of
 from app.workflow.registry import REGISTRY
 from app.workflow.sandbox import HELPER_NAMES, ScriptRejected, compile_code, policy_problems
 from app.workflow.scripting import SandboxEnvironment
@@ -121,6 +122,13 @@ def _check_code(task_spec: Any) -> list[Problem]:
     if not problems:
         for definition in _timer_definitions(task_spec):
             problems += _check_timer(definition, task_spec.bpmn_id)
+        start_for = start_set_of(task_spec)
+        if start_for is not None and REGISTRY.get(start_for) is None:
+            problems.append(
+                Problem(
+                    f"startFor: no operation named {start_for!r} is registered", task_spec.bpmn_id
+                )
+            )
         cardinality = getattr(task_spec, "cardinality", None)
         if (
             isinstance(cardinality, str)
@@ -161,10 +169,11 @@ def _check_human_task(
     element = task_spec.bpmn_id
     if settings.get("form"):
         try:
-            load_form(settings["form"], forms_dir)
+            form = load_form(settings["form"], forms_dir)
+            problems += [Problem(p, element) for p in choice_provider_problems(form.schema)]
         except FormProblem as error:
             problems.append(Problem(str(error), element))
-    for key in ("due", "assignee"):
+    for key in ("due", "assignee", "unit"):
         if settings.get(key):
             try:
                 compile_code(settings[key], "eval")

@@ -184,6 +184,8 @@ class ProcessStart(Base):
     process_key: Mapped[str] = mapped_column(String(128))
     due_at: Mapped[datetime]
     cycle: Mapped[str] = mapped_column(String(255))
+    # A registered operation listing one start per unit (`startFor` on the start event).
+    start_for: Mapped[str | None] = mapped_column(String(80))
     number: Mapped[int] = mapped_column(default=1)
     lease_until: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(64))

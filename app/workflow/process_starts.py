@@ -2,13 +2,17 @@
 
 A cycle such as `R/2026-12-01T08:00:00+08:00/P1M` (the first of every month) or a single date is
 read from the start event when the process is deployed; the next due time waits in
-`process_starts`. At its time a scheduler claims the row, starts the latest version, marks the row
+`process_starts`. A start event with the property `startFor` names a registered operation that
+lists the instances to start at each due time, one per unit (`[{unit_code, data}]`): recurring
+work such as the monthly report then runs as one small instance per unit and cycle. At its
+time a scheduler claims the row, starts the latest version, marks the row
 done and adds the next due time, all in one transaction. The started instance does not wait for
 the timer: deploy turns timer start events into plain ones (`swap_timer_starts`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +29,7 @@ from sqlalchemy.orm import Session
 from app.auth.actor import Actor
 from app.calendar.workdays import WorkdayCalendar
 from app.workflow.models import ProcessStart
+from app.workflow.registry import REGISTRY, ServiceCall
 from app.workflow.runtime import start_instance
 from app.workflow.scripting import SandboxEnvironment
 
@@ -32,8 +37,24 @@ LEASE = timedelta(minutes=5)
 SYSTEM = Actor.system("scheduler")
 
 
-def start_timer_expression(spec: Any) -> tuple[str, str] | None:
-    """(kind, evaluated value) of the process's timer start event, if it has one."""
+@dataclass(frozen=True)
+class TimerStart:
+    """A process's timer start event: its kind, evaluated value and optional start set."""
+
+    kind: str
+    value: str
+    start_for: str | None = None
+
+
+def start_set_of(task_spec: Any) -> str | None:
+    """The `startFor` property of a start event (spiff dialect), if any."""
+    properties = (getattr(task_spec, "extensions", None) or {}).get("properties") or {}
+    name = properties.get("startFor") if isinstance(properties, dict) else None
+    return str(name).strip() or None if name else None
+
+
+def start_timer_expression(spec: Any) -> TimerStart | None:
+    """The process's timer start event, if it has one."""
     for task_spec in spec.task_specs.values():
         definition = getattr(task_spec, "event_definition", None)
         if isinstance(task_spec, StartEvent) and isinstance(definition, TimerEventDefinition):
@@ -43,7 +64,7 @@ def start_timer_expression(spec: Any) -> tuple[str, str] | None:
                 if isinstance(definition, CycleTimerEventDefinition)
                 else ("date" if isinstance(definition, TimeDateEventDefinition) else "duration")
             )
-            return kind, str(value)
+            return TimerStart(kind, str(value), start_set_of(task_spec))
     return None
 
 
@@ -74,6 +95,7 @@ def schedule_next(
     now: datetime,
     after: datetime | None = None,
     number: int = 0,
+    start_for: str | None = None,
 ) -> ProcessStart | None:
     """Add the next due start of `key` (the first one at or after `now` on deploy)."""
     first, period, cycles = _due_times(kind, value)
@@ -92,22 +114,27 @@ def schedule_next(
     ).first()
     if exists:
         return None
-    row = ProcessStart(process_key=key, due_at=due, cycle=f"{kind}:{value}", number=index)
+    row = ProcessStart(
+        process_key=key, due_at=due, cycle=f"{kind}:{value}", number=index, start_for=start_for
+    )
     session.add(row)
     return row
 
 
 def ensure_scheduled(
-    session: Session, key: str, timer: tuple[str, str] | None, *, now: datetime
+    session: Session, key: str, timer: TimerStart | None, *, now: datetime
 ) -> None:
-    """On deploy: if the process starts by timer and has no pending start, schedule one."""
+    """On deploy: if the process starts by timer and has no pending start, schedule one; a
+    pending one takes the new version's start set."""
     pending = session.execute(
-        select(ProcessStart.id).where(
-            ProcessStart.process_key == key, ProcessStart.done_at.is_(None)
-        )
-    ).first()
-    if timer is not None and pending is None:
-        schedule_next(session, key, *timer, now=now)
+        select(ProcessStart).where(ProcessStart.process_key == key, ProcessStart.done_at.is_(None))
+    ).scalar_one_or_none()
+    if timer is None:
+        return
+    if pending is None:
+        schedule_next(session, key, timer.kind, timer.value, now=now, start_for=timer.start_for)
+    else:
+        pending.start_for = timer.start_for
 
 
 def claim_due_starts(session: Session, *, worker: str, now: datetime) -> list[int]:
@@ -151,16 +178,43 @@ def fire_start(session: Session, *, start_id: int, worker: str, now: datetime) -
     ).scalar_one_or_none()
     if row is None or row.done_at is not None or row.claimed_by != worker:
         return None
-    instance = start_instance(
-        session,
-        actor=SYSTEM,
-        key=row.process_key,
-        now=now,
-        data={"cycle_due_at": row.due_at.isoformat(), "year": row.due_at.astimezone(UTC).year},
-    )
-    row.done_at, row.instance_id = now, instance.id
+    cycle = {"cycle_due_at": row.due_at.isoformat(), "year": row.due_at.astimezone(UTC).year}
+    started = [
+        start_instance(
+            session,
+            actor=SYSTEM,
+            key=row.process_key,
+            now=now,
+            unit_code=unit_code,
+            data={**cycle, **data},
+        )
+        for unit_code, data in _starts_of(row)
+    ]
+    row.done_at = now
+    row.instance_id = started[0].id if started else None
     kind, value = row.cycle.split(":", 1)
     schedule_next(
-        session, row.process_key, kind, value, now=now, after=row.due_at, number=row.number
+        session,
+        row.process_key,
+        kind,
+        value,
+        now=now,
+        after=row.due_at,
+        number=row.number,
+        start_for=row.start_for,
     )
-    return instance.id
+    return row.instance_id
+
+
+def _starts_of(row: ProcessStart) -> list[tuple[str | None, dict[str, Any]]]:
+    """(unit code, data) of each instance a due time starts: one, or one per unit listed by
+    the row's start set."""
+    if row.start_for is None:
+        return [(None, {})]
+    operation = REGISTRY.get(row.start_for)
+    if operation is None:
+        raise LookupError(f"start set {row.start_for!r} is not registered")
+    call = ServiceCall(
+        params={"due_at": row.due_at.isoformat()}, actor=SYSTEM, instance_id=None, unit_id=None
+    )
+    return [(str(item["unit_code"]), dict(item.get("data") or {})) for item in operation.run(call)]

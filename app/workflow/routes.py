@@ -27,11 +27,12 @@ from app.web.context import current_actor, login_required, permission_required
 from app.workflow.deploy import deploy
 from app.workflow.diagrams import Upload
 from app.workflow.form_fields import data_from_post, form_fields
-from app.workflow.forms import FormProblem, load_form
+from app.workflow.forms import FormProblem
 from app.workflow.human_tasks import (
     claim_task,
     complete_task,
     task_data,
+    task_form,
     unclaim_task,
     visible_task,
 )
@@ -85,7 +86,7 @@ def _form_for(task: Any) -> Any:
     if not task.form:
         return None
     try:
-        return load_form(task.form)
+        return task_form(task)
     except FormProblem:
         return None
 

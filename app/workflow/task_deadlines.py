@@ -8,7 +8,7 @@ PostgreSQL) and its `*_at` stamp is written in the same transaction as the notif
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -28,6 +28,11 @@ DEFAULT_REMINDER_WORKDAYS = 1
 DEFAULT_ESCALATION_WORKDAYS = 3
 REMINDER_TIME = time(9, 0)
 SYSTEM = Actor.system("deadlines")
+
+
+# Called when a task goes overdue, in the same transaction (the P proposals listen here).
+OverdueListener = Callable[[Session, HumanTask, datetime], None]
+OVERDUE_LISTENERS: list[OverdueListener] = []
 
 
 def _workdays(value: Any, default: int) -> int:
@@ -166,6 +171,8 @@ def _alert(session: Session, task: HumanTask, now: datetime) -> None:
             after={"overdue": True},
             now=now,
         )
+        for listener in OVERDUE_LISTENERS:
+            listener(session, task, now)
     if task.escalate_at and task.escalate_at <= now and task.escalated_at is None:
         task.escalated_at = now
         notify_about_task(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.auth.roles import Role
+from app.calendar.workdays import SHANGHAI
+from app.db import utcnow
 from app.extensions import db
 from app.workflow.models import ProcessInstance, ProcessStart
 from app.workflow.scheduler import run_tick
@@ -48,21 +50,30 @@ def test_a_monthly_cycle_starts_one_instance_per_month(client: FlaskClient) -> N
     deployed = upload(client, bearer(client, "owner1"), ("monthly.bpmn", MONTHLY.encode()))
     assert deployed.status_code == 201, deployed.get_json()
     [pending] = _starts()
-    assert pending.due_at == _at("2026-12-01T08:00:00+08:00")  # the next one after today
+    due = pending.due_at  # the next first of a month, 08:00 China time, after today
+    local = due.astimezone(SHANGHAI)
+    assert (local.day, local.hour) == (1, 8) and utcnow() < due < utcnow() + timedelta(days=32)
+    after = _next_month(due)
 
-    assert run_tick(db.session, now=_at("2026-11-30T08:00:00+08:00")) == 0
-    assert run_tick(db.session, now=_at("2026-12-01T08:00:01+08:00"), worker="a") == 1
-    assert run_tick(db.session, now=_at("2026-12-01T08:00:02+08:00"), worker="b") == 0
+    assert run_tick(db.session, now=due - timedelta(days=1)) == 0
+    assert run_tick(db.session, now=due + timedelta(seconds=1), worker="a") == 1
+    assert run_tick(db.session, now=due + timedelta(seconds=2), worker="b") == 0
     done, following = _starts()
     assert done.done_at is not None and done.instance_id is not None
-    assert following.due_at == _at("2027-01-01T08:00:00+08:00") and following.done_at is None
+    assert following.due_at == after and following.done_at is None
     instance = db.session.get(ProcessInstance, done.instance_id)
     assert instance.status.value == "waiting"  # at the report task, not at the start timer
-    assert instance.data["cycle_due_at"].startswith("2026-12-01T00:00:00")
+    assert instance.data["cycle_due_at"] == due.astimezone(UTC).isoformat()
 
     # Downtime across a due time: the missed start happens at the first tick, once.
-    assert run_tick(db.session, now=_at("2027-01-20T09:00:00+08:00")) == 1
+    assert run_tick(db.session, now=after + timedelta(days=19)) == 1
     assert [s.done_at is not None for s in _starts()] == [True, True, False]
+
+
+def _next_month(moment: datetime) -> datetime:
+    local = moment.astimezone(SHANGHAI)
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    return local.replace(year=year, month=month).astimezone(UTC)
 
 
 def test_a_redeploy_keeps_the_pending_start(client: FlaskClient) -> None:

@@ -1,0 +1,351 @@
+"""The steps of indicator setting (policy §15) and adjustment (§16) that diagrams call.
+
+The diagrams decide who acts and when (lanes, gateways, timers); these services only change
+indicators, each change audited with the acting user. Problems a unit can fix (weights that do not
+add up, an unknown indicator) come back as a list for the diagram to loop on; a call that breaks the
+procedure itself (indicators already under review) raises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit.services import record
+from app.auth.actor import Actor
+from app.auth.models import RoleGrant, User
+from app.auth.roles import Role
+from app.errors import Conflict, InvalidInput, NotFound
+from app.indicators.models import (
+    Indicator,
+    IndicatorKind,
+    IndicatorStatus,
+    IndicatorVersion,
+)
+from app.indicators.queries import unit_indicators
+from app.indicators.services import TOTAL_WEIGHT, weight_problems
+
+EDITABLE = (IndicatorStatus.DRAFT, IndicatorStatus.RETURNED)
+DRAFT_FIELDS = ("title", "target", "measure", "weight")
+
+
+def _live(session: Session, year: int, unit_id: int) -> list[Indicator]:
+    return [
+        i
+        for i in unit_indicators(session, year, unit_id)
+        if i.status is not IndicatorStatus.CANCELLED
+    ]
+
+
+def draft_row(indicator: Indicator) -> dict[str, Any]:
+    """An indicator as a row of the draft form's table."""
+    version = indicator.current
+    return {
+        "id": indicator.id,
+        "kind": indicator.kind.value,
+        "title": version.title,
+        "target": version.target,
+        "measure": version.measure,
+        "weight": float(version.weight),
+    }
+
+
+def open_setting(
+    session: Session, *, actor: Actor, unit_id: int, year: int, instance_id: int | None
+) -> list[dict[str, Any]]:
+    """Tie the unit's draft indicators to the setting procedure; their rows for the draft form."""
+    indicators = _live(session, year, unit_id)
+    settled = [i for i in indicators if i.status not in EDITABLE]
+    if settled:
+        raise Conflict(
+            _("The unit's %(year)d indicators are already under review or approved.", year=year)
+        )
+    for indicator in indicators:
+        indicator.instance_id = instance_id
+    record(
+        session,
+        actor=actor,
+        action="indicators.setting_opened",
+        object_type="unit",
+        object_id=unit_id,
+        after={"year": year, "instance_id": instance_id, "indicators": len(indicators)},
+    )
+    return [draft_row(i) for i in indicators]
+
+
+def _weight(value: Any) -> Decimal | None:
+    try:
+        weight = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return weight if weight.is_finite() and weight >= 0 else None
+
+
+def _apply_row(indicator: Indicator, row: dict[str, Any], problems: list[str]) -> None:
+    version = indicator.current
+    weight = _weight(row.get("weight", version.weight))
+    if weight is None:
+        problems.append(_("%(title)s: the weight is not a number.", title=version.title))
+        return
+    title = str(row.get("title") or version.title).strip()[:300]
+    version.title = title
+    version.target = str(row.get("target", version.target) or "")
+    version.measure = str(row.get("measure", version.measure) or "")
+    version.weight = weight.quantize(Decimal("0.01"))
+
+
+def _new_duty(
+    session: Session, actor: Actor, unit_id: int, year: int, row: dict[str, Any]
+) -> Indicator:
+    indicator = Indicator(
+        year=year,
+        unit_id=unit_id,
+        kind=IndicatorKind.DUTY,
+        status=IndicatorStatus.DRAFT,
+        current_version=1,
+    )
+    indicator.versions.append(
+        IndicatorVersion(
+            number=1,
+            title=str(row["title"]).strip()[:300],
+            source=_("Unit mandate (三定)"),
+            target=str(row.get("target") or ""),
+            measure=str(row.get("measure") or ""),
+            weight=(_weight(row.get("weight")) or Decimal(0)).quantize(Decimal("0.01")),
+            created_by_id=actor.user_id,
+        )
+    )
+    session.add(indicator)
+    return indicator
+
+
+def save_drafts(
+    session: Session, *, actor: Actor, unit_id: int, year: int, rows: Any
+) -> dict[str, Any]:
+    """Write the unit's draft table; returns the table as saved (`indicators`, new duties with
+    their ids) and what still stops submission (`problems`, empty when nothing does).
+
+    Rows with an `id` edit that indicator; rows without one add a duty; duties left out of the
+    table are cancelled. Key tasks come from the catalogue and cannot be dropped.
+    """
+    if not isinstance(rows, list):
+        rows = []
+    indicators = {i.id: i for i in _live(session, year, unit_id)}
+    before = {i.id: draft_row(i) for i in indicators.values()}
+    problems: list[str] = []
+    kept: set[int] = set()
+    for row in rows:
+        if not isinstance(row, dict):
+            continue
+        known = indicators.get(row["id"]) if isinstance(row.get("id"), int) else None
+        if row.get("id") is not None and known is None:
+            problems.append(_("Indicator %(id)s is not one of this unit's.", id=row.get("id")))
+        elif known is not None:
+            if known.status not in EDITABLE:
+                raise Conflict(_("%(title)s is not a draft.", title=known.current.title))
+            _apply_row(known, row, problems)
+            kept.add(known.id)
+        elif str(row.get("title") or "").strip():
+            _new_duty(session, actor, unit_id, year, row)
+    for indicator in indicators.values():
+        if indicator.kind is IndicatorKind.DUTY and indicator.id not in kept:
+            indicator.status = IndicatorStatus.CANCELLED
+    session.flush()
+    live = _live(session, year, unit_id)
+    problems += weight_problems(live)
+    record(
+        session,
+        actor=actor,
+        action="indicators.drafts_saved",
+        object_type="unit",
+        object_id=unit_id,
+        before={"year": year, "indicators": list(before.values())},
+        after={"year": year, "indicators": [draft_row(i) for i in live], "problems": problems},
+    )
+    return {"indicators": [draft_row(i) for i in live], "problems": problems}
+
+
+def set_setting_status(
+    session: Session, *, actor: Actor, unit_id: int, year: int, status: IndicatorStatus
+) -> int:
+    """Move the unit's indicators along the setting procedure (in review, returned)."""
+    if status not in (IndicatorStatus.IN_REVIEW, IndicatorStatus.RETURNED):
+        raise InvalidInput(_("Setting moves indicators only to in review or returned."))
+    indicators = _live(session, year, unit_id)
+    for indicator in indicators:
+        if indicator.status is IndicatorStatus.APPROVED:
+            raise Conflict(_("%(title)s is already approved.", title=indicator.current.title))
+        if indicator.status is not status:
+            record(
+                session,
+                actor=actor,
+                action="indicators.status",
+                object_type="indicator",
+                object_id=indicator.id,
+                before={"status": indicator.status.value},
+                after={"status": status.value},
+            )
+            indicator.status = status
+    return len(indicators)
+
+
+def publish(session: Session, *, actor: Actor, unit_id: int, year: int, now: datetime) -> int:
+    """Approve the unit's indicators and publish their current versions on the portal."""
+    indicators = _live(session, year, unit_id)
+    if not indicators:
+        raise NotFound(_("The unit has no indicators for %(year)d.", year=year))
+    problems = weight_problems(indicators)
+    if problems:
+        raise InvalidInput(_("The indicators cannot be approved."), details=problems)
+    for indicator in indicators:
+        record(
+            session,
+            actor=actor,
+            action="indicators.published",
+            object_type="indicator",
+            object_id=indicator.id,
+            before={"status": indicator.status.value},
+            after={"status": IndicatorStatus.APPROVED.value, "version": indicator.current_version},
+            now=now,
+        )
+        indicator.status = IndicatorStatus.APPROVED
+        indicator.current.published_at = now
+        indicator.instance_id = None
+    return len(indicators)
+
+
+@dataclass(frozen=True)
+class AdjustmentRequest:
+    """What a unit asks to change in an approved indicator, why, and the written request."""
+
+    indicator_id: Any
+    title: str | None
+    target: str | None
+    measure: str | None
+    weight: Any
+    reason: str
+    document_id: str | None
+
+
+def _approved_of_unit(session: Session, indicator_id: Any, unit_id: int) -> Indicator:
+    indicator = session.get(Indicator, indicator_id) if isinstance(indicator_id, int) else None
+    if indicator is None or indicator.unit_id != unit_id:
+        raise NotFound(_("Indicator %(id)s is not one of this unit's.", id=indicator_id))
+    return indicator
+
+
+def adjustment_problems(session: Session, *, unit_id: int, request: AdjustmentRequest) -> list[str]:
+    """Why the request cannot go to the leader (empty when it can)."""
+    try:
+        indicator = _approved_of_unit(session, request.indicator_id, unit_id)
+    except NotFound as error:
+        return [error.message]
+    problems = []
+    if indicator.status is not IndicatorStatus.APPROVED:
+        problems.append(_("Only approved indicators are adjusted; this one is not approved yet."))
+    if not request.reason.strip():
+        problems.append(_("Give the reason for the adjustment."))
+    if not request.document_id:
+        problems.append(_("Upload the written request."))
+    if request.weight is not None:
+        weight = _weight(request.weight)
+        if weight is None:
+            problems.append(_("The weight is not a number."))
+        else:
+            others = [
+                i.current.weight
+                for i in _live(session, indicator.year, unit_id)
+                if i.id != indicator.id
+            ]
+            total = sum(others, Decimal(0)) + weight
+            if total != TOTAL_WEIGHT:
+                problems.append(
+                    _("The weights would add up to %(t)s, not %(n)s.", t=total, n=TOTAL_WEIGHT)
+                )
+    return problems
+
+
+def adjust(
+    session: Session, *, actor: Actor, unit_id: int, request: AdjustmentRequest, now: datetime
+) -> int:
+    """Give the indicator a new, published version after the leader's consent; returns its number.
+
+    The earlier versions stay as the indicator's history and on the portal's adjustment record.
+    """
+    problems = adjustment_problems(session, unit_id=unit_id, request=request)
+    if problems:
+        raise InvalidInput(_("The adjustment cannot be made."), details=problems)
+    indicator = _approved_of_unit(session, request.indicator_id, unit_id)
+    old = indicator.current
+    weight = old.weight if request.weight is None else _weight(request.weight)
+    number = max(v.number for v in indicator.versions) + 1
+    indicator.versions.append(
+        IndicatorVersion(
+            number=number,
+            title=(request.title or old.title).strip()[:300],
+            source=old.source,
+            target=old.target if request.target is None else request.target,
+            measure=old.measure if request.measure is None else request.measure,
+            weight=(weight or Decimal(0)).quantize(Decimal("0.01")),
+            milestones=list(old.milestones),
+            reason=request.reason.strip(),
+            document_id=request.document_id,
+            created_at=now,
+            created_by_id=actor.user_id,
+            published_at=now,
+        )
+    )
+    indicator.current_version = number
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="indicators.adjusted",
+        object_type="indicator",
+        object_id=indicator.id,
+        before=draft_row_of(old),
+        after={**draft_row(indicator), "version": number, "reason": request.reason},
+        now=now,
+    )
+    return number
+
+
+def draft_row_of(version: IndicatorVersion) -> dict[str, Any]:
+    """One version's content, as the audit trail records it."""
+    return {
+        "version": version.number,
+        "title": version.title,
+        "target": version.target,
+        "measure": version.measure,
+        "weight": str(version.weight),
+    }
+
+
+def expert_choices(session: Session) -> list[tuple[Any, str]]:
+    """The experts the office may choose for a review: user name and display name."""
+    rows = session.execute(
+        select(User.username, User.display_name)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == Role.EXPERT, User.is_active.is_(True))
+        .order_by(User.username)
+    ).all()
+    return [(username, f"{name}（{username}）") for username, name in rows]
+
+
+def adjustable_choices(
+    session: Session, unit_id: int | None, year: int | None
+) -> list[tuple[Any, str]]:
+    """The unit's approved indicators of the year, for an adjustment request."""
+    if unit_id is None or year is None:
+        return []
+    return [
+        (i.id, f"{i.id} · {i.current.title}")
+        for i in _live(session, year, unit_id)
+        if i.status is IndicatorStatus.APPROVED
+    ]

@@ -1,0 +1,179 @@
+"""Service operations of progress reporting (`progress.*`), and the P proposal for a task that
+goes overdue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from app.auth.actor import Actor
+from app.db import utcnow
+from app.errors import InvalidInput
+from app.extensions import db_session
+from app.progress import proposals, reports
+from app.workflow.models import HumanTask
+from app.workflow.registry import REGISTRY, Operation, ServiceCall
+from app.workflow.task_deadlines import OVERDUE_LISTENERS
+
+SYSTEM = Actor.system("deadlines")
+
+
+def _unit_id(call: ServiceCall) -> int:
+    if call.unit_id is None:
+        raise InvalidInput(_("This procedure must be started for a unit."))
+    return call.unit_id
+
+
+def _period(call: ServiceCall) -> str:
+    period = call.params.get("period")
+    if not isinstance(period, str):
+        raise InvalidInput(_("period must be a month such as 2026-03."))
+    try:
+        reports.period_end(period)
+    except ValueError:
+        raise InvalidInput(_("period must be a month such as 2026-03.")) from None
+    return period
+
+
+def _moment(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(_("%(v)s is not an ISO 8601 date-time.", v=value)) from None
+
+
+def _reporting_units(call: ServiceCall) -> list[dict[str, Any]]:
+    due_at = _moment(call.params.get("due_at")) or utcnow()
+    return reports.reporting_units(db_session(), due_at=due_at)
+
+
+def _open_report(call: ServiceCall) -> list[dict[str, Any]]:
+    year = call.params.get("year")
+    if not isinstance(year, int) or isinstance(year, bool):
+        raise InvalidInput(_("year must be a year, such as 2026."))
+    return reports.open_report(
+        db_session(),
+        actor=call.actor,
+        unit_id=_unit_id(call),
+        year=year,
+        period=_period(call),
+        due_at=_moment(call.params.get("due_at")),
+        instance_id=call.instance_id,
+    )
+
+
+def _submit_report(call: ServiceCall) -> dict[str, Any]:
+    evidence = [e for e in (call.params.get("evidence"), call.params.get("more_evidence")) if e]
+    return reports.submit_report(
+        db_session(),
+        actor=call.actor,
+        unit_id=_unit_id(call),
+        period=_period(call),
+        rows=call.params.get("entries"),
+        evidence_ids=[str(e) for e in evidence],
+        now=utcnow(),
+    )
+
+
+def _record_lead_reviews(call: ServiceCall) -> int:
+    return reports.record_lead_reviews(
+        db_session(),
+        actor=call.actor,
+        unit_id=_unit_id(call),
+        period=_period(call),
+        reviews=call.params.get("reviews"),
+    )
+
+
+def _check_report(call: ServiceCall) -> str:
+    return reports.check_report(
+        db_session(),
+        actor=call.actor,
+        unit_id=_unit_id(call),
+        period=_period(call),
+        accept=call.params.get("decision") != "return",
+        comment=str(call.params.get("comment") or ""),
+        now=utcnow(),
+    )
+
+
+def _record_missing(call: ServiceCall) -> int | None:
+    return reports.record_missing(
+        db_session(), actor=call.actor, unit_id=_unit_id(call), period=_period(call), now=utcnow()
+    )
+
+
+for operation in (
+    Operation(
+        "progress.reporting_units",
+        "The units that report for the month before `due_at` (a start set for `startFor`).",
+        {"due_at": False},
+        _reporting_units,
+    ),
+    Operation(
+        "progress.open_report",
+        "Create the unit's report for the period; returns its rows for the report form.",
+        {"year": True, "period": True, "due_at": False},
+        _open_report,
+    ),
+    Operation(
+        "progress.submit_report",
+        "Record the unit's report; returns the problems to fix and the reviewing lead units.",
+        {"period": True, "entries": True, "evidence": False, "more_evidence": False},
+        _submit_report,
+    ),
+    Operation(
+        "progress.record_lead_reviews",
+        "Write the lead units' comments on the key tasks they lead.",
+        {"period": True, "reviews": True},
+        _record_lead_reviews,
+    ),
+    Operation(
+        "progress.check_report",
+        "The office accepts the report (decision 'accept') or returns it ('return').",
+        {"period": True, "decision": True, "comment": False},
+        _check_report,
+    ),
+    Operation(
+        "progress.record_missing",
+        "Mark the period's report missing and propose the deduction.",
+        {"period": True},
+        _record_missing,
+    ),
+):
+    REGISTRY.register(operation)
+
+
+def propose_for_overdue_task(session: Session, task: HumanTask, now: datetime) -> None:
+    """A unit's task went overdue: propose the rule its diagram names (`overdueRule`), by
+    default `overdue_task`. A named rule applies once per instance; the default once per task."""
+    instance = task.instance
+    if task.scope_unit_id is None or instance.unit_id is None:
+        return  # only a unit's own work counts against its P
+    settings = instance.definition.task_settings.get(task.spec_id, {})
+    rule = settings.get("overdue_rule") or "overdue_task"
+    if rule == "none":
+        return
+    proposals.propose(
+        session,
+        actor=SYSTEM,
+        year=instance.year or now.year,
+        unit_id=task.scope_unit_id,
+        rule_code=rule,
+        source_key=f"task:{task.id}" if rule == "overdue_task" else f"instance:{instance.id}",
+        source={
+            "instance_id": instance.id,
+            "task": task.name,
+            "due_at": task.due_at.isoformat() if task.due_at else None,
+            "data_period": (instance.data or {}).get("period"),
+        },
+        now=now,
+    )
+
+
+OVERDUE_LISTENERS.append(propose_for_overdue_task)
