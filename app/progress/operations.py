@@ -41,10 +41,17 @@ def _period(call: ServiceCall) -> str:
 def _moment(value: Any) -> datetime | None:
     if value in (None, ""):
         return None
+    if isinstance(value, datetime):
+        return value
     try:
         return datetime.fromisoformat(str(value))
     except ValueError:
         raise InvalidInput(_("%(v)s is not an ISO 8601 date-time.", v=value)) from None
+
+
+def _cycle(call: ServiceCall) -> dict[str, Any]:
+    period = _period(call) if call.params.get("period") is not None else None
+    return reports.cycle_of(period, utcnow())
 
 
 def _reporting_units(call: ServiceCall) -> list[dict[str, Any]]:
@@ -114,6 +121,12 @@ for operation in (
         "The units that report for the month before `due_at` (a start set for `startFor`).",
         {"due_at": False},
         _reporting_units,
+    ),
+    Operation(
+        "progress.cycle",
+        "Year, period and last day of the cycle: the given period, else last month.",
+        {"period": False},
+        _cycle,
     ),
     Operation(
         "progress.open_report",

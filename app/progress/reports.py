@@ -39,6 +39,16 @@ def period_end(period: str) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
+def cycle_of(period: str | None, now: datetime) -> dict[str, Any]:
+    """Year, period and last day of a reporting cycle: `period` if given, else last month."""
+    if period is None:
+        year, period, last = reported_period(now)
+    else:
+        last = period_end(period)
+        year = last.year
+    return {"year": year, "period": period, "period_end": last.isoformat()}
+
+
 def reporting_units(session: Session, *, due_at: datetime) -> list[dict[str, Any]]:
     """One start per unit that has approved indicators in the reported month's year and no
     report for that month yet (so a cycle started twice starts nothing twice)."""
