@@ -46,6 +46,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.indicators.routes import bp as indicators_bp  # noqa: PLC0415
     from app.notifications.routes import bp as notifications_bp  # noqa: PLC0415
     from app.portal.routes import bp as portal_bp  # noqa: PLC0415
+    from app.progress.routes import bp as progress_bp  # noqa: PLC0415
     from app.supervision.routes import bp as supervision_bp  # noqa: PLC0415
     from app.web import init_web  # noqa: PLC0415
     from app.workbench.routes import bp as workbench_bp  # noqa: PLC0415
@@ -60,6 +61,7 @@ def _register_blueprints(app: Flask) -> None:
         calendar_bp,
         notifications_bp,
         portal_bp,
+        progress_bp,
         supervision_bp,
         workflow_bp,
         workbench_bp,

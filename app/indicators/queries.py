@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.auth.actor import Actor
@@ -14,6 +15,28 @@ from app.auth.roles import UNIT_ROLES, Permission
 from app.auth.services import require
 from app.indicators.models import Indicator, IndicatorStatus, KeyTask, KeyTaskUnit
 from app.org.models import Unit, UnitMembership
+from app.progress.queries import ReportLateness, report_lateness
+from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
+
+SETTING = "indicator_setting"
+UNIT_PROCEDURES = frozenset({SETTING, "indicator_adjustment"})
+
+
+def open_steps(session: Session, instance_ids: Sequence[int]) -> dict[int, list[HumanTask]]:
+    """The open tasks of each procedure instance: where an indicator stands in it."""
+    steps: dict[int, list[HumanTask]] = {i: [] for i in instance_ids}
+    if not instance_ids:
+        return steps
+    for task in session.execute(
+        select(HumanTask)
+        .where(
+            HumanTask.instance_id.in_(list(set(instance_ids))),
+            HumanTask.state == HumanTaskState.READY,
+        )
+        .order_by(HumanTask.created_at)
+    ).scalars():
+        steps[task.instance_id].append(task)
+    return steps
 
 
 def unit_indicators(session: Session, year: int, unit_id: int) -> Sequence[Indicator]:
@@ -62,13 +85,36 @@ def led_key_tasks(session: Session, year: int, unit_id: int) -> list[LedTask]:
 
 @dataclass(frozen=True)
 class BoardLine:
-    """One unit on the office board: its category and indicator counts by status."""
+    """One unit on the office board: its category, indicator counts by status, overdue steps
+    of its indicator setting, and its overdue and missing progress reports."""
 
     membership: UnitMembership
     counts: Counter[IndicatorStatus]
+    late_setting_steps: int
+    reports: ReportLateness
+
+    @property
+    def behind(self) -> bool:
+        """Whether anything of the unit is late (the board highlights it)."""
+        return bool(self.late_setting_steps or self.reports.overdue or self.reports.missing)
 
 
-def office_board(session: Session, actor: Actor, year: int) -> list[BoardLine]:
+def _late_setting_steps(session: Session, year: int, now: datetime) -> dict[int, int]:
+    rows = session.execute(
+        select(ProcessInstance.unit_id, func.count())
+        .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+        .where(
+            ProcessInstance.process_key == SETTING,
+            ProcessInstance.year == year,
+            HumanTask.state == HumanTaskState.READY,
+            HumanTask.due_at < now,
+        )
+        .group_by(ProcessInstance.unit_id)
+    ).all()
+    return {int(unit_id): int(count) for unit_id, count in rows if unit_id is not None}
+
+
+def office_board(session: Session, actor: Actor, year: int, now: datetime) -> list[BoardLine]:
     """Every unit of the year with its indicators counted by status (office staff)."""
     require(actor, Permission.RUN_CYCLE)
     counts: dict[int, Counter[IndicatorStatus]] = {}
@@ -83,7 +129,18 @@ def office_board(session: Session, actor: Actor, year: int) -> list[BoardLine]:
         .join(UnitMembership.unit)
         .order_by(UnitMembership.category, Unit.code)
     ).scalars()
-    return [BoardLine(m, counts.get(m.unit_id, Counter())) for m in members]
+    late_steps = _late_setting_steps(session, year, now)
+    lateness = report_lateness(session, year, now)
+    on_time = ReportLateness(0, 0)
+    return [
+        BoardLine(
+            m,
+            counts.get(m.unit_id, Counter()),
+            late_steps.get(m.unit_id, 0),
+            lateness.get(m.unit_id, on_time),
+        )
+        for m in members
+    ]
 
 
 def own_unit_id(actor: Actor) -> int | None:

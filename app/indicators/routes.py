@@ -9,13 +9,24 @@ from flask_babel import gettext as _
 
 from app.auth.roles import Permission
 from app.db import utcnow
-from app.errors import InvalidInput
+from app.errors import InvalidInput, NotFound
 from app.extensions import db_session
 from app.indicators.catalogue import import_catalogue, parse_catalogue
 from app.indicators.models import IndicatorStatus
-from app.indicators.queries import led_key_tasks, office_board, own_unit_id, unit_indicators
+from app.indicators.procedure import EDITABLE
+from app.indicators.queries import (
+    UNIT_PROCEDURES,
+    led_key_tasks,
+    office_board,
+    open_steps,
+    own_unit_id,
+    unit_indicators,
+)
+from app.org.models import Unit
 from app.org.services import current_year
+from app.progress.queries import latest_percent
 from app.web.context import current_actor, login_required, permission_required
+from app.workflow.runtime import start_instance
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators", template_folder="templates")
 
@@ -28,15 +39,47 @@ def index() -> Any:
     actor, session = current_actor(), db_session()
     year = request.args.get("year", type=int) or current_year(session)
     unit_id = own_unit_id(actor)
+    own = unit_indicators(session, year, unit_id) if unit_id else []
+    led = led_key_tasks(session, year, unit_id) if unit_id else []
+    shown = [i.id for i in own] + [i.id for t in led for _u, i in t.indicators if i is not None]
+    office = actor.can(Permission.RUN_CYCLE)
     return render_template(
         "indicators/index.html",
         year=year,
         statuses=list(IndicatorStatus),
-        own=unit_indicators(session, year, unit_id) if unit_id else [],
-        led=led_key_tasks(session, year, unit_id) if unit_id else [],
-        board=office_board(session, actor, year) if actor.can(Permission.RUN_CYCLE) else [],
-        can_import=actor.can(Permission.RUN_CYCLE),
+        own=own,
+        led=led,
+        percent=latest_percent(session, shown),
+        steps=open_steps(session, [i.instance_id for i in own if i.instance_id]),
+        can_start_setting=bool(own)
+        and any(i.status in EDITABLE and not i.instance_id for i in own),
+        can_adjust=any(i.status is IndicatorStatus.APPROVED for i in own),
+        board=office_board(session, actor, year, utcnow()) if office else [],
+        can_import=office,
     )
+
+
+@bp.post("/procedures/<key>")
+@login_required
+@permission_required(Permission.BUSINESS)
+def start_procedure(key: str) -> Any:
+    """Unit staff start their unit's indicator setting or an adjustment request."""
+    session, actor = db_session(), current_actor()
+    year = request.form.get("year", type=int) or current_year(session)
+    unit_id = own_unit_id(actor)
+    unit = session.get(Unit, unit_id) if unit_id is not None else None
+    if key not in UNIT_PROCEDURES or unit is None:
+        raise NotFound(_("No such procedure."))
+    started = start_instance(
+        session,
+        actor=actor,
+        key=key,
+        unit_code=unit.code,
+        data={"year": year},
+        now=utcnow(),
+    )
+    session.commit()
+    return redirect(url_for("workflow.instance", instance_id=started.id))
 
 
 @bp.post("/catalogue")

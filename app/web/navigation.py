@@ -27,6 +27,9 @@ NAV_ITEMS = (
     NavItem("workflow.instances", _l("Instances"), "list-task", Permission.BUSINESS),
     NavItem("workflow.processes", _l("Processes"), "diagram-3", Permission.BUSINESS),
     NavItem("supervision.index", _l("Supervision"), "alarm", Permission.SUPERVISE),
+    NavItem(
+        "progress.proposals", _l("Process management"), "clipboard-check", Permission.RUN_CYCLE
+    ),
     NavItem("workbench.editor", _l("Editor"), "pencil-square", Permission.EDIT_PROCESSES),
     NavItem("admin.units", _l("Units"), "buildings", Permission.BUSINESS),
     NavItem("admin.users", _l("Users"), "people", Permission.MANAGE_USERS),

@@ -1,0 +1,129 @@
+"""Indicator and daily-management pages (issue 5 §5, §7): each role sees what it works on; the
+office decides proposals with a reason and edits the year's rules; bad input is answered next to
+its field and changes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app.extensions import db
+from app.progress.models import ProcessRule, Proposal, ProposalStatus
+from app.workflow.task_deadlines import alert_due_tasks
+from tests.factories import page_csrf, sign_in
+from tests.indicators.test_progress_reporting import YEAR, _approve, _this_month
+from tests.workflow.helpers import bearer, start
+
+
+def _late_report(client: FlaskClient) -> Proposal:
+    _approve("FGW")
+    period, due = _this_month()
+    start(
+        client,
+        bearer(client, "office1"),
+        "progress_reporting",
+        unit_code="FGW",
+        data={"year": YEAR, "period": period},
+    )
+    alert_due_tasks(db.session, now=due + timedelta(minutes=1))
+    db.session.commit()
+    return db.session.execute(select(Proposal)).scalar_one()
+
+
+def test_the_office_rejects_a_proposal_only_with_a_reason(shipped: FlaskClient) -> None:
+    client = shipped
+    proposal = _late_report(client)
+    sign_in(client, "office1")
+    page = client.get("/progress/proposals").get_data(as_text=True)
+    assert "江西省发展和改革委员会" in page and "-0.50" in page
+
+    token = page_csrf(client, "/progress/proposals")
+    refused = client.post(
+        f"/progress/proposals/{proposal.id}",
+        data={"csrf_token": token, "decision": "reject", "reason": "  ", "year": YEAR},
+    )
+    assert refused.status_code == 422
+    assert "请填写决定的理由" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Proposal, proposal.id).status is ProposalStatus.PROPOSED
+
+    decided = client.post(
+        f"/progress/proposals/{proposal.id}",
+        data={
+            "csrf_token": token,
+            "decision": "reject",
+            "reason": "系统故障导致延误",
+            "year": YEAR,
+        },
+    )
+    assert decided.status_code == 302
+    db.session.expire_all()
+    rejected = db.session.get(Proposal, proposal.id)
+    assert (rejected.status, rejected.reason) == (ProposalStatus.REJECTED, "系统故障导致延误")
+    shown = client.get("/progress/proposals?status=rejected").get_data(as_text=True)
+    assert "系统故障导致延误" in shown
+
+
+def test_the_office_edits_a_rule_of_the_year(shipped: FlaskClient) -> None:
+    client = shipped
+    sign_in(client, "office1")
+    client.get("/progress/proposals")
+    token = page_csrf(client, "/progress/proposals")
+    bad = client.post(
+        "/progress/rules/late_report",
+        data={"csrf_token": token, "points": "半分", "cap": "5", "year": YEAR},
+    )
+    assert bad.status_code == 422 and "请输入数字" in bad.get_data(as_text=True)
+    good = client.post(
+        "/progress/rules/late_report",
+        data={"csrf_token": token, "points": "-1", "cap": "", "year": YEAR},
+    )
+    assert good.status_code == 302
+    db.session.expire_all()
+    rule = db.session.execute(
+        select(ProcessRule).where(ProcessRule.year == YEAR, ProcessRule.code == "late_report")
+    ).scalar_one()
+    assert (str(rule.points), rule.cap) == ("-1.00", None)
+
+
+def test_unit_staff_see_where_their_indicators_stand_and_start_the_setting(
+    shipped: FlaskClient,
+) -> None:
+    client = shipped
+    sign_in(client, "unit1")
+    page = client.get("/indicators/").get_data(as_text=True)
+    assert "编制并报送绩效指标" in page or "Draft and submit" in page
+    token = page_csrf(client, "/indicators/")
+    started = client.post(
+        "/indicators/procedures/indicator_setting", data={"csrf_token": token, "year": YEAR}
+    )
+    assert started.status_code == 302 and "/instances/" in started.headers["Location"]
+    page = client.get("/indicators/").get_data(as_text=True)
+    assert "编制绩效指标" in page  # the open step, linked to the process
+    assert (
+        client.post(
+            "/indicators/procedures/appeal", data={"csrf_token": token, "year": YEAR}
+        ).status_code
+        == 404
+    )
+
+
+def test_the_office_board_highlights_units_behind(shipped: FlaskClient) -> None:
+    client = shipped
+    _approve("FGW")
+    office = bearer(client, "office1")
+    start(
+        client,
+        office,
+        "progress_reporting",
+        unit_code="FGW",
+        data={"year": YEAR, "period": "2026-09"},
+    )
+    sign_in(client, "office1")
+    page = client.get("/indicators/").get_data(as_text=True)
+    board = page[page.index('data-testid="office-board"') :]
+    before = board[: board.index("江西省发展和改革委员会")]
+    assert before.rfind('data-behind="1"') > before.rfind("<tr")  # on FGW's own row
+    assert board.count('data-behind="1"') == 1  # only FGW: its September report is missing
