@@ -35,6 +35,7 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     UPLOAD_DIR = os.environ.get("JIXIAO_UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
     FORMS_DIR = str(BASE_DIR / "forms")
+    BPMN_DIR = str(BASE_DIR / "bpmn")
     MAX_TASK_DATA_BYTES = 256 * 1024
     SCHEDULER_ENABLED = os.environ.get("JIXIAO_SCHEDULER", "off").lower() in {"on", "1", "true"}
     SCHEDULER_TICK_SECONDS = int(os.environ.get("JIXIAO_SCHEDULER_TICK", "10"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -57,6 +58,7 @@ def test_demo_load_is_idempotent(demo: None) -> None:
 
 
 def test_demo_load_cli_only_when_empty(app: Flask) -> None:
+    app.config["FORMS_DIR"] = str(Path(__file__).resolve().parent.parent / "forms")  # shipped
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "load", "--if-empty"])
     assert "79 units" in first.output or "units and" in first.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 
@@ -11,7 +13,8 @@ from app.auth.services import create_user, grant_role
 from app.db import unit_of_work, utcnow
 from app.errors import DomainError
 from app.extensions import db_session
-from app.org.demo import ACCOUNTS, database_is_empty, load_demo
+from app.indicators.demo import load_indicator_demo
+from app.org.demo import ACCOUNTS, DEMO_YEAR, database_is_empty, load_demo
 
 demo_cli = click.Group("demo", help="The demo province.")
 users_cli = click.Group("users", help="Accounts.")
@@ -29,6 +32,12 @@ def demo_load(if_empty: bool) -> None:
             summary = load_demo(session, password=password, now=utcnow())
             click.echo(
                 f"Demo province: {summary.units} units and {summary.accounts} accounts added."
+            )
+            bpmn_dir = Path(current_app.config["BPMN_DIR"])
+            added = load_indicator_demo(session, bpmn_dir=bpmn_dir, now=utcnow())
+            click.echo(
+                f"Demo {DEMO_YEAR}: {added.key_tasks} key tasks, "
+                f"{added.instances} procedures worked to where they stand."
             )
     click.echo(f"Demo accounts (password {password}):")
     for account in ACCOUNTS:

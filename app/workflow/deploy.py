@@ -58,9 +58,10 @@ def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
 def _warnings(bundle: Bundle, key: str) -> list[str]:
     spec, subs = bundle.specs[key]
     found = []
+    by_element = bundle.settings_for(key)
     for process_spec in [spec, *subs.values()]:
         for task_spec in process_spec.task_specs.values():
-            settings = bundle.task_settings.get(getattr(task_spec, "bpmn_id", None) or "")
+            settings = by_element.get(getattr(task_spec, "bpmn_id", None) or "")
             if getattr(task_spec, "manual", False) and settings is not None:
                 if not settings.get("form"):
                     found.append(f"{task_spec.bpmn_id}: user task has no form")
@@ -115,7 +116,7 @@ def _settings_for(bundle: Bundle, key: str) -> dict[str, Any]:
         for ts in s.task_specs.values()
         if getattr(ts, "bpmn_id", None)
     }
-    return {k: v for k, v in bundle.task_settings.items() if k in ids}
+    return {k: v for k, v in bundle.settings_for(key).items() if k in ids}
 
 
 def deploy(session: Session, *, actor: Actor, uploads: list[Upload], now: datetime) -> DeployResult:

@@ -57,10 +57,28 @@ class Bundle:
     files: dict[str, str]
     process_ids: list[str]
     specs: dict[str, tuple[Any, dict[str, Any]]] = field(default_factory=dict)
-    task_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Top-level process id -> element id -> settings: two processes of one upload may use the
+    # same element ids (every procedure has its `office_check`).
+    process_settings: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     called: set[str] = field(default_factory=set)
     element_files: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+
+    def settings_for(self, key: str) -> dict[str, dict[str, Any]]:
+        """The user-task settings of process `key` and the processes it calls, by element id.
+        The inner dicts are the stored ones: what lint fills in is kept."""
+        _spec, subs = self.specs[key]
+        merged: dict[str, dict[str, Any]] = {}
+        for process_id in [*subs, key]:  # the process's own elements win
+            merged.update(self.process_settings.get(process_id, {}))
+        return merged
+
+    def settings_slot(self, key: str, element_id: str) -> dict[str, Any]:
+        """The stored settings of an element of `key`, created empty if it has none."""
+        found = self.settings_for(key).get(element_id)
+        if found is None:
+            found = self.process_settings.setdefault(key, {}).setdefault(element_id, {})
+        return found
 
 
 def lane_role(lane: str | None) -> Role | None:
@@ -272,4 +290,4 @@ def _collect_task_settings(root: etree._Element, dialect: str, bundle: Bundle, f
                 settings = human_task_settings(node, dialect)
                 if element_id in lanes:
                     settings["xml_lane"] = lanes[element_id]
-                bundle.task_settings[element_id] = settings
+                bundle.process_settings.setdefault(process.get("id", ""), {})[element_id] = settings

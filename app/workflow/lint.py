@@ -190,7 +190,7 @@ def lint_bundle(bundle: Bundle, forms_dir: str) -> list[Problem]:
     """Every problem of the bundle's specs; fills in lanes and roles of the task settings."""
     problems: list[Problem] = []
     seen: set[int] = set()
-    for spec, subprocess_specs in bundle.specs.values():
+    for key, (spec, subprocess_specs) in bundle.specs.items():
         for process_spec in [spec, *subprocess_specs.values()]:
             if id(process_spec) in seen:
                 continue
@@ -208,6 +208,6 @@ def lint_bundle(bundle: Bundle, forms_dir: str) -> list[Problem]:
                         Problem(m, task_spec.bpmn_id) for m in REGISTRY.problems(operation, params)
                     ]
                 if getattr(task_spec, "manual", False):
-                    settings = bundle.task_settings.setdefault(task_spec.bpmn_id, {})
+                    settings = bundle.settings_slot(key, task_spec.bpmn_id)
                     problems += _check_human_task(task_spec, settings, uses_lanes, forms_dir)
     return problems

@@ -1,0 +1,80 @@
+"""`flask demo load` fills the 2026 year (issue 5 §8), and `flask bpmn deploy bpmn/` deploys every
+shipped diagram in one upload."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.indicators.models import Indicator, IndicatorStatus
+from app.progress.models import ProgressReport, Proposal, ReportStatus
+from app.workflow.models import (
+    HumanTask,
+    HumanTaskState,
+    InstanceStatus,
+    ProcessDefinition,
+    ProcessInstance,
+)
+from tests.indicators.conftest import ROOT
+
+
+def _statuses() -> set[IndicatorStatus]:
+    return set(db.session.execute(select(Indicator.status).distinct()).scalars())
+
+
+def test_the_shipped_diagrams_deploy_in_one_upload(app: Flask) -> None:
+    app.config["FORMS_DIR"] = str(ROOT / "forms")
+    result = app.test_cli_runner().invoke(args=["bpmn", "deploy", str(ROOT / "bpmn")])
+    assert result.exit_code == 0, result.output
+    deployed = dict(line.split() for line in result.output.strip().splitlines())
+    assert {"indicator_setting", "indicator_adjustment", "progress_reporting"} <= set(deployed)
+    # Both procedures have an `office_check`; each keeps its own form.
+    forms = {
+        d.key: d.task_settings["office_check"]["form"]
+        for d in db.session.execute(select(ProcessDefinition)).scalars()
+        if "office_check" in d.task_settings
+    }
+    assert forms == {
+        "indicator_setting": "indicator_office_check.schema.json",
+        "progress_reporting": "progress_check.schema.json",
+    }
+
+
+def test_the_demo_shows_indicators_in_every_state_and_months_of_progress(app: Flask) -> None:
+    app.config["FORMS_DIR"] = str(ROOT / "forms")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert "Demo 2026: 5 key tasks" in result.output
+
+    assert {
+        IndicatorStatus.DRAFT,
+        IndicatorStatus.IN_REVIEW,
+        IndicatorStatus.RETURNED,
+        IndicatorStatus.APPROVED,
+    } <= _statuses()
+    adjusted = db.session.execute(
+        select(func.count()).select_from(Indicator).where(Indicator.current_version > 1)
+    ).scalar_one()
+    assert adjusted == 1
+    checked = db.session.execute(
+        select(func.count())
+        .select_from(ProgressReport)
+        .where(ProgressReport.status == ReportStatus.CHECKED)
+    ).scalar_one()
+    assert checked == 6  # three months for each of two units
+    assert db.session.execute(select(func.count()).select_from(Proposal)).scalar_one() == 2
+    errors = db.session.execute(
+        select(ProcessInstance).where(ProcessInstance.status == InstanceStatus.ERROR)
+    ).all()
+    assert errors == []
+    open_steps = set(
+        db.session.execute(
+            select(HumanTask.spec_id).where(HumanTask.state == HumanTaskState.READY)
+        ).scalars()
+    )
+    assert {"draft", "office_check"} <= open_steps
+
+    again = runner.invoke(args=["demo", "load"])
+    assert again.exit_code == 0 and "Demo 2026: 0 key tasks" in again.output
