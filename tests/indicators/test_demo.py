@@ -4,6 +4,7 @@ shipped diagram in one upload."""
 from __future__ import annotations
 
 from flask import Flask
+from lxml import etree
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -78,3 +79,18 @@ def test_the_demo_shows_indicators_in_every_state_and_months_of_progress(app: Fl
 
     again = runner.invoke(args=["demo", "load"])
     assert again.exit_code == 0 and "Demo 2026: 0 key tasks" in again.output
+
+
+def test_every_shipped_diagram_has_a_layout_for_each_element() -> None:
+    """The viewer and the workbench draw from the BPMN DI: no element may lack its shape."""
+    bpmn = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+    for path in sorted((ROOT / "bpmn").glob("*.bpmn")):
+        root = etree.parse(str(path)).getroot()
+        drawn = {e.get("bpmnElement") for e in root.iter() if e.get("bpmnElement")}
+        process = root.find(f"{bpmn}process")
+        elements = {
+            e.get("id")
+            for e in process
+            if isinstance(e.tag, str) and e.get("id") and not e.tag.endswith("laneSet")
+        }
+        assert elements - drawn == set(), path.name
