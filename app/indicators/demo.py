@@ -213,7 +213,7 @@ class _Demo:
         )
         for period, percent in PROGRESS.items():
             due = WorkdayCalendar().workday_deadline(reports.period_end(period), 5)
-            rows = reports.open_report(
+            opened = reports.open_report(
                 self.session,
                 actor=staff,
                 unit_id=unit.id,
@@ -222,7 +222,10 @@ class _Demo:
                 due_at=due,
                 instance_id=None,
             )
-            entries = [{**r, "percent": percent, "summary": f"{period} 按计划推进"} for r in rows]
+            entries = [
+                {**r, "percent": percent, "summary": f"{period} 按计划推进"}
+                for r in opened["entries"]
+            ]
             reports.submit_report(
                 self.session,
                 actor=staff,
@@ -312,6 +315,7 @@ def load_indicator_demo(session: Session, *, bpmn_dir: Path, now: datetime) -> D
     demo.setting("SWT", "leader4", until="draft")
     demo.progress("FGW")
     demo.progress("NYT")
-    demo.current_report("FGW")
+    demo.current_report("NYT")
+    demo.start("indicator_adjustment", "FGW", {"year": DEMO_YEAR})  # unit1 is writing a request
     demo.proposals()
     return DemoIndicators(len(rows), demo.instances)

@@ -29,7 +29,7 @@ def _year(call: ServiceCall) -> int:
     return year
 
 
-def _open_setting(call: ServiceCall) -> list[dict[str, Any]]:
+def _open_setting(call: ServiceCall) -> dict[str, Any]:
     return procedure.open_setting(
         db_session(),
         actor=call.actor,
@@ -101,7 +101,7 @@ ADJUSTMENT_PARAMS = {
 for operation in (
     Operation(
         "indicators.open_setting",
-        "Tie the unit's drafts to this procedure; returns them as rows of the draft form.",
+        "Tie the unit's drafts to this procedure; returns their rows and the setting's state.",
         {"year": True},
         _open_setting,
     ),

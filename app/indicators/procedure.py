@@ -58,14 +58,15 @@ def draft_row(indicator: Indicator) -> dict[str, Any]:
 
 def open_setting(
     session: Session, *, actor: Actor, unit_id: int, year: int, instance_id: int | None
-) -> list[dict[str, Any]]:
-    """Tie the unit's draft indicators to the setting procedure; their rows for the draft form."""
+) -> dict[str, Any]:
+    """Tie the unit's draft indicators to the setting procedure: `indicators`, their rows for the
+    draft form, and `state`: `open`, or `in_review` / `approved` when the year's indicators are
+    already past drafting (the procedure then ends without touching them)."""
     indicators = _live(session, year, unit_id)
-    settled = [i for i in indicators if i.status not in EDITABLE]
+    settled = {i.status for i in indicators} - set(EDITABLE)
     if settled:
-        raise Conflict(
-            _("The unit's %(year)d indicators are already under review or approved.", year=year)
-        )
+        state = "in_review" if IndicatorStatus.IN_REVIEW in settled else "approved"
+        return {"indicators": [], "state": state}
     for indicator in indicators:
         indicator.instance_id = instance_id
     record(
@@ -76,7 +77,7 @@ def open_setting(
         object_id=unit_id,
         after={"year": year, "instance_id": instance_id, "indicators": len(indicators)},
     )
-    return [draft_row(i) for i in indicators]
+    return {"indicators": [draft_row(i) for i in indicators], "state": "open"}
 
 
 def _weight(value: Any) -> Decimal | None:

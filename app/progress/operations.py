@@ -59,7 +59,7 @@ def _reporting_units(call: ServiceCall) -> list[dict[str, Any]]:
     return reports.reporting_units(db_session(), due_at=due_at)
 
 
-def _open_report(call: ServiceCall) -> list[dict[str, Any]]:
+def _open_report(call: ServiceCall) -> dict[str, Any]:
     year = call.params.get("year")
     if not isinstance(year, int) or isinstance(year, bool):
         raise InvalidInput(_("year must be a year, such as 2026."))
@@ -130,7 +130,7 @@ for operation in (
     ),
     Operation(
         "progress.open_report",
-        "Create the unit's report for the period; returns its rows for the report form.",
+        "Create the unit's report for the period; returns its rows and whether it opened.",
         {"year": True, "period": True, "due_at": False},
         _open_report,
     ),

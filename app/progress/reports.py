@@ -127,18 +127,20 @@ def open_report(
     period: str,
     due_at: datetime | None,
     instance_id: int | None,
-) -> list[dict[str, Any]]:
-    """Create the unit's report for the period; its rows, last reported percent pre-filled."""
+) -> dict[str, Any]:
+    """Create the unit's report for the period: `entries`, its rows with the last reported
+    percent pre-filled, and `state`: `open`, or `exists` (the period has a report already) or
+    `no_indicators` (nothing approved to report on), when the procedure ends at once."""
     exists = session.execute(
         select(ProgressReport.id).where(
             ProgressReport.unit_id == unit_id, ProgressReport.period == period
         )
     ).first()
     if exists:
-        raise Conflict(_("The unit already has a report for %(period)s.", period=period))
+        return {"entries": [], "state": "exists"}
     indicators = _approved(session, unit_id, year)
     if not indicators:
-        raise Conflict(_("The unit has no approved indicators for %(year)d.", year=year))
+        return {"entries": [], "state": "no_indicators"}
     report = ProgressReport(
         year=year,
         period=period,
@@ -157,7 +159,8 @@ def open_report(
         object_id=report.id,
         after={"unit_id": unit_id, "period": period, "due_at": due_at},
     )
-    return [entry_row(i, _last_percent(session, i.id, period)) for i in indicators]
+    rows = [entry_row(i, _last_percent(session, i.id, period)) for i in indicators]
+    return {"entries": rows, "state": "open"}
 
 
 def _percent(value: Any) -> int | None:

@@ -9,7 +9,7 @@ from decimal import ROUND_DOWN, Decimal
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.auth.actor import Actor
 from app.auth.models import User
@@ -250,3 +250,22 @@ def _proposal(code: str, points: Decimal) -> Proposal:
 
 def _office() -> User:
     return db.session.execute(select(User).where(User.username == "office1")).scalar_one()
+
+
+def test_a_unit_with_nothing_to_report_or_a_report_already_ends_at_once(
+    approved: FlaskClient,
+) -> None:
+    office = bearer(approved, "office1")
+    period, _due = _this_month()
+    data = {"year": YEAR, "period": period}
+    nothing = start(approved, office, "progress_reporting", unit_code="GXT", data=data)
+    first = start(approved, office, "progress_reporting", unit_code="FGW", data=data)
+    again = start(approved, office, "progress_reporting", unit_code="FGW", data=data)
+    assert [nothing["status"], first["status"], again["status"]] == [
+        "completed",
+        "waiting",
+        "completed",
+    ]
+    ends = instance(approved, office, again["id"])["events"]
+    assert any(e["element_id"] == "nothing_to_report" for e in ends)
+    assert db.session.execute(select(func.count()).select_from(ProgressReport)).scalar_one() == 1

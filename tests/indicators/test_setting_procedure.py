@@ -149,3 +149,23 @@ def test_one_unit_from_draft_to_publication_with_a_return_and_an_adjustment(
         "全年无重大失误，政务公开率100%",
     ]
     assert adjusted.current.document_id == upload.get_json()["id"]
+
+
+def test_setting_for_a_unit_already_approved_ends_without_touching_its_indicators(
+    shipped: FlaskClient,
+) -> None:
+    client = shipped
+    office = bearer(client, "office1")
+    start(client, office, "indicator_setting", unit_code="FGW", data={"year": YEAR})
+    rows = only_task(client, bearer(client, "unit1"), "draft")["data"]["indicators"]
+    done(
+        client,
+        bearer(client, "unit1"),
+        only_task(client, bearer(client, "unit1"), "draft"),
+        indicators=weighted(rows, [30, 30, 20]),
+    )
+    work(client, "head1", "head_signoff", head_decision="approve")
+    again = start(client, office, "indicator_setting", unit_code="FGW", data={"year": YEAR})
+    assert again["status"] == "completed"  # FGW's drafts are in review: nothing to draft
+    assert {i.status for i in _indicators()} == {IndicatorStatus.IN_REVIEW}
+    assert [t for t in inbox(client, bearer(client, "unit1")) if t["spec_id"] == "draft"] == []
