@@ -8,6 +8,7 @@ procedure itself (indicators already under review) raises.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -53,7 +54,22 @@ def draft_row(indicator: Indicator) -> dict[str, Any]:
         "target": version.target,
         "measure": version.measure,
         "weight": float(version.weight),
+        "milestones": milestones_text(version.milestones),
     }
+
+
+MILESTONE_SEPARATORS = re.compile(r"[;；\n]+")
+
+
+def milestones_text(milestones: list[dict[str, Any]]) -> str:
+    """Milestones as the draft table shows them: one after another, separated by ；."""
+    return "；".join(str(m.get("text", "")) for m in milestones if m.get("text"))
+
+
+def parse_milestones(text: Any) -> list[dict[str, Any]]:
+    """Milestones from the draft table's text (`6月底 完成立项；12月底 全面完成`)."""
+    parts = MILESTONE_SEPARATORS.split(str(text or ""))
+    return [{"text": part.strip()[:300]} for part in parts if part.strip()][:24]
 
 
 def open_setting(
@@ -99,6 +115,8 @@ def _apply_row(indicator: Indicator, row: dict[str, Any], problems: list[str]) -
     version.target = str(row.get("target", version.target) or "")
     version.measure = str(row.get("measure", version.measure) or "")
     version.weight = weight.quantize(Decimal("0.01"))
+    if "milestones" in row:
+        version.milestones = parse_milestones(row["milestones"])
 
 
 def _new_duty(
@@ -119,6 +137,7 @@ def _new_duty(
             target=str(row.get("target") or ""),
             measure=str(row.get("measure") or ""),
             weight=(_weight(row.get("weight")) or Decimal(0)).quantize(Decimal("0.01")),
+            milestones=parse_milestones(row.get("milestones")),
             created_by_id=actor.user_id,
         )
     )

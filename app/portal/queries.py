@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ class PublicVersion:
     weight: Decimal
     reason: str
     published_at: datetime
+    milestones: list[dict[str, Any]]
 
 
 @dataclass
@@ -73,7 +75,14 @@ def _published_versions(session: Session, year: int) -> dict[int, list[PublicVer
         assert v.published_at is not None
         versions.setdefault(v.indicator_id, []).append(
             PublicVersion(
-                v.number, v.title, v.target, v.measure, v.weight, v.reason, v.published_at
+                v.number,
+                v.title,
+                v.target,
+                v.measure,
+                v.weight,
+                v.reason,
+                v.published_at,
+                list(v.milestones or []),
             )
         )
     return versions

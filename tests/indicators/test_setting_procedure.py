@@ -82,7 +82,14 @@ def test_one_unit_from_draft_to_publication_with_a_return_and_an_adjustment(
     assert {i.status for i in _indicators()} == {IndicatorStatus.RETURNED}
     draft = only_task(client, unit, "draft")
     assert draft["data"]["office_comment"] == "请细化衡量标准"
-    revised = [{**r, "measure": f"{r['title']} 的量化标准"} for r in draft["data"]["indicators"]]
+    revised = [
+        {
+            **r,
+            "measure": f"{r['title']} 的量化标准",
+            "milestones": "6月底 完成过半；12月底 全面完成",
+        }
+        for r in draft["data"]["indicators"]
+    ]
     assert len(revised) == 4 and revised[3]["kind"] == "duty"
     done(client, unit, only_task(client, unit, "draft"), indicators=revised)
     work(client, "head1", "head_signoff", head_decision="approve")
@@ -114,6 +121,10 @@ def test_one_unit_from_draft_to_publication_with_a_return_and_an_adjustment(
     assert {i.status for i in indicators} == {IndicatorStatus.APPROVED}
     assert all(i.current.published_at is not None for i in indicators)
     assert all("量化标准" in i.current.measure for i in indicators)
+    assert indicators[0].current.milestones == [
+        {"text": "6月底 完成过半"},
+        {"text": "12月底 全面完成"},
+    ]
 
     # Adjustment: a written request to the leader in charge, who consents.
     target = next(i for i in indicators if i.kind is IndicatorKind.DUTY)
