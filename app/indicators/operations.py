@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
 from app.db import utcnow
-from app.errors import InvalidInput
 from app.extensions import db_session
 from app.indicators import procedure
 from app.indicators.models import IndicatorStatus
@@ -16,25 +13,12 @@ from app.workflow.forms import register_choices
 from app.workflow.registry import REGISTRY, Operation, ServiceCall
 
 
-def _unit_id(call: ServiceCall) -> int:
-    if call.unit_id is None:
-        raise InvalidInput(_("This procedure must be started for a unit."))
-    return call.unit_id
-
-
-def _year(call: ServiceCall) -> int:
-    year = call.params.get("year")
-    if not isinstance(year, int) or isinstance(year, bool):
-        raise InvalidInput(_("year must be a year, such as 2026."))
-    return year
-
-
 def _open_setting(call: ServiceCall) -> dict[str, Any]:
     return procedure.open_setting(
         db_session(),
         actor=call.actor,
-        unit_id=_unit_id(call),
-        year=_year(call),
+        unit_id=call.unit(),
+        year=call.year(),
         instance_id=call.instance_id,
     )
 
@@ -43,8 +27,8 @@ def _save_drafts(call: ServiceCall) -> dict[str, Any]:
     return procedure.save_drafts(
         db_session(),
         actor=call.actor,
-        unit_id=_unit_id(call),
-        year=_year(call),
+        unit_id=call.unit(),
+        year=call.year(),
         rows=call.params.get("indicators"),
     )
 
@@ -52,7 +36,7 @@ def _save_drafts(call: ServiceCall) -> dict[str, Any]:
 def _set_status(status: IndicatorStatus) -> Any:
     def run(call: ServiceCall) -> int:
         return procedure.set_setting_status(
-            db_session(), actor=call.actor, unit_id=_unit_id(call), year=_year(call), status=status
+            db_session(), actor=call.actor, unit_id=call.unit(), year=call.year(), status=status
         )
 
     return run
@@ -60,7 +44,7 @@ def _set_status(status: IndicatorStatus) -> Any:
 
 def _publish(call: ServiceCall) -> int:
     return procedure.publish(
-        db_session(), actor=call.actor, unit_id=_unit_id(call), year=_year(call), now=utcnow()
+        db_session(), actor=call.actor, unit_id=call.unit(), year=call.year(), now=utcnow()
     )
 
 
@@ -77,14 +61,12 @@ def _request(call: ServiceCall) -> procedure.AdjustmentRequest:
 
 
 def _check_adjustment(call: ServiceCall) -> list[str]:
-    return procedure.adjustment_problems(
-        db_session(), unit_id=_unit_id(call), request=_request(call)
-    )
+    return procedure.adjustment_problems(db_session(), unit_id=call.unit(), request=_request(call))
 
 
 def _adjust(call: ServiceCall) -> int:
     return procedure.adjust(
-        db_session(), actor=call.actor, unit_id=_unit_id(call), request=_request(call), now=utcnow()
+        db_session(), actor=call.actor, unit_id=call.unit(), request=_request(call), now=utcnow()
     )
 
 

@@ -21,12 +21,6 @@ from app.workflow.task_deadlines import OVERDUE_LISTENERS
 SYSTEM = Actor.system("deadlines")
 
 
-def _unit_id(call: ServiceCall) -> int:
-    if call.unit_id is None:
-        raise InvalidInput(_("This procedure must be started for a unit."))
-    return call.unit_id
-
-
 def _period(call: ServiceCall) -> str:
     period = call.params.get("period")
     if not isinstance(period, str):
@@ -60,14 +54,11 @@ def _reporting_units(call: ServiceCall) -> list[dict[str, Any]]:
 
 
 def _open_report(call: ServiceCall) -> dict[str, Any]:
-    year = call.params.get("year")
-    if not isinstance(year, int) or isinstance(year, bool):
-        raise InvalidInput(_("year must be a year, such as 2026."))
     return reports.open_report(
         db_session(),
         actor=call.actor,
-        unit_id=_unit_id(call),
-        year=year,
+        unit_id=call.unit(),
+        year=call.year(),
         period=_period(call),
         due_at=_moment(call.params.get("due_at")),
         instance_id=call.instance_id,
@@ -79,7 +70,7 @@ def _submit_report(call: ServiceCall) -> dict[str, Any]:
     return reports.submit_report(
         db_session(),
         actor=call.actor,
-        unit_id=_unit_id(call),
+        unit_id=call.unit(),
         period=_period(call),
         rows=call.params.get("entries"),
         evidence_ids=[str(e) for e in evidence],
@@ -91,7 +82,7 @@ def _record_lead_reviews(call: ServiceCall) -> int:
     return reports.record_lead_reviews(
         db_session(),
         actor=call.actor,
-        unit_id=_unit_id(call),
+        unit_id=call.unit(),
         period=_period(call),
         reviews=call.params.get("reviews"),
     )
@@ -101,7 +92,7 @@ def _check_report(call: ServiceCall) -> str:
     return reports.check_report(
         db_session(),
         actor=call.actor,
-        unit_id=_unit_id(call),
+        unit_id=call.unit(),
         period=_period(call),
         accept=call.params.get("decision") != "return",
         comment=str(call.params.get("comment") or ""),
@@ -111,7 +102,7 @@ def _check_report(call: ServiceCall) -> str:
 
 def _record_missing(call: ServiceCall) -> int | None:
     return reports.record_missing(
-        db_session(), actor=call.actor, unit_id=_unit_id(call), period=_period(call), now=utcnow()
+        db_session(), actor=call.actor, unit_id=call.unit(), period=_period(call), now=utcnow()
     )
 
 

@@ -10,7 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.auth.actor import Actor
+from app.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,19 @@ class ServiceCall:
     actor: Actor
     instance_id: int | None
     unit_id: int | None
+
+    def unit(self) -> int:
+        """The instance's unit; InvalidInput when the instance was started without one."""
+        if self.unit_id is None:
+            raise InvalidInput(_("This procedure must be started for a unit."))
+        return self.unit_id
+
+    def year(self) -> int:
+        """The `year` parameter; InvalidInput unless it is a year."""
+        year = self.params.get("year")
+        if not isinstance(year, int) or isinstance(year, bool):
+            raise InvalidInput(_("year must be a year, such as 2026."))
+        return year
 
 
 @dataclass(frozen=True)
