@@ -137,6 +137,10 @@ def proposal_board(
     return ProposalBoard(
         proposals=found,
         units={m.unit_id: m.unit for m in members},
-        scores=[(m, scores[m.unit_id], pending.get(m.unit_id, 0)) for m in members],
+        # Units with deductions or proposals waiting come first.
+        scores=sorted(
+            ((m, scores[m.unit_id], pending.get(m.unit_id, 0)) for m in members),
+            key=lambda line: (line[1], -line[2]),
+        ),
         rules=rules,
     )
