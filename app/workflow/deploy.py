@@ -17,6 +17,7 @@ from app.auth.roles import Permission
 from app.auth.services import require
 from app.errors import InvalidInput
 from app.workflow.diagrams import Bundle, Problem, Upload, parse_upload
+from app.workflow.forms import pinned_form_reference
 from app.workflow.lint import lint_bundle
 from app.workflow.models import ProcessDefinition
 from app.workflow.process_starts import (
@@ -123,6 +124,9 @@ def deploy(session: Session, *, actor: Actor, uploads: list[Upload], now: dateti
     if not actor.is_system:
         require(actor, Permission.EDIT_PROCESSES)
     bundle = validate_uploads(session, uploads)
+    for settings in bundle.task_settings.values():
+        if settings.get("form"):
+            settings["form"] = pinned_form_reference(settings["form"])
     roots = [pid for pid in bundle.process_ids if pid not in bundle.called] or bundle.process_ids
     deployed: list[tuple[str, int]] = []
     for key in bundle.process_ids:
