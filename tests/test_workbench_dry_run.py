@@ -1,0 +1,74 @@
+"""Test runs: the draft runs in memory with sample data, fast-forwarded timers and stubbed
+services; nothing real is touched."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from app.audit.models import AuditEntry
+from app.extensions import db_session
+from app.workflow.models import HumanTask, InstanceEvent, ProcessInstance
+from tests.test_workbench_panel import PANEL_XML, owner
+
+
+def _run(client: FlaskClient, token: str, xml: str, **body: Any) -> Any:
+    return client.post(
+        "/workbench/api/dry-run", json={"xml": xml, **body}, headers={"X-CSRFToken": token}
+    )
+
+
+def _counts() -> tuple[int, ...]:
+    session = db_session()
+    return tuple(
+        session.execute(select(func.count()).select_from(model)).scalar_one()
+        for model in (ProcessInstance, HumanTask, InstanceEvent, AuditEntry)
+    )
+
+
+def test_a_test_run_follows_the_path_with_sample_data_and_stubs(client: FlaskClient) -> None:
+    token = owner(client)
+    before = _counts()
+    result = _run(client, token, PANEL_XML, samples={"Activity_note": {"recorded": "maybe"}})
+    assert result.status_code == 200
+    run = result.get_json()
+    assert run["status"] == "completed", run
+    assert run["path"] == [
+        "StartEvent_1",
+        "Activity_draft",
+        "Event_wait",
+        "Activity_note",
+        "Activity_script",
+        "Event_end",
+    ]
+    notes = {s["element_id"]: s["note"] for s in run["steps"]}
+    assert notes["Activity_draft"] == "sample" and notes["Event_wait"] == "fast_forwarded"
+    assert notes["Activity_note"] == "stubbed"
+    # The user task took its form's examples; the service its sample result.
+    assert run["data"]["title"] == "推进营商环境改革" and run["data"]["doubled"] == 40
+    assert run["data"]["noted"] == {"recorded": "maybe"}
+    db_session().rollback()
+    assert _counts() == before
+
+
+def test_the_owner_s_sample_data_wins_and_errors_name_their_element(client: FlaskClient) -> None:
+    token = owner(client)
+    typed = _run(client, token, PANEL_XML, samples={"Activity_draft": {"title": "x", "weight": 3}})
+    assert typed.get_json()["data"]["doubled"] == 6
+    failing = _run(client, token, PANEL_XML, samples={"Activity_draft": {"title": "x"}})
+    run = failing.get_json()
+    assert run["status"] == "error" and run["error_element"] == "Activity_script"
+    assert "weight" in run["error"]
+    assert run["path"][-1] == "Activity_note"
+
+
+def test_a_diagram_that_would_not_deploy_is_not_run(client: FlaskClient) -> None:
+    token = owner(client)
+    broken = PANEL_XML.replace("doubled = weight * 2", "doubled = = 2")
+    refused = _run(client, token, broken)
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["details"][0]["element_id"] == "Activity_script"
+    wrong = _run(client, token, PANEL_XML, data=[1])
+    assert wrong.status_code == 422
