@@ -85,3 +85,18 @@ def test_office_staff_do_not_deploy_or_save_drafts(client: FlaskClient) -> None:
     make_user("office1", Role.OFFICE_STAFF)
     sign_in(client, "office1")
     assert client.get("/workbench/processes/panel_made").status_code == 403
+
+
+def test_the_editor_opens_a_key_at_its_newest_draft_or_deployed_version(
+    client: FlaskClient,
+) -> None:
+    headers = {"X-CSRFToken": owner(client)}
+    assert client.get("/workbench/?key=panel_made").status_code == 404
+    client.post("/workbench/api/drafts", json={"xml": PANEL_XML}, headers=headers)
+    assert "/workbench/drafts/panel_made/1.bpmn" in client.get(
+        "/workbench/?key=panel_made"
+    ).get_data(as_text=True)
+    client.post("/workbench/deploy", json={"xml": PANEL_XML}, headers=headers)
+    assert "/processes/panel_made/1.bpmn" in client.get("/workbench/?key=panel_made").get_data(
+        as_text=True
+    )

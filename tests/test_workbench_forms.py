@@ -114,3 +114,23 @@ def test_a_missing_stored_form_is_a_deploy_problem(client: FlaskClient) -> None:
     refused = client.post("/workbench/validate", json={"xml": xml}, headers=headers)
     assert refused.status_code == 422
     assert "ghost.v3" in refused.get_json()["problems"][0]["message"]
+
+
+def test_a_stored_version_of_a_file_form_replaces_it_in_lists_and_the_editor(
+    client: FlaskClient,
+) -> None:
+    token = owner(client)
+    _save(client, token, SCHEMA, name="draft")
+    listed = [f for f in client.get("/workbench/api/forms").get_json()["forms"]]
+    drafts = [f for f in listed if f["name"] == "draft"]
+    assert drafts == [
+        {
+            "name": "draft",
+            "reference": "draft.schema.json",
+            "title": "意见",
+            "source": "stored",
+            "version": 1,
+        }
+    ]
+    editor = client.get("/workbench/forms/edit?name=draft").get_data(as_text=True)
+    assert "opinion" in editor and "weight" not in editor

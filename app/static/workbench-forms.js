@@ -35,7 +35,14 @@
   async function refresh() {
     const result = await post(root.dataset.previewUrl, { schema: value("schema"), ui_schema: value("ui_schema") });
     if (result.status === 200) { showErrors({}); preview.innerHTML = result.body.html; } else { showErrors(result.body); }
+    return result.status === 200;
   }
+
+  document.getElementById("form-validate").addEventListener("click", async function () {
+    const ok = await refresh();
+    status.className = "small mt-2 text-" + (ok ? "success" : "danger");
+    status.textContent = ok ? t.schemaValid : "";
+  });
 
   ["schema", "ui_schema"].forEach(function (f) {
     document.getElementById(fields[f]).addEventListener("input", function () {

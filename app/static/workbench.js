@@ -162,7 +162,7 @@
       body.textContent = JSON.stringify(step.data, null, 2);
       const more = document.createElement("details");
       const label = document.createElement("summary");
-      label.textContent = "data";
+      label.textContent = t.stepData;
       more.appendChild(label); more.appendChild(body);
       item.appendChild(title); item.appendChild(more);
       steps.appendChild(item);

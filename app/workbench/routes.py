@@ -107,6 +107,11 @@ def editor() -> Any:
     key = request.args.get("key", "")
     version = request.args.get("version", type=int)
     draft = request.args.get("draft", type=int)
+    if key and not (draft or version):
+        opened = services.editor_source(db_session(), key)
+        if opened is None:
+            raise NotFound(_("No such process."))
+        draft, version = (opened[1], None) if opened[0] == "draft" else (None, opened[1])
     source = ""
     if key and draft:
         source = url_for("workbench.draft_xml", key=key, revision=draft)
@@ -211,19 +216,15 @@ def forms() -> Any:
 @permission_required(Permission.EDIT_PROCESSES)
 def form_editor() -> Any:
     """JSON Schema and UI schema side by side with a live preview; saving makes a new version."""
-    name = request.args.get("name", "")
+    name = request.args.get("name", "").strip()
     schema: dict[str, Any] = {"type": "object", "properties": {}}
     ui_schema: dict[str, Any] = {}
     if name:
-        try:
-            form = load_form(name)
-        except FormProblem as error:
-            raise NotFound(str(error)) from None
-        schema, ui_schema = form.schema, form.ui_schema
-    versions = services.stored_versions(db_session(), name.partition(".v")[0]) if name else []
+        schema, ui_schema = services.form_to_edit(name)
+    versions = services.stored_versions(db_session(), name) if name else []
     return render_template(
         "workbench/form_editor.html",
-        name=name.partition(".v")[0],
+        name=name,
         schema=schema,
         ui_schema=ui_schema,
         versions=versions,

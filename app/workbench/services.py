@@ -31,6 +31,7 @@ from app.workflow.forms import (
     FormProblem,
     check_form_schema,
     load_form,
+    pinned_form_reference,
 )
 from app.workflow.models import InstanceStatus, ProcessDefinition, ProcessInstance
 from app.workflow.queries import main_diagram
@@ -102,12 +103,33 @@ def available_forms(session: Session, forms_dir: str) -> list[FormEntry]:
             latest, (StoredForm.name == latest.c.name) & (StoredForm.version == latest.c.version)
         )
     ).scalars()
-    for form in sorted(stored, key=lambda f: f.name):
+    by_name = {entry.name: entry for entry in entries}
+    for form in stored:
         title = str(form.schema.get("title") or form.name)
-        entries.append(
-            FormEntry(form.name, f"{form.name}{SCHEMA_SUFFIX}", title, "stored", form.version)
+        # A stored version of a file's form is what deploy pins, so it replaces the file's entry.
+        by_name[form.name] = FormEntry(
+            form.name, f"{form.name}{SCHEMA_SUFFIX}", title, "stored", form.version
         )
-    return entries
+    return sorted(by_name.values(), key=lambda entry: entry.name)
+
+
+def form_to_edit(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Schema and UI schema of the form a diagram deployed now would get for `name`."""
+    try:
+        form = load_form(pinned_form_reference(name))
+    except FormProblem as error:
+        raise NotFound(str(error)) from None
+    return form.schema, form.ui_schema
+
+
+def editor_source(session: Session, key: str) -> tuple[str, int] | None:
+    """What the editor opens for a key alone: ("draft", n) when the newest draft was saved after
+    the latest deploy, else ("version", n); None when the key has neither."""
+    drafts = drafts_of(session, key)
+    deployed = latest_definition(session, key)
+    if drafts and (deployed is None or drafts[0].saved_at > deployed.deployed_at):
+        return "draft", drafts[0].revision
+    return ("version", deployed.version) if deployed is not None else None
 
 
 def stored_versions(session: Session, name: str) -> list[StoredForm]:

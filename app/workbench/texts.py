@@ -60,6 +60,7 @@ def editor_texts() -> dict[str, str]:
         "runWaiting": _("The test run stopped: nothing left it could do."),
         "runError": _("The test run failed"),
         "finalData": _("Final data"),
+        "stepData": _("Data after this step"),
         "stubbed": _("stubbed: the operation was not called"),
         "fastForwarded": _("timer fast-forwarded"),
         "sampleFilled": _("filled with sample data"),
