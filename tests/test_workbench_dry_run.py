@@ -72,3 +72,19 @@ def test_a_diagram_that_would_not_deploy_is_not_run(client: FlaskClient) -> None
     assert refused.get_json()["error"]["details"][0]["element_id"] == "Activity_script"
     wrong = _run(client, token, PANEL_XML, data=[1])
     assert wrong.status_code == 422
+
+
+def test_an_endless_loop_is_stopped(client: FlaskClient) -> None:
+    token = owner(client)
+    looping = PANEL_XML.replace(
+        '<bpmn:sequenceFlow id="Flow_5" sourceRef="Activity_script" targetRef="Event_end" />',
+        '<bpmn:sequenceFlow id="Flow_5" sourceRef="Activity_script" targetRef="Gateway_loop" />'
+        '<bpmn:exclusiveGateway id="Gateway_loop" default="Flow_back" />'
+        '<bpmn:sequenceFlow id="Flow_back" sourceRef="Gateway_loop" targetRef="Activity_script" />'
+        '<bpmn:sequenceFlow id="Flow_out" sourceRef="Gateway_loop" targetRef="Event_end">'
+        "<bpmn:conditionExpression>doubled &lt; 0</bpmn:conditionExpression>"
+        "</bpmn:sequenceFlow>",
+    ).replace("doubled = weight * 2", "doubled = weight + 1")
+    run = _run(client, token, looping).get_json()
+    assert run["status"] == "error" and "loop" in run["error"]
+    assert len(run["steps"]) == 500

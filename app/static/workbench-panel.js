@@ -134,7 +134,8 @@
     this.root.innerHTML = "";
     this.element = element;
     if (!element || element.type === "label") {
-      this.root.appendChild(h("p", { class: "text-muted mb-0", text: this.t.selectSomething }));
+      this.root.appendChild(h("p", { class: "text-muted", text: this.t.selectSomething }));
+      this.process(null);
       return;
     }
     const self = this;
@@ -143,6 +144,9 @@
       h("span", { class: "text-muted", text: this.t.id + ": " }), h("code", { text: bo.id }),
       h("span", { class: "badge text-bg-light ms-2", text: element.type.replace("bpmn:", "") })]));
     if (element.type === "bpmn:Lane") { this.lane(element); return; }
+    if (element.type === "bpmn:Participant" || element.type === "bpmn:Process" || element.type === "bpmn:Collaboration") {
+      this.process(element); return;
+    }
     if (element.type !== "bpmn:Process" && element.type !== "bpmn:Participant") {
       this.root.appendChild(this.field("jx-name", this.t.name, this.textInput("jx-name", bo.name || "", function (value) {
         self.modeler.get("modeling").updateProperties(element, { name: value || undefined });
@@ -154,6 +158,28 @@
     if (element.type === "bpmn:SequenceFlow") { this.condition(element); }
     const timer = (bo.eventDefinitions || []).find(function (d) { return d.$type === "bpmn:TimerEventDefinition"; });
     if (timer) { this.timer(element, timer); }
+  };
+
+  // The process id is the process key; a pool's process or the diagram's own.
+  Panel.prototype.process = function (element) {
+    const self = this;
+    const registry = this.modeler.get("elementRegistry");
+    const root = this.modeler.get("canvas").getRootElement();
+    let target = element || root;
+    if (!target || !target.businessObject) { return; }
+    if (target.type === "bpmn:Collaboration") {
+      target = registry.filter(function (e) { return e.type === "bpmn:Participant" && e.businessObject.processRef; })[0];
+      if (!target) { return; }
+    }
+    const process = target.type === "bpmn:Participant" ? target.businessObject.processRef : target.businessObject;
+    if (!process) { return; }
+    function write(props) { self.modeler.get("modeling").updateModdleProperties(target, process, props); }
+    this.root.appendChild(this.field("jx-process-key", this.t.processKey, this.textInput("jx-process-key", process.id || "", function (value) {
+      if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) { write({ id: value }); }
+    }), this.t.processKeyHelp));
+    this.root.appendChild(this.field("jx-process-name", this.t.processName, this.textInput("jx-process-name", process.name || "", function (value) {
+      write({ name: value || undefined });
+    })));
   };
 
   Panel.prototype.lane = async function (element) {

@@ -31,6 +31,10 @@ MAX_STEPS = 500
 LONG_AGO = "2000-01-01T00:00:00+00:00"
 
 
+class TooManySteps(Exception):
+    """The run went on past MAX_STEPS, most likely round a loop."""
+
+
 @dataclass
 class Step:
     """One element the run passed, what happened there (`note`: stubbed, fast_forwarded,
@@ -170,6 +174,8 @@ def _run(
         if getattr(task.task_spec, "bpmn_id", None):
             note = "fast_forwarded" if task.task_spec.bpmn_id in fast_forwarded else ""
             result.steps.append(_step(task, note))
+        if len(result.steps) >= MAX_STEPS:  # a loop of engine steps would never return
+            raise TooManySteps(f"stopped after {MAX_STEPS} steps (a loop?)")
 
     while len(result.steps) < MAX_STEPS:
         workflow.refresh_timers()
@@ -190,8 +196,7 @@ def _run(
             result.status = "waiting"
             return
         fast_forwarded.update(t.task_spec.bpmn_id for t in moved)
-    result.status = "error"
-    result.error = f"stopped after {MAX_STEPS} steps (a loop?)"
+    raise TooManySteps(f"stopped after {MAX_STEPS} steps (a loop?)")
 
 
 def dry_run(

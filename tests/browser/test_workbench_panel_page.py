@@ -47,6 +47,10 @@ def test_build_validate_fix_deploy_and_work_it(live_server: str, page: Page) -> 
     sign_in(page, live_server, "owner1")
     page.goto(f"{live_server}/workbench/")
     expect(page.locator('.djs-element[data-element-id="StartEvent_1"]')).to_have_count(1)
+    page.get_by_label("流程标识").fill("browser_made")
+    page.get_by_label("流程标识").press("Tab")
+    page.get_by_label("流程名称").fill("浏览器流程")
+    page.get_by_label("流程名称").press("Tab")
     built = page.evaluate(BUILD)
     assert built["lanes"] == 1
 
@@ -86,7 +90,7 @@ def test_build_validate_fix_deploy_and_work_it(live_server: str, page: Page) -> 
     same = page.evaluate(
         """async () => {
           const saved = (await window.jxModeler.saveXML({ format: true })).xml;
-          const stored = await (await fetch("/processes/new_process/1.bpmn?download=1")).text();
+          const stored = await (await fetch("/processes/browser_made/1.bpmn?download=1")).text();
           await window.jxModeler.importXML(stored);
           const again = (await window.jxModeler.saveXML({ format: true })).xml;
           const reminder = stored.includes('name="reminderWorkdays" value="2"');
@@ -105,7 +109,7 @@ def test_build_validate_fix_deploy_and_work_it(live_server: str, page: Page) -> 
     page.context.clear_cookies()
     sign_in(page, live_server, "office1")
     page.goto(f"{live_server}/processes")
-    page.get_by_label("流程", exact=True).select_option("new_process")
+    page.get_by_label("流程", exact=True).select_option("browser_made")
     page.get_by_role("button", name="发起", exact=True).click()
     page.goto(f"{live_server}/tasks")
     expect(page.get_by_text("起草指标")).to_be_visible()
