@@ -55,12 +55,16 @@ def test_a_test_run_follows_the_path_with_sample_data_and_stubs(client: FlaskCli
 
 def test_the_owner_s_sample_data_wins_and_errors_name_their_element(client: FlaskClient) -> None:
     token = owner(client)
-    typed = _run(client, token, PANEL_XML, samples={"Activity_draft": {"title": "x", "weight": 3}})
+    typed = _run(client, token, PANEL_XML, samples={"Activity_draft": {"title": "xy", "weight": 3}})
     assert typed.get_json()["data"]["doubled"] == 6
-    failing = _run(client, token, PANEL_XML, samples={"Activity_draft": {"title": "x"}})
-    run = failing.get_json()
+    misfit = _run(client, token, PANEL_XML, samples={"Activity_draft": {"title": "xy"}})
+    run = misfit.get_json()
+    assert run["status"] == "error" and run["error_element"] == "Activity_draft"
+    assert "weight" in run["error"] and run["path"] == ["StartEvent_1"]
+    broken = PANEL_XML.replace("doubled = weight * 2", "doubled = weigth * 2")
+    run = _run(client, token, broken).get_json()
     assert run["status"] == "error" and run["error_element"] == "Activity_script"
-    assert "weight" in run["error"]
+    assert "weigth" in run["error"]
     assert run["path"][-1] == "Activity_note"
 
 

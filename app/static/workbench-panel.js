@@ -189,6 +189,7 @@
     let label = match ? match[1] : name;
     let code = match ? match[2] : "";
     const roles = await this.fetchList("roles", this.urls.roles);
+    if (this.element !== element) { return; }  // the selection moved on while loading
     if (!match && roles.some(function (r) { return r.code === name.trim(); })) { code = name.trim(); label = ""; }
     function write() {
       const value = code ? (label ? label + " (" + code + ")" : code) : label;
@@ -209,6 +210,7 @@
   Panel.prototype.userTask = async function (element) {
     const self = this;
     const forms = await this.fetchList("forms", this.urls.forms);
+    if (this.element !== element) { return; }
     const current = this.property(element, "formJsonSchemaFilename");
     const preview = h("div", { class: "border rounded p-2 bg-light jx-form-preview", id: "jx-form-preview" });
     async function showPreview(reference) {
@@ -275,6 +277,7 @@
     const self = this;
     const moddle = this.modeler.get("moddle");
     const operations = await this.fetchList("operations", this.urls.operations);
+    if (this.element !== element) { return; }
     const values = this.extensions(element);
     const operator = values.find(function (v) { return v.$type === "spiffworkflow:ServiceTaskOperator"; });
     const chosen = operator ? operator.id : "";

@@ -1,6 +1,7 @@
 """Test runs of a diagram that is not deployed: the engine runs in memory and nothing is stored.
 
 User tasks are completed with sample data (the owner's, or the `examples` of the task's form),
+checked against the form as the real task would check it;
 timers that would wait are fast-forwarded, and service operations are not called: each returns the
 owner's sample result or an empty stub, marked as such. No instance, inbox, notification, audit
 entry or score is touched, so a test run can go wherever the diagram goes.
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from app.calendar.services import working_calendar
 from app.workflow.deploy import validate_uploads
 from app.workflow.diagrams import Upload
-from app.workflow.forms import FormProblem, load_form
+from app.workflow.forms import FormProblem, form_errors, load_form
 from app.workflow.runtime import json_safe
 from app.workflow.scripting import SandboxEnvironment, SandboxScriptEngine
 
@@ -153,6 +154,27 @@ def _fast_forward(workflow: BpmnWorkflow) -> list[Task]:
     return moved
 
 
+class SampleRejected(Exception):
+    """The sample data for a user task does not fit its form (the real task would refuse it)."""
+
+    def __init__(self, message: str, task: Task) -> None:
+        super().__init__(message)
+        self.task = task
+
+
+def _check_sample(task: Task, settings: dict[str, Any], sample: Any) -> None:
+    if not settings.get("form"):
+        return
+    try:
+        form = load_form(settings["form"])
+    except FormProblem as error:
+        raise SampleRejected(str(error), task) from None
+    errors = form_errors(form, sample)
+    if errors:
+        found = "; ".join(f"{e['path'] or '/'}: {e['message']}" for e in errors)
+        raise SampleRejected(f"the sample data does not fit the form: {found}", task)
+
+
 def _complete_user_task(task: Task, sample: Any) -> None:
     form_data = sample if isinstance(sample, dict) else {}
     if hasattr(task.task_spec, "add_data_from_form"):
@@ -188,6 +210,7 @@ def _run(
             task = ready[0]
             element = task.task_spec.bpmn_id
             sample = _sample_for(element, settings.get(element, {}), samples)
+            _check_sample(task, settings.get(element, {}), sample)
             _complete_user_task(task, sample)
             result.steps.append(_step(task, "sample"))
             continue

@@ -65,14 +65,9 @@ def _read_json(path: Path) -> dict[str, Any]:
 def _load(directory: str, name: str, mtime: float) -> Form:
     base = Path(directory)
     schema = _read_json(base / f"{name}{SCHEMA_SUFFIX}")
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as error:
-        raise FormProblem(
-            f"{name}{SCHEMA_SUFFIX} is not a valid JSON Schema: {error.message}"
-        ) from None
     ui_path = base / f"{name}{UI_SUFFIX}"
     ui_schema = _read_json(ui_path) if ui_path.exists() else {}
+    check_form_schema(name, schema, ui_schema)
     return Form(name, schema, ui_schema)
 
 
