@@ -134,3 +134,21 @@ def test_a_stored_version_of_a_file_form_replaces_it_in_lists_and_the_editor(
     ]
     editor = client.get("/workbench/forms/edit?name=draft").get_data(as_text=True)
     assert "opinion" in editor and "weight" not in editor
+
+
+def test_validation_checks_the_stored_version_deploy_would_pin(client: FlaskClient) -> None:
+    token = owner(client)
+    _save(client, token, SCHEMA, name="draft")  # a stored version of the file form "draft"
+    run = client.post(
+        "/workbench/api/dry-run",
+        json={
+            "xml": PANEL_XML.replace("doubled = weight * 2", "doubled = 2").replace(
+                'value="title"', 'value="opinion"'
+            )
+        },
+        headers={"X-CSRFToken": token},
+    ).get_json()
+    # The stored version asks for an opinion (its example), not the file's title and weight.
+    assert run["status"] == "completed", run
+    assert run["data"]["opinion"] == "同意"
+    assert "title" not in run["data"]

@@ -91,6 +91,9 @@ def validate_uploads(session: Session, uploads: list[Upload]) -> Bundle:
         return dict(definition.files) if definition else None
 
     bundle = parse_upload(uploads, earlier_files)
+    for settings in bundle.task_settings.values():
+        if settings.get("form"):  # checked and deployed as the stored version it names now
+            settings["form"] = pinned_form_reference(settings["form"])
     if not bundle.problems and not bundle.process_ids:
         bundle.problems.append(Problem("the files hold no executable process"))
     if not bundle.problems:
@@ -124,9 +127,6 @@ def deploy(session: Session, *, actor: Actor, uploads: list[Upload], now: dateti
     if not actor.is_system:
         require(actor, Permission.EDIT_PROCESSES)
     bundle = validate_uploads(session, uploads)
-    for settings in bundle.task_settings.values():
-        if settings.get("form"):
-            settings["form"] = pinned_form_reference(settings["form"])
     roots = [pid for pid in bundle.process_ids if pid not in bundle.called] or bundle.process_ids
     deployed: list[tuple[str, int]] = []
     for key in bundle.process_ids:
