@@ -92,3 +92,11 @@ def test_an_endless_loop_is_stopped(client: FlaskClient) -> None:
     run = _run(client, token, looping).get_json()
     assert run["status"] == "error" and "loop" in run["error"]
     assert len(run["steps"]) == 500
+
+
+def test_a_step_leaving_too_much_data_ends_the_run(client: FlaskClient) -> None:
+    token = owner(client)
+    bloated = PANEL_XML.replace("doubled = weight * 2", 'doubled = "x" * 300000')
+    run = _run(client, token, bloated).get_json()
+    assert run["status"] == "error" and run["error_element"] == "Activity_script"
+    assert "bytes" in run["error"]

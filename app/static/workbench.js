@@ -27,6 +27,14 @@
     '</bpmndi:BPMNPlane></bpmndi:BPMNDiagram></bpmn:definitions>';
   const RUN_MARKS = ["jx-done", "jx-failed"];
   let marked = [];
+  let unsaved = false;  // changed since it was opened, saved as a draft or deployed
+
+  modeler.get("eventBus").on("commandStack.changed", function (event) {
+    if (event.trigger !== "clear") { unsaved = true; }
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (unsaved) { event.preventDefault(); event.returnValue = ""; }
+  });
 
   function say(text, kind) { status.textContent = text; status.className = "small mb-2 text-" + kind; }
 
@@ -80,7 +88,7 @@
 
   document.getElementById("save-draft").addEventListener("click", async function () {
     const result = await post(data.draftUrl);
-    if (result.status === 201) { say(t.saved + " " + result.body.revision, "success"); } else { say(errorMessage(result.body), "danger"); }
+    if (result.status === 201) { unsaved = false; say(t.saved + " " + result.body.revision, "success"); } else { say(errorMessage(result.body), "danger"); }
   });
 
   const summary = document.getElementById("deploy-summary");
@@ -111,7 +119,7 @@
   document.getElementById("deploy-confirm").addEventListener("click", async function () {
     summary.classList.add("d-none");
     const result = await post(data.deployUrl);
-    if (result.body.ok) { say(t.deployed + " " + result.body.version, "success"); } else { say(result.body.message, "danger"); showProblems(result.body.problems); }
+    if (result.body.ok) { unsaved = false; say(t.deployed + " " + result.body.version, "success"); } else { say(result.body.message, "danger"); showProblems(result.body.problems); }
   });
 
   document.getElementById("download").addEventListener("click", async function () {

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -25,7 +26,7 @@ from app.calendar.services import working_calendar
 from app.workflow.deploy import validate_uploads
 from app.workflow.diagrams import Upload
 from app.workflow.forms import FormProblem, form_errors, load_form
-from app.workflow.runtime import json_safe
+from app.workflow.runtime import DataTooLarge, json_safe
 from app.workflow.scripting import SandboxEnvironment, SandboxScriptEngine
 
 MAX_STEPS = 500
@@ -112,9 +113,11 @@ def _step(task: Task, note: str = "") -> Step:
     kind = _kind(task)
     if kind == "service" and not note:
         note = "stubbed"
-    return Step(
-        spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, kind, note, json_safe(dict(task.data))
-    )
+    data = json_safe(dict(task.data))
+    limit = current_app.config["MAX_TASK_DATA_BYTES"]
+    if len(json.dumps(data).encode()) > limit:  # what a real instance would refuse to hold
+        raise DataTooLarge(f"the step left more than {limit} bytes of data", task)
+    return Step(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, kind, note, data)
 
 
 def _sample_for(element_id: str, settings: dict[str, Any], samples: dict[str, Any]) -> Any:
