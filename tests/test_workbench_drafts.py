@@ -100,3 +100,17 @@ def test_the_editor_opens_a_key_at_its_newest_draft_or_deployed_version(
     assert "/processes/panel_made/1.bpmn" in client.get("/workbench/?key=panel_made").get_data(
         as_text=True
     )
+
+
+def test_a_draft_compares_with_the_deployed_version(client: FlaskClient) -> None:
+    headers = {"X-CSRFToken": owner(client)}
+    client.post("/workbench/deploy", json={"xml": PANEL_XML}, headers=headers)
+    edited = PANEL_XML.replace('name="等待"', 'name="等三天"')
+    client.post("/workbench/api/drafts", json={"xml": edited}, headers=headers)
+    page = client.get("/workbench/processes/panel_made/drafts/1/changes").get_data(as_text=True)
+    assert 'data-change="changed"' in page and "Event_wait" in page and "等三天" in page
+    assert "v1 → 草稿 1" in page
+    assert "/workbench/processes/panel_made/drafts/1/changes" in client.get(
+        "/workbench/processes/panel_made"
+    ).get_data(as_text=True)
+    assert client.get("/workbench/processes/panel_made/drafts/5/changes").status_code == 404

@@ -198,7 +198,27 @@ def compare_versions(key: str) -> Any:
     new = services.definition_version(session, key, new_version)
     changes = compare(services.version_xml(old), services.version_xml(new))
     return render_template(
-        "workbench/compare.html", key=key, old=old, new=new, changes=changes.as_dict()
+        "workbench/compare.html",
+        key=key,
+        old_label=f"v{old.version}",
+        new_label=f"v{new.version}",
+        changes=changes.as_dict(),
+    )
+
+
+@bp.get("/processes/<key>/drafts/<int:revision>/changes")
+@login_required
+@permission_required(Permission.EDIT_PROCESSES)
+def draft_changes(key: str, revision: int) -> Any:
+    """A draft element by element against the latest deployed version."""
+    draft = services.draft_revision(db_session(), key, revision)
+    _key, version, changes = services.changes_against_deployed(db_session(), draft.xml)
+    return render_template(
+        "workbench/compare.html",
+        key=key,
+        old_label=f"v{version}" if version else "—",
+        new_label=f"{_('draft')} {revision}",
+        changes=changes.as_dict(),
     )
 
 
