@@ -17,6 +17,7 @@ from app.auth.roles import Permission
 from app.auth.services import require
 from app.errors import InvalidInput
 from app.workflow.diagrams import Bundle, Problem, Upload, parse_upload
+from app.workflow.forms import pinned_form_reference
 from app.workflow.lint import lint_bundle
 from app.workflow.models import ProcessDefinition
 from app.workflow.process_starts import (
@@ -91,6 +92,9 @@ def validate_uploads(session: Session, uploads: list[Upload]) -> Bundle:
         return dict(definition.files) if definition else None
 
     bundle = parse_upload(uploads, earlier_files)
+    for _element, settings in bundle.all_task_settings():
+        if settings.get("form"):  # checked and deployed as the stored version it names now
+            settings["form"] = pinned_form_reference(settings["form"])
     if not bundle.problems and not bundle.process_ids:
         bundle.problems.append(Problem("the files hold no executable process"))
     if not bundle.problems:

@@ -73,6 +73,14 @@ class Bundle:
             merged.update(self.process_settings.get(process_id, {}))
         return merged
 
+    def all_task_settings(self) -> list[tuple[str, dict[str, Any]]]:
+        """(element id, settings) of every user task of every process in the upload."""
+        return [
+            (element_id, settings)
+            for by_element in self.process_settings.values()
+            for element_id, settings in by_element.items()
+        ]
+
     def settings_slot(self, key: str, element_id: str) -> dict[str, Any]:
         """The stored settings of an element of `key`, created empty if it has none."""
         found = self.settings_for(key).get(element_id)

@@ -1,4 +1,10 @@
-"""User-task forms: JSON Schema (2020-12) with an optional UI schema, from `forms/`."""
+"""User-task forms: JSON Schema (2020-12) with an optional UI schema, from `forms/` or stored.
+
+A plain `NAME` reads `forms/NAME.schema.json` when it exists, else the latest stored version.
+Stored forms (edited in the workbench) are versioned and never changed: `NAME.vN` is version N.
+Deploy pins a plain `NAME` that has stored versions to the latest one (`pinned_form_reference`),
+so saving a new version changes the form of new diagram versions only.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +20,16 @@ from flask import current_app
 from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from sqlalchemy import select
+
+from app.extensions import db_session
+from app.workbench.models import StoredForm
 
 CHOICES_FROM = "x-choices-from"
 FORM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$")
 SCHEMA_SUFFIX = ".schema.json"
 UI_SUFFIX = ".uischema.json"
+_STORED_VERSION = re.compile(r"^(.+)\.v([0-9]{1,6})$")
 
 
 class FormProblem(Exception):
@@ -118,15 +129,33 @@ def _read_json(path: Path) -> dict[str, Any]:
 def _load(directory: str, name: str, mtime: float) -> Form:
     base = Path(directory)
     schema = _read_json(base / f"{name}{SCHEMA_SUFFIX}")
+    ui_path = base / f"{name}{UI_SUFFIX}"
+    ui_schema = _read_json(ui_path) if ui_path.exists() else {}
+    check_form_schema(name, schema, ui_schema)
+    return Form(name, schema, ui_schema)
+
+
+def _stored(name: str) -> StoredForm | None:
+    """Version N of a stored form for `NAME.vN`, the latest version for a plain `NAME`."""
+    query = select(StoredForm).where(StoredForm.name == name)
+    match = _STORED_VERSION.match(name)
+    if match:
+        query = select(StoredForm).where(
+            StoredForm.name == match.group(1), StoredForm.version == int(match.group(2))
+        )
+    return db_session().execute(query.order_by(StoredForm.version.desc()).limit(1)).scalar()
+
+
+def check_form_schema(name: str, schema: Any, ui_schema: Any) -> None:
+    """FormProblem unless `schema` is a valid JSON Schema object and `ui_schema` an object."""
+    if not isinstance(schema, dict) or not isinstance(ui_schema, dict):
+        raise FormProblem(f"{name}: a schema must be a JSON object")
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
         raise FormProblem(
             f"{name}{SCHEMA_SUFFIX} is not a valid JSON Schema: {error.message}"
         ) from None
-    ui_path = base / f"{name}{UI_SUFFIX}"
-    ui_schema = _read_json(ui_path) if ui_path.exists() else {}
-    return Form(name, schema, ui_schema)
 
 
 def load_form(reference: str, directory: str | None = None) -> Form:
@@ -134,9 +163,27 @@ def load_form(reference: str, directory: str | None = None) -> Form:
     name = form_name(reference)
     base = Path(directory or current_app.config["FORMS_DIR"])
     path = base / f"{name}{SCHEMA_SUFFIX}"
-    if not path.is_file():
-        raise FormProblem(f"form {name}{SCHEMA_SUFFIX} does not exist in forms/")
-    return _load(str(base), name, path.stat().st_mtime)
+    if path.is_file():
+        return _load(str(base), name, path.stat().st_mtime)
+    stored = _stored(name)
+    if stored is None:
+        raise FormProblem(
+            f"form {name}{SCHEMA_SUFFIX} does not exist in forms/ nor as a stored form"
+        )
+    check_form_schema(name, stored.schema, stored.ui_schema)
+    return Form(name, stored.schema, stored.ui_schema)
+
+
+def pinned_form_reference(reference: str) -> str:
+    """`NAME.vN.schema.json` for a plain `NAME` with stored versions (N the latest); else as is."""
+    try:
+        name = form_name(reference)
+    except FormProblem:
+        return reference
+    if _STORED_VERSION.match(name):
+        return reference
+    stored = _stored(name)
+    return f"{name}.v{stored.version}{SCHEMA_SUFFIX}" if stored is not None else reference
 
 
 def _path_of(error: Any) -> str:
