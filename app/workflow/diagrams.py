@@ -177,10 +177,23 @@ def human_task_settings(node: etree._Element, dialect: str) -> dict[str, Any]:
     }
 
 
+def _uses(root: etree._Element, namespace: str) -> bool:
+    """Whether an element or attribute of the document is in `namespace`."""
+    prefix = f"{{{namespace}}}"
+    return any(
+        isinstance(node.tag, str)
+        and (node.tag.startswith(prefix) or any(a.startswith(prefix) for a in node.attrib))
+        for node in root.iter()
+    )
+
+
 def detect_dialect(roots: list[etree._Element]) -> str:
-    """Camunda when the files use Camunda extensions and no spiff ones."""
-    namespaces = {ns for root in roots for ns in (root.nsmap or {}).values()}
-    return CAMUNDA if CAMUNDA_NS in namespaces and SPIFF_NS not in namespaces else SPIFF
+    """Camunda when the files use Camunda extensions and no spiff ones. A namespace that is
+    declared but unused does not count: the workbench's modeler declares spiff's on every
+    diagram it saves, a Camunda one included."""
+    camunda = any(_uses(root, CAMUNDA_NS) for root in roots)
+    spiff = any(_uses(root, SPIFF_NS) for root in roots)
+    return CAMUNDA if camunda and not spiff else SPIFF
 
 
 def _is_dmn(root: etree._Element) -> bool:

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 
 from app.auth.roles import Role
 from tests.factories import make_user
-from tests.workflow.helpers import bearer, complete, inbox, instance, start, upload
+from tests.workflow.helpers import DIAGRAMS, bearer, complete, inbox, instance, start, upload
 
 
 def test_a_camunda_modeler_diagram_runs_with_its_assignments(client: FlaskClient) -> None:
@@ -50,8 +50,6 @@ def test_a_camunda_modeler_diagram_runs_with_its_assignments(client: FlaskClient
 def test_cli_deploys_files_and_folders_and_prints_versions(app: object, tmp_path: object) -> None:
     from pathlib import Path
 
-    from tests.workflow.helpers import DIAGRAMS
-
     runner = app.test_cli_runner()  # type: ignore[attr-defined]
     first = runner.invoke(args=["bpmn", "deploy", str(DIAGRAMS / "review_lanes.bpmn")])
     assert first.exit_code == 0, first.output
@@ -66,3 +64,22 @@ def test_cli_deploys_files_and_folders_and_prints_versions(app: object, tmp_path
     broken.write_text("<bpmn:definitions")
     failed = runner.invoke(args=["bpmn", "deploy", str(broken)])
     assert failed.exit_code != 0 and "well-formed" in failed.output
+
+
+def test_a_camunda_diagram_saved_with_the_spiff_namespace_declared_stays_camunda(
+    client: FlaskClient,
+) -> None:
+    """The workbench's modeler declares spiff's namespace on every diagram it saves; only
+    spiff elements in use make a diagram spiff."""
+    make_user("owner1", Role.PROCESS_OWNER)
+    xml = (DIAGRAMS / "camunda_review.bpmn").read_bytes()
+    declared = xml.replace(
+        b"<bpmn:definitions ",
+        b'<bpmn:definitions xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" ',
+        1,
+    )
+    assert declared != xml
+    deployed = upload(client, bearer(client, "owner1"), ("camunda_review.bpmn", declared))
+    assert deployed.status_code == 201, deployed.get_json()
+    listed = client.get("/api/v1/process-definitions", headers=bearer(client, "owner1")).get_json()
+    assert listed[0]["dialect"] == "camunda"
