@@ -158,6 +158,7 @@
     if (element.type === "bpmn:SequenceFlow") { this.condition(element); }
     const timer = (bo.eventDefinitions || []).find(function (d) { return d.$type === "bpmn:TimerEventDefinition"; });
     if (timer) { this.timer(element, timer); }
+    if (timer && element.type === "bpmn:StartEvent") { this.startSet(element); }
   };
 
   // The process id is the process key; a pool's process or the diagram's own.
@@ -240,6 +241,49 @@
         self.setProperty(element, item[0], value.replace(/[^0-9]/g, ""));
       }, "number")));
     });
+    this.assignment(element);
+  };
+
+  // Who works the task besides its lane, and what an overdue costs (the engine reads these
+  // spiffworkflow:properties: assignee, unit, overdueRule, priority).
+  Panel.prototype.assignment = function (element) {
+    const self = this;
+    [["assignee", "jx-assignee", this.t.assignee, this.t.assigneeHelp],
+     ["unit", "jx-unit", this.t.taskUnit, this.t.taskUnitHelp]].forEach(function (item) {
+      const input = self.textInput(item[1], self.property(element, item[0]), function (value) { self.setProperty(element, item[0], value); });
+      self.root.appendChild(self.field(item[1], item[2], input, item[3]));
+      self.root.appendChild(self.codeCheck(item[1], function () { return input.value; }, "eval"));
+    });
+    const current = this.property(element, "overdueRule");
+    const rules = [["", this.t.overdueDefault], ["late_report", this.t.overdueLateReport],
+      ["missing_report", this.t.overdueMissingReport], ["overdue_task", this.t.overdueTask], ["none", this.t.overdueNone]];
+    const select = h("select", { class: "form-select form-select-sm", id: "jx-overdue-rule",
+      onchange: function (event) { self.setProperty(element, "overdueRule", event.target.value); } },
+      rules.map(function (rule) {
+        const option = h("option", { value: rule[0], text: rule[1] });
+        if (rule[0] === current) { option.selected = true; }
+        return option;
+      }));
+    this.root.appendChild(this.field("jx-overdue-rule", this.t.overdueRule, select));
+    this.root.appendChild(this.field("jx-priority", this.t.priority, this.textInput("jx-priority", this.property(element, "priority"), function (value) {
+      self.setProperty(element, "priority", value.replace(/[^0-9-]/g, ""));
+    }, "number")));
+  };
+
+  // A timer start event may start one instance per unit: `startFor` names the operation that
+  // lists them.
+  Panel.prototype.startSet = async function (element) {
+    const self = this;
+    const operations = await this.fetchList("operations", this.urls.operations);
+    const current = this.property(element, "startFor");
+    const options = [h("option", { value: "", text: this.t.startOnce })].concat(operations.map(function (op) {
+      const option = h("option", { value: op.name, text: op.name });
+      if (op.name === current) { option.selected = true; }
+      return option;
+    }));
+    const select = h("select", { class: "form-select form-select-sm", id: "jx-start-for",
+      onchange: function (event) { self.setProperty(element, "startFor", event.target.value); } }, options);
+    this.root.appendChild(this.field("jx-start-for", this.t.startFor, select, this.t.startForHelp));
   };
 
   Panel.prototype.workdayHelper = function (id, apply) {

@@ -77,6 +77,9 @@ def test_build_validate_fix_deploy_and_work_it(live_server: str, page: Page) -> 
     expect(page.locator("#jx-due")).to_have_value("workday_deadline(now(), 3)")
     page.get_by_label("提醒（期限前的工作日数）").fill("2")
     page.get_by_label("提醒（期限前的工作日数）").press("Tab")
+    page.locator("#jx-overdue-rule").select_option("none")
+    page.locator("#jx-priority").fill("5")
+    page.locator("#jx-priority").press("Tab")
     page.get_by_role("button", name="校验").click()
     expect(page.locator("#editor-status")).to_have_text("未发现问题。")
     screenshot(page, "workbench-editor")
@@ -94,10 +97,11 @@ def test_build_validate_fix_deploy_and_work_it(live_server: str, page: Page) -> 
           await window.jxModeler.importXML(stored);
           const again = (await window.jxModeler.saveXML({ format: true })).xml;
           const reminder = stored.includes('name="reminderWorkdays" value="2"');
-          return [saved === stored, again === stored, reminder];
+          const overdue = stored.includes('name="overdueRule" value="none"');
+          return [saved === stored, again === stored, reminder, overdue];
         }"""
     )
-    assert same == [True, True, True]
+    assert same == [True, True, True, True]
 
     page.locator("#test-run").click()
     page.locator("#dry-run-start").click()
