@@ -74,6 +74,14 @@ def test_another_units_task_instance_and_evidence_look_missing(client: FlaskClie
         assert task["id"] not in response.get_data(as_text=True)
         assert "FGW" not in response.get_data(as_text=True)
     assert _denials() == before + 4
+    planted = client.post(
+        f"/api/v1/tasks/{task['id']}/files",
+        headers=outsider,
+        data={"file": (io.BytesIO(PDF), "planted.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert planted.status_code == 404 and _denials() == before + 5
+    assert db.session.execute(select(func.count()).select_from(EvidenceFile)).scalar_one() == 1
 
     sign_in(client, "unit2")
     assert client.get(f"/evidence/{evidence_id}").status_code == 404
@@ -81,4 +89,4 @@ def test_another_units_task_instance_and_evidence_look_missing(client: FlaskClie
     assert client.get(f"/tasks/{task['id']}").status_code == 404
     for instance_id in range(1, started["id"] + 3):  # sequential ids
         assert client.get(f"/instances/{instance_id}").status_code == 404
-    assert _denials() >= before + 4 + 2 + started["id"]
+    assert _denials() >= before + 5 + 2 + started["id"]

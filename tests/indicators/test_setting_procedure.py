@@ -140,6 +140,15 @@ def test_one_unit_from_draft_to_publication_with_a_return_and_an_adjustment(
     missing = complete(client, unit, request["id"], **change)
     assert missing.status_code == 422
     assert [d["path"] for d in missing.get_json()["error"]["details"]] == ["document"]
+    no_file = client.post(f"/api/v1/tasks/{request['id']}/files", headers=unit, data={})
+    assert no_file.status_code == 400 and no_file.get_json()["error"]["code"] == "malformed"
+    program = client.post(
+        f"/api/v1/tasks/{request['id']}/files",
+        headers=unit,
+        data={"file": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "请示.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert program.status_code == 422
     upload = client.post(
         f"/api/v1/tasks/{request['id']}/files",
         headers=unit,
