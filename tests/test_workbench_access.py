@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from app.auth.roles import Role
 from tests.factories import make_unit, make_user, sign_in
+from tests.workflow.helpers import bearer, upload
 
 PAGES = ["/workbench/", "/workbench/forms", "/workbench/forms/edit", "/workbench/processes/x"]
 LISTS = ["/workbench/api/roles", "/workbench/api/forms", "/workbench/api/operations"]
@@ -44,3 +46,13 @@ def test_posts_without_a_csrf_token_are_refused_as_json(app: Flask) -> None:
     for path in POSTS:
         refused = client.post(path, json={})
         assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "csrf", path
+
+
+def test_the_processes_page_leads_owners_to_history_and_forms(client: FlaskClient) -> None:
+    make_user("owner1", Role.PROCESS_OWNER)
+    assert upload(client, bearer(client, "owner1"), "review_lanes.bpmn").status_code == 201
+    sign_in(client, "owner1")
+    page = client.get("/processes").get_data(as_text=True)
+    assert 'href="/workbench/processes/review_lanes"' in page
+    assert 'href="/workbench/forms"' in page
+    assert client.get("/workbench/processes/review_lanes").status_code == 200
