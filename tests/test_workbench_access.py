@@ -49,6 +49,7 @@ def test_posts_without_a_csrf_token_are_refused_as_json(app: Flask) -> None:
 
 
 def test_the_processes_page_leads_owners_to_history_and_forms(client: FlaskClient) -> None:
+    make_unit()  # the page lists the year's units to start for
     make_user("owner1", Role.PROCESS_OWNER)
     assert upload(client, bearer(client, "owner1"), "review_lanes.bpmn").status_code == 201
     sign_in(client, "owner1")
