@@ -1,0 +1,100 @@
+"""The demo year in a real browser: the public portal on a phone, and a unit's written request
+for an indicator adjustment filled in on the task page, with its document uploaded."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.db import utcnow
+from app.extensions import db
+from app.indicators.demo import load_indicator_demo
+from app.org.demo import load_demo
+from tests.browser.conftest import DEMO_PASSWORD, screenshot
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def demo_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A live server on the whole demo: province, shipped diagrams and the 2026 year."""
+    folder = tmp_path_factory.mktemp("demo")
+    shutil.copy(sqlite_template, folder / "demo.sqlite")
+    app = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.sqlite'}",
+            "FORMS_DIR": str(ROOT / "forms"),
+            "UPLOAD_DIR": str(folder / "uploads"),
+        },
+    )
+    with app.app_context():
+        load_demo(db.session, password=DEMO_PASSWORD, now=utcnow())
+        load_indicator_demo(db.session, bpmn_dir=ROOT / "bpmn", now=utcnow())
+        db.session.commit()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_the_portal_reads_well_on_a_phone(demo_server: str, page: Page) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{demo_server}/portal/")
+    expect(page.get_by_role("heading", name="江西省发展和改革委员会")).to_be_visible()
+    expect(page.get_by_text("编制并报送")).to_have_count(0)
+    page.get_by_label("搜索", exact=True).fill("政务公开")
+    page.get_by_role("button", name="搜索").click()
+    expect(page.locator('[data-testid="portal-indicator"]')).to_have_count(0)
+    page.get_by_label("搜索", exact=True).fill("营商环境")
+    page.get_by_role("button", name="搜索").click()
+    expect(page.locator('[data-testid="portal-indicator"]').first).to_be_visible()
+    page.get_by_text("调整记录").first.click()
+    expect(page.get_by_text("新增营商环境评价整改事项").first).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390  # nothing runs off the side of the phone
+    screenshot(page, "portal-phone")
+
+
+def test_a_unit_files_an_adjustment_request_on_the_task_page(
+    demo_server: str, page: Page, tmp_path: Path
+) -> None:
+    page.goto(f"{demo_server}/login")
+    page.get_by_label("用户名").fill("unit1")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{demo_server}/tasks")
+    page.get_by_role("link", name="填写调整请示").click()
+
+    page.get_by_role("button", name="提交").click()  # nothing filled in: errors by the fields
+    expect(page.locator('[data-field="reason"] .invalid-feedback')).to_be_visible()
+    expect(page.locator('[data-field="document"] .invalid-feedback')).to_be_visible()
+
+    page.get_by_label("调整的指标").select_option(index=1)
+    page.get_by_label("调整后的目标值").fill("全年完成率100%，并完成整改")
+    page.get_by_label("调整理由").fill("根据省政府最新部署调整目标")
+    request = tmp_path / "请示.pdf"
+    request.write_bytes(b"%PDF-1.4\n% written request\n%%EOF\n")
+    page.locator('input[type="file"][name="document"]').set_input_files(str(request))
+    screenshot(page, "adjustment-request")
+    page.get_by_role("button", name="提交").click()
+    expect(page.get_by_text("任务已办结。")).to_be_visible()
+
+    page.context.clear_cookies()
+    page.goto(f"{demo_server}/login")
+    page.get_by_label("用户名").fill("leader1")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{demo_server}/tasks")
+    expect(page.get_by_role("link", name="分管省领导审批")).to_be_visible()
