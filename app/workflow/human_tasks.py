@@ -12,7 +12,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, undefer
 
 from app.audit.services import record
 from app.auth.actor import Actor
@@ -29,7 +29,6 @@ from app.workflow.runtime import (
     check_data_size,
     json_safe,
     load_run,
-    lock_instance,
 )
 from app.workflow.task_deadlines import alert_times, working_days_late
 
@@ -113,15 +112,18 @@ def sync_human_tasks(session: Session, run: EngineRun, *, now: datetime) -> None
     """Make the inbox match the engine: new READY user tasks in, cancelled ones out; the open
     tasks are left in `run.open_tasks`."""
     ready = {str(t.id): t for t in run.workflow.get_tasks(state=TaskState.READY, manual=True)}
-    rows = {
-        row.id: row
-        for row in session.execute(
-            select(HumanTask).where(
-                HumanTask.instance_id == run.instance.id,
-                (HumanTask.state == HumanTaskState.READY) | HumanTask.id.in_(list(ready)),
-            )
-        ).scalars()
-    }
+    # No flush first: rows already in the session keep their unflushed changes (a task just
+    # completed stays completed), and everything is written in one flush at commit.
+    with session.no_autoflush:
+        rows = {
+            row.id: row
+            for row in session.execute(
+                select(HumanTask).where(
+                    HumanTask.instance_id == run.instance.id,
+                    (HumanTask.state == HumanTaskState.READY) | HumanTask.id.in_(list(ready)),
+                )
+            ).scalars()
+        }
     for task_id, row in rows.items():
         if row.state is HumanTaskState.READY and task_id not in ready:
             row.state = HumanTaskState.CANCELLED
@@ -186,16 +188,35 @@ def _workable(session: Session, actor: Actor, task_id: str) -> HumanTask:
     return task
 
 
+def _lock_task_and_instance(
+    session: Session, task_id: str
+) -> tuple[HumanTask, ProcessInstance] | None:
+    """The task and its instance in one statement, both rows locked until the transaction ends.
+
+    The instance is locked first, as everywhere else (`FOR UPDATE OF` locks in the order named);
+    locking the task row too makes PostgreSQL re-read it once the instance lock is granted, so a
+    completion that waited sees what the winner left. SQLite: BEGIN IMMEDIATE already.
+    """
+    row = session.execute(
+        select(ProcessInstance, HumanTask)
+        .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+        .where(HumanTask.id == task_id)
+        .options(undefer(ProcessInstance.state_json), joinedload(ProcessInstance.definition))
+        .with_for_update(of=[ProcessInstance, HumanTask])
+        .execution_options(populate_existing=True)
+    ).first()
+    return None if row is None else (row[1], row[0])
+
+
 def _locked_workable(
     session: Session, actor: Actor, task_id: str
 ) -> tuple[HumanTask, ProcessInstance]:
-    """Lock the task's instance first, then read the task: what is checked is what is current."""
+    """Lock the task with its instance: what is checked is what is current."""
     _check_task_request(actor, task_id)
-    owner = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
-    instance = lock_instance(session, owner)
-    task = session.get(HumanTask, task_id, populate_existing=True)
-    if task is None:
+    locked = _lock_task_and_instance(session, task_id)
+    if locked is None:
         raise NotFound(_("No such task."))
+    task, instance = locked
     if not (can_work(actor, task) or can_see(actor, task, instance.unit_id)):
         raise HiddenFromActor(_("No such task."))
     if not can_work(actor, task):

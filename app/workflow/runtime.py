@@ -349,6 +349,6 @@ def advance(
     )
     instance.updated_at = now
     if run.events:
-        # Core executemany: one statement whatever the mix of empty columns.
-        session.execute(insert(cast(Table, InstanceEvent.__table__)), run.events)
+        # One multi-row INSERT (one round trip; every event has the same keys).
+        session.execute(insert(cast(Table, InstanceEvent.__table__)).values(run.events))
         run.events.clear()
