@@ -12,7 +12,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, joinedload, undefer
+from sqlalchemy.orm import Session, undefer
 
 from app.audit.services import record
 from app.auth.actor import Actor
@@ -119,7 +119,7 @@ _TASK_WITH_INSTANCE_FOR_UPDATE = (
     select(ProcessInstance, HumanTask)
     .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
     .where(HumanTask.id == bindparam("task_id"))
-    .options(undefer(ProcessInstance.state_json), joinedload(ProcessInstance.definition))
+    .options(undefer(ProcessInstance.state_json))
     .with_for_update(of=[ProcessInstance, HumanTask])
     .execution_options(populate_existing=True)
 )

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import Table, bindparam, insert, inspect, update
+from sqlalchemy import Executable, Table, bindparam, insert, inspect, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -63,6 +63,12 @@ _COMPLETE_READY_TASK = (
 _INSERT_HUMAN_TASKS = insert(_HUMAN_TASKS)
 
 
+def execute_rows(session: Session, statement: Executable, rows: list[dict[str, Any]]) -> None:
+    """Execute `statement` for each row: an executemany only for several rows (psycopg runs an
+    executemany as a pipeline, which costs more round trips than one plain execute)."""
+    session.connection().execute(statement, rows[0] if len(rows) == 1 else rows)
+
+
 def save_step(session: Session, instance: ProcessInstance, step: dict[str, Any]) -> None:
     """UPDATE the instance row with the step's columns where its version is still the one read;
     a Conflict if another transaction moved it (the row lock makes that a bug, not a race)."""
@@ -109,7 +115,7 @@ def insert_human_tasks(session: Session, tasks: Sequence[HumanTask]) -> None:
         for key, value in row.items():
             setattr(task, key, value)  # unset attributes would be expired: reading one would SELECT
         rows.append(row)
-    session.execute(_INSERT_HUMAN_TASKS, rows)
+    execute_rows(session, _INSERT_HUMAN_TASKS, rows)
     for task in tasks:
         make_transient_to_detached(task)
         session.add(task)

@@ -34,7 +34,7 @@ from app.workflow.models import (
     ProcessInstance,
 )
 from app.workflow.registry import ServiceCall
-from app.workflow.row_writes import save_step
+from app.workflow.row_writes import execute_rows, save_step
 from app.workflow.scripting import SandboxEnvironment, SandboxScriptEngine
 from app.workflow.serialization import dump_workflow, forget_specs, load_workflow
 from app.workflow.timer_rows import sync_timer_rows, waiting_timers
@@ -354,6 +354,6 @@ def advance(
     step["updated_at"] = now
     save_step(session, instance, step)
     if run.events:
-        # Core executemany of a prebuilt statement: compiled once, one call for every event.
-        session.execute(_INSERT_EVENTS, run.events)
+        # A prebuilt statement: compiled once, one call for every event.
+        execute_rows(session, _INSERT_EVENTS, run.events)
         run.events.clear()
