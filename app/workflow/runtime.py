@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session, joinedload, undefer
 
 from app.audit.services import record
@@ -34,7 +34,7 @@ from app.workflow.models import (
     ProcessInstance,
 )
 from app.workflow.registry import ServiceCall
-from app.workflow.row_writes import execute_rows, save_step
+from app.workflow.row_writes import insert_rows, save_step
 from app.workflow.scripting import SandboxEnvironment, SandboxScriptEngine
 from app.workflow.serialization import dump_workflow, forget_specs, load_workflow
 from app.workflow.timer_rows import sync_timer_rows, waiting_timers
@@ -134,7 +134,7 @@ class EngineRun:
         )
 
 
-_INSERT_EVENTS = insert(cast(Table, InstanceEvent.__table__))
+_EVENTS = cast(Table, InstanceEvent.__table__)
 
 
 def json_safe(value: Any) -> Any:
@@ -354,6 +354,5 @@ def advance(
     step["updated_at"] = now
     save_step(session, instance, step)
     if run.events:
-        # A prebuilt statement: compiled once, one call for every event.
-        execute_rows(session, _INSERT_EVENTS, run.events)
+        insert_rows(session, _EVENTS, run.events)
         run.events.clear()
