@@ -24,7 +24,7 @@ _INSTANCES = cast(Table, ProcessInstance.__table__)
 _HUMAN_TASKS = cast(Table, HumanTask.__table__)
 
 # What an engine step changes on the instance row; `save_step` writes all of them.
-STEP_COLUMNS = (
+_STEP_COLUMNS = (
     "status",
     "error_message",
     "error_element",
@@ -44,7 +44,7 @@ _SAVE_STEP = (
     )
     .values(
         row_version=bindparam("new_version"),
-        **{name: bindparam(f"new_{name}") for name in STEP_COLUMNS},
+        **{name: bindparam(f"new_{name}") for name in _STEP_COLUMNS},
     )
 )
 
@@ -78,7 +78,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
 def save_step(session: Session, instance: ProcessInstance, step: dict[str, Any]) -> None:
     """UPDATE the instance row with the step's columns where its version is still the one read;
     a Conflict if another transaction moved it (the row lock makes that a bug, not a race)."""
-    values = {name: step.get(name, getattr(instance, name)) for name in STEP_COLUMNS}
+    values = {name: step.get(name, getattr(instance, name)) for name in _STEP_COLUMNS}
     seen = instance.row_version
     result = session.connection().execute(
         _SAVE_STEP,
@@ -90,7 +90,8 @@ def save_step(session: Session, instance: ProcessInstance, step: dict[str, Any])
         },
     )
     if result.rowcount != 1:
-        raise Conflict(_("The process instance was changed at the same time; please retry."))
+        # The same answer as the ORM's version check gives (StaleDataError) elsewhere.
+        raise Conflict(_("Someone else changed this at the same time. Reload and try again."))
     for name, value in values.items():
         set_committed_value(instance, name, value)
     set_committed_value(instance, "row_version", seen + 1)
