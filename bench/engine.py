@@ -22,7 +22,9 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import event
 
+from app.extensions import db
 from bench.inbox import inbox_p95
 from bench.server import server_throughput
 from bench.setup import DIAGRAM, deploy_as_owner, make_app, postgres_url, seed, sqlite_url
@@ -58,8 +60,9 @@ def spiff_alone(rounds: int) -> list[float]:
     return samples
 
 
-def through_api(url: str, rounds: int) -> list[float]:
-    """(b): POST /api/v1/tasks/<id>/complete through the WSGI app, one task per instance."""
+def through_api(url: str, rounds: int, statements: list[int] | None = None) -> list[float]:
+    """(b): POST /api/v1/tasks/<id>/complete through the WSGI app, one task per instance;
+    `statements` gets the number of SQL statements each completion sent."""
     app = make_app(url)
     seed(app)
     client = app.test_client()
@@ -70,8 +73,16 @@ def through_api(url: str, rounds: int) -> list[float]:
             "/api/v1/process-instances", headers=office, json={"process_key": "bench_two_steps"}
         ).get_json()
         task_ids.append(body["tasks"][0]["id"])
-    samples = []
+    samples, sent = [], [0]
+
+    def count(*_args: object) -> None:
+        sent[0] += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
     for task_id in task_ids:
+        sent[0] = 0
         started = time.perf_counter()
         response = client.post(
             f"/api/v1/tasks/{task_id}/complete",
@@ -80,6 +91,9 @@ def through_api(url: str, rounds: int) -> list[float]:
         )
         samples.append(time.perf_counter() - started)
         assert response.status_code == 200, response.get_json()
+        if statements is not None:
+            statements.append(sent[0])
+    event.remove(engine, "before_cursor_execute", count)
     return samples[5:]  # the first calls warm caches
 
 
@@ -92,18 +106,23 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer rounds, smaller inbox")
     parser.add_argument("--skip-server", action="store_true")
+    parser.add_argument("--skip-inbox", action="store_true")
     args = parser.parse_args(argv)
     rounds = 60 if args.quick else 300
     results: dict[str, float] = {}
+    statements: dict[str, list[int]] = {"sqlite": [], "postgres": []}
     measure: list[tuple[str, Callable[[], list[float]]]] = [
         ("spiff_alone_ms", lambda: spiff_alone(rounds)),
-        ("api_sqlite_ms", lambda: through_api(sqlite_url(), rounds)),
-        ("api_postgres_ms", lambda: through_api(postgres_url(), rounds)),
+        ("api_sqlite_ms", lambda: through_api(sqlite_url(), rounds, statements["sqlite"])),
+        ("api_postgres_ms", lambda: through_api(postgres_url(), rounds, statements["postgres"])),
     ]
     print("Jixiao engine benchmark (medians; 2-core machine)")
     for name, run in measure:
         results[name] = _median_ms(run())
         _row(name, f"{results[name]:8.2f} ms")
+    for label, counts in statements.items():
+        results[f"statements_{label}"] = statistics.median(counts)
+        _row(f"SQL statements per completion, {label}", f"{results[f'statements_{label}']:8.0f}")
     for name in ("api_sqlite_ms", "api_postgres_ms"):
         results[name.replace("_ms", "_ratio")] = results[name] / results["spiff_alone_ms"]
         _row(
@@ -118,7 +137,12 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             "completions/s, gunicorn 2 workers, PostgreSQL (target >= 150)",
             f"{results['server_completions_per_s']:8.1f}",
         )
-    for label, url in (("sqlite", sqlite_url()), ("postgres", postgres_url("jixiao_bench_inbox"))):
+    inboxes = (
+        []
+        if args.skip_inbox
+        else [("sqlite", sqlite_url()), ("postgres", postgres_url("jixiao_bench_inbox"))]
+    )
+    for label, url in inboxes:
         p95 = inbox_p95(url, 20_000 if args.quick else 100_000)
         results[f"inbox_p95_{label}_ms"] = p95
         _row(

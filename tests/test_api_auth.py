@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from app.auth.models import ApiToken
+from app.auth.models import ApiToken, RoleGrant, User
 from app.auth.roles import Role
 from app.extensions import db
 from tests.factories import PASSWORD, api_token, make_unit, make_user
@@ -44,6 +44,28 @@ def test_a_revoked_token_is_refused(client: FlaskClient) -> None:
     response = client.get("/api/v1/units", headers=headers)
     assert response.status_code == 401
     assert _error(response)["code"] == "unauthenticated"
+
+
+def test_a_token_is_refused_from_the_next_call_once_its_account_is_disabled(
+    client: FlaskClient,
+) -> None:
+    make_unit("FGW")
+    alice = make_user("alice", Role.OFFICE_STAFF)
+    headers = {"Authorization": f"Bearer {api_token(client, 'alice')}"}
+    assert client.get("/api/v1/units", headers=headers).status_code == 200
+    db.session.get(User, alice.id).is_active = False  # nothing about the token is cached
+    db.session.commit()
+    assert client.get("/api/v1/units", headers=headers).status_code == 401
+
+
+def test_a_role_taken_away_counts_from_the_next_call(client: FlaskClient) -> None:
+    make_unit("FGW")
+    alice = make_user("alice", Role.OFFICE_STAFF)
+    headers = {"Authorization": f"Bearer {api_token(client, 'alice')}"}
+    assert client.get("/api/v1/process-definitions", headers=headers).status_code == 200
+    db.session.execute(delete(RoleGrant).where(RoleGrant.user_id == alice.id))
+    db.session.commit()
+    assert client.get("/api/v1/process-definitions", headers=headers).status_code == 403
 
 
 @pytest.mark.parametrize(

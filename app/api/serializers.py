@@ -16,6 +16,7 @@ from app.workflow.models import (
     ProcessDefinition,
     ProcessInstance,
 )
+from app.workflow.runtime import definition_info
 
 
 def iso(value: datetime | None) -> str | None:
@@ -88,7 +89,8 @@ def instance_json(
     body: dict[str, Any] = {
         "id": instance.id,
         "process_key": instance.process_key,
-        "version": instance.definition.version,
+        # From the per-process cache: the definition row is not loaded for this.
+        "version": definition_info(session, instance.definition_id).version,
         "status": instance.status.value,
         "data": instance.data,
         "tasks": [task_json(t, now) for t in tasks],

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, event, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.audit.models import GENESIS_HASH, AuditEntry, AuditHead
@@ -79,13 +79,24 @@ def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
 _ENTRIES = cast(Table, AuditEntry.__table__)
 _HEAD = cast(Table, AuditHead.__table__)
 
+# This runs on every commit that records something: Core statements built once, executed on the
+# session's connection (no ORM entities, cache keys computed once).
+_SELECT_HEAD_FOR_UPDATE = (
+    select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == _HEAD_ID).with_for_update()
+)
+_INSERT_HEAD = insert(_HEAD).values(id=_HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == _HEAD_ID)
+    .values(last_seq=bindparam("new_seq"), last_hash=bindparam("new_hash"))
+)
+_INSERT_ENTRIES = insert(_ENTRIES)
 
-def _locked_head(session: Session) -> tuple[int, str]:
-    row = session.execute(
-        select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == _HEAD_ID).with_for_update()
-    ).first()
+
+def _locked_head(connection: Connection) -> tuple[int, str]:
+    row = connection.execute(_SELECT_HEAD_FOR_UPDATE).first()
     if row is None:
-        session.execute(insert(_HEAD).values(id=_HEAD_ID, last_seq=0, last_hash=GENESIS_HASH))
+        connection.execute(_INSERT_HEAD)
         return 0, GENESIS_HASH
     return int(row[0]), str(row[1])
 
@@ -94,8 +105,8 @@ def _append_pending(session: Session) -> None:
     pending: list[dict[str, Any]] = session.info.pop(_PENDING_KEY, [])
     if not pending:
         return
-    # Core statements: this runs on every commit that records something.
-    last_seq, last_hash = _locked_head(session)
+    connection = session.connection()
+    last_seq, last_hash = _locked_head(connection)
     rows = []
     for fields in pending:
         last_seq += 1
@@ -103,10 +114,8 @@ def _append_pending(session: Session) -> None:
         digest = entry_hash(last_hash, chained)
         rows.append({**chained, "prev_hash": last_hash, "hash": digest})
         last_hash = digest
-    session.execute(insert(_ENTRIES), rows)
-    session.execute(
-        update(_HEAD).where(_HEAD.c.id == _HEAD_ID).values(last_seq=last_seq, last_hash=last_hash)
-    )
+    connection.execute(_INSERT_ENTRIES, rows)
+    connection.execute(_MOVE_HEAD, {"new_seq": last_seq, "new_hash": last_hash})
 
 
 def _discard_pending(session: Session, *_args: object) -> None:

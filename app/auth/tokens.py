@@ -6,9 +6,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
@@ -50,22 +51,35 @@ class TokenHolder:
     actor: Actor
 
 
+_TOKENS = cast(Table, ApiToken.__table__)
+_USERS = cast(Table, User.__table__)
+_GRANTS = cast(Table, RoleGrant.__table__)
+
+# Every API call runs this: a Core statement built once (its cache key is computed once, and no
+# ORM entity is loaded). Nothing is cached across calls, so a revocation counts at once.
+_LIVE_TOKEN_HOLDER = (
+    select(_TOKENS.c.id, _USERS.c.id, _USERS.c.username, _GRANTS.c.role, _GRANTS.c.unit_id)
+    .join(_USERS, _USERS.c.id == _TOKENS.c.user_id)
+    .outerjoin(_GRANTS, _GRANTS.c.user_id == _USERS.c.id)
+    .where(
+        _TOKENS.c.token_hash == bindparam("token_hash"),
+        _TOKENS.c.revoked_at.is_(None),
+        _TOKENS.c.expires_at > bindparam("now", type_=_TOKENS.c.expires_at.type),
+        _USERS.c.is_active.is_(True),
+    )
+)
+
+
 def holder_of_token(
     session: Session, raw: str, *, now: datetime, client_addr: str | None
 ) -> TokenHolder | None:
     """The live token's holder with their roles, in one query; None if unknown, expired, revoked
     or the account is disabled."""
-    rows = session.execute(
-        select(ApiToken.id, User.id, User.username, RoleGrant.role, RoleGrant.unit_id)
-        .join(User, User.id == ApiToken.user_id)
-        .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
-        .where(
-            ApiToken.token_hash == _token_digest(raw),
-            ApiToken.revoked_at.is_(None),
-            ApiToken.expires_at > now,
-            User.is_active.is_(True),
-        )
-    ).all()
+    rows = (
+        session.connection()
+        .execute(_LIVE_TOKEN_HOLDER, {"token_hash": _token_digest(raw), "now": now})
+        .all()
+    )
     if not rows:
         return None
     token_id, user_id, username = rows[0][0], rows[0][1], rows[0][2]

@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, undefer
 
 from app.audit.services import record
 from app.auth.actor import Actor
@@ -30,13 +30,13 @@ from app.workflow.forms import (
     with_choices,
 )
 from app.workflow.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
+from app.workflow.row_writes import complete_ready_task, insert_human_tasks
 from app.workflow.runtime import (
     EngineRun,
     advance,
     check_data_size,
     json_safe,
     load_run,
-    lock_instance,
 )
 from app.workflow.task_deadlines import alert_times, working_days_late
 
@@ -117,19 +117,30 @@ def _new_human_task(session: Session, run: EngineRun, task: Task, now: datetime)
     )
 
 
+# The statements of every completion are built once (their cache keys are computed once).
+_OPEN_OR_NOW_READY = select(HumanTask).where(
+    HumanTask.instance_id == bindparam("instance_id"),
+    (HumanTask.state == HumanTaskState.READY)
+    | HumanTask.id.in_(bindparam("ready_ids", expanding=True)),
+)
+_TASK_WITH_INSTANCE_FOR_UPDATE = (
+    select(ProcessInstance, HumanTask)
+    .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+    .where(HumanTask.id == bindparam("task_id"))
+    .options(undefer(ProcessInstance.state_json))
+    .with_for_update(of=[ProcessInstance, HumanTask])
+    .execution_options(populate_existing=True)
+)
+
+
 def sync_human_tasks(session: Session, run: EngineRun, *, now: datetime) -> None:
     """Make the inbox match the engine: new READY user tasks in, cancelled ones out; the open
     tasks are left in `run.open_tasks`."""
     ready = {str(t.id): t for t in run.workflow.get_tasks(state=TaskState.READY, manual=True)}
-    rows = {
-        row.id: row
-        for row in session.execute(
-            select(HumanTask).where(
-                HumanTask.instance_id == run.instance.id,
-                (HumanTask.state == HumanTaskState.READY) | HumanTask.id.in_(list(ready)),
-            )
-        ).scalars()
-    }
+    found = session.execute(
+        _OPEN_OR_NOW_READY, {"instance_id": run.instance.id, "ready_ids": list(ready)}
+    )
+    rows = {row.id: row for row in found.scalars()}
     for task_id, row in rows.items():
         if row.state is HumanTaskState.READY and task_id not in ready:
             row.state = HumanTaskState.CANCELLED
@@ -141,18 +152,19 @@ def sync_human_tasks(session: Session, run: EngineRun, *, now: datetime) -> None
                 element_id=row.spec_id,
                 element_name=row.name,
             )
-    open_tasks = []
+    open_tasks, new_tasks = [], []
     for task_id, task in ready.items():
         existing = rows.get(task_id)
         if existing is None:
             existing = _new_human_task(session, run, task, now)
-            session.add(existing)
+            new_tasks.append(existing)
             run.event("task_ready", task, now=now)
         elif existing.state is not HumanTaskState.READY:
             existing.state = HumanTaskState.READY
             existing.completed_at = existing.completed_by_id = None
             run.event("task_ready", task, now=now)
         open_tasks.append(existing)
+    insert_human_tasks(session, new_tasks)
     run.open_tasks = sorted(open_tasks, key=lambda t: (t.created_at, t.id))
 
 
@@ -194,16 +206,28 @@ def _workable(session: Session, actor: Actor, task_id: str) -> HumanTask:
     return task
 
 
+def _lock_task_and_instance(
+    session: Session, task_id: str
+) -> tuple[HumanTask, ProcessInstance] | None:
+    """The task and its instance in one statement, both rows locked until the transaction ends.
+
+    The instance is locked first, as everywhere else (`FOR UPDATE OF` locks in the order named);
+    locking the task row too makes PostgreSQL re-read it once the instance lock is granted, so a
+    completion that waited sees what the winner left. SQLite: BEGIN IMMEDIATE already.
+    """
+    row = session.execute(_TASK_WITH_INSTANCE_FOR_UPDATE, {"task_id": task_id}).first()
+    return None if row is None else (row[1], row[0])
+
+
 def _locked_workable(
     session: Session, actor: Actor, task_id: str
 ) -> tuple[HumanTask, ProcessInstance]:
-    """Lock the task's instance first, then read the task: what is checked is what is current."""
+    """Lock the task with its instance: what is checked is what is current."""
     _check_task_request(actor, task_id)
-    owner = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
-    instance = lock_instance(session, owner)
-    task = session.get(HumanTask, task_id, populate_existing=True)
-    if task is None:
+    locked = _lock_task_and_instance(session, task_id)
+    if locked is None:
         raise NotFound(_("No such task."))
+    task, instance = locked
     if not (can_work(actor, task) or can_see(actor, task, instance.unit_id)):
         raise HiddenFromActor(_("No such task."))
     if not can_work(actor, task):
@@ -353,11 +377,7 @@ def complete_task(
             actor=actor,
             detail={"due_at": task.due_at.isoformat(), "working_days_late": late},
         )
-    task.state, task.completed_by_id, task.completed_at = (
-        HumanTaskState.COMPLETED,
-        actor.user_id,
-        now,
-    )
+    complete_ready_task(session, task, by_id=actor.user_id, at=now)
     run.event("task_completed", spiff_task, now=now, actor=actor)
     advance(session, run, now=now)
     record(

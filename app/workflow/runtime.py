@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session, joinedload, undefer
 
 from app.audit.services import record
@@ -34,6 +34,7 @@ from app.workflow.models import (
     ProcessInstance,
 )
 from app.workflow.registry import ServiceCall
+from app.workflow.row_writes import insert_rows, save_step
 from app.workflow.scripting import SandboxEnvironment, SandboxScriptEngine
 from app.workflow.serialization import dump_workflow, forget_specs, load_workflow
 from app.workflow.timer_rows import sync_timer_rows, waiting_timers
@@ -131,6 +132,9 @@ class EngineRun:
                 "detail": detail,
             }
         )
+
+
+_EVENTS = cast(Table, InstanceEvent.__table__)
 
 
 def json_safe(value: Any) -> Any:
@@ -300,13 +304,15 @@ def _check_grown_data(task: Task, limit: int) -> None:
         )
 
 
-def _mark_error(run: EngineRun, error: Exception, now: datetime) -> None:
+def _error_columns(run: EngineRun, error: Exception, now: datetime) -> dict[str, Any]:
     task = getattr(error, "task", None)
-    instance = run.instance
-    instance.status = InstanceStatus.ERROR
-    instance.error_message = str(error).split("\n")[0][:2000]
-    instance.error_element = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
-    run.event("error", task, now=now, detail={"message": instance.error_message})
+    message = str(error).split("\n")[0][:2000]
+    run.event("error", task, now=now, detail={"message": message})
+    return {
+        "status": InstanceStatus.ERROR,
+        "error_message": message,
+        "error_element": getattr(getattr(task, "task_spec", None), "bpmn_id", None),
+    }
 
 
 def advance(
@@ -321,6 +327,7 @@ def advance(
 
     instance = run.instance
     had_timers = instance.next_timer_at is not None
+    step: dict[str, Any] = {"error_message": None, "error_element": None}
     data: dict[str, Any] = {}
     try:
         run.workflow.refresh_timers()
@@ -328,27 +335,24 @@ def advance(
         data = _current_data(run.workflow)
         sync_human_tasks(session, run, now=now)
     except (SpiffWorkflowException, Exception) as error:
-        _mark_error(run, error, now)
+        step |= _error_columns(run, error, now)
     else:
-        instance.error_message = instance.error_element = None
         if run.workflow.is_completed():
-            instance.status = InstanceStatus.COMPLETED
-            instance.completed_at = now
+            step |= {"status": InstanceStatus.COMPLETED, "completed_at": now}
             run.event("completed", now=now)
         else:
-            instance.status = InstanceStatus.WAITING
-    instance.state_json = dump_workflow(run.definition.dialect, run.workflow)
-    instance.data = data or _current_data(run.workflow)
-    timers = waiting_timers(run.workflow) if instance.status is InstanceStatus.WAITING else {}
-    instance.next_timer_at = min((due for _element, due in timers.values()), default=None)
+            step["status"] = InstanceStatus.WAITING
+    step["state_json"] = dump_workflow(run.definition.dialect, run.workflow)
+    step["data"] = data or _current_data(run.workflow)
+    timers = waiting_timers(run.workflow) if step["status"] is InstanceStatus.WAITING else {}
+    step["next_timer_at"] = min((due for _element, due in timers.values()), default=None)
     if timers or had_timers or timer_rows:  # rows exist only while next_timer_at is set
-        with session.no_autoflush:  # one UPDATE of the instance row: its version moves by one
-            sync_timer_rows(session, instance.id, timers, now=now, rows=timer_rows)
-    instance.deadlines_provisional = instance.next_timer_at is not None and bool(
+        sync_timer_rows(session, instance.id, timers, now=now, rows=timer_rows)
+    step["deadlines_provisional"] = step["next_timer_at"] is not None and bool(
         run.engine.environment.calendar.provisional_years
     )
-    instance.updated_at = now
+    step["updated_at"] = now
+    save_step(session, instance, step)
     if run.events:
-        # Core executemany: one statement whatever the mix of empty columns.
-        session.execute(insert(cast(Table, InstanceEvent.__table__)), run.events)
+        insert_rows(session, _EVENTS, run.events)
         run.events.clear()

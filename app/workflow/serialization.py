@@ -14,6 +14,7 @@ import decimal
 import json
 import threading
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -127,7 +128,5 @@ def load_workflow(
     return workflow
 
 
-def _uuid(value: str) -> Any:
-    from uuid import UUID  # noqa: PLC0415
-
+def _uuid(value: str) -> UUID:
     return UUID(value)
