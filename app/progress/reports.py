@@ -174,8 +174,10 @@ def _percent(value: Any) -> int | None:
 def _entry_problems(
     rows: Any, indicators: dict[int, Indicator]
 ) -> tuple[list[str], dict[int, dict[str, Any]]]:
+    """What is wrong with the report's rows, and the good rows by indicator id."""
     problems: list[str] = []
     given: dict[int, dict[str, Any]] = {}
+    named: set[int] = set()
     for row in rows if isinstance(rows, list) else []:
         if not isinstance(row, dict):
             continue
@@ -187,7 +189,9 @@ def _entry_problems(
                     id=indicator_id,
                 )
             )
-        elif _percent(row.get("percent")) is None:
+            continue
+        named.add(indicator_id)
+        if _percent(row.get("percent")) is None:
             problems.append(
                 _(
                     "%(title)s: the percent complete must be a whole number from 0 to 100.",
@@ -196,9 +200,11 @@ def _entry_problems(
             )
         else:
             given[indicator_id] = row
-    for indicator_id, indicator in indicators.items():
-        if indicator_id not in given and not any(str(indicator_id) in p for p in problems):
-            problems.append(_("%(title)s: progress is missing.", title=indicator.current.title))
+    problems += [
+        _("%(title)s: progress is missing.", title=indicator.current.title)
+        for indicator_id, indicator in indicators.items()
+        if indicator_id not in named
+    ]
     return problems, given
 
 

@@ -30,7 +30,7 @@ from app.progress.models import (
     ProposalStatus,
     ReportStatus,
 )
-from app.progress.reports import period_end, record_missing
+from app.progress.reports import open_report, period_end, record_missing, submit_report
 from app.workflow.models import ProcessInstance, ProcessStart
 from app.workflow.scheduler import run_tick
 from app.workflow.task_deadlines import alert_due_tasks
@@ -269,3 +269,35 @@ def test_a_unit_with_nothing_to_report_or_a_report_already_ends_at_once(
     ends = instance(approved, office, again["id"])["events"]
     assert any(e["element_id"] == "nothing_to_report" for e in ends)
     assert db.session.execute(select(func.count()).select_from(ProgressReport)).scalar_one() == 1
+
+
+def test_a_report_names_each_row_to_fix_and_writes_nothing_until_all_are_right(
+    approved: FlaskClient,
+) -> None:
+    fgw = _unit("FGW").id
+    opened = open_report(
+        db.session,
+        actor=SYSTEM,
+        unit_id=fgw,
+        year=YEAR,
+        period="2026-06",
+        due_at=None,
+        instance_id=None,
+    )
+    first, second, third = opened["entries"]
+    rows = [{**first, "percent": 40}, {**second, "percent": 140}]
+    answer = submit_report(
+        db.session,
+        actor=SYSTEM,
+        unit_id=fgw,
+        period="2026-06",
+        rows=rows,
+        evidence_ids=[],
+        now=utcnow(),
+    )
+    assert answer["problems"] == [
+        f"“{second['title']}”：完成进度须为 0 到 100 之间的整数。",
+        f"“{third['title']}”：未填写进展。",
+    ]
+    report = db.session.execute(select(ProgressReport)).scalar_one()
+    assert (report.status, report.entries) == (ReportStatus.OPEN, [])
