@@ -141,26 +141,24 @@ def _camunda_properties(node: etree._Element) -> dict[str, str]:
     }
 
 
-def human_task_settings(node: etree._Element, dialect: str) -> dict[str, Any]:
-    """Form, due date, assignee, priority and deadline settings of one user task element, and
-    `unit`: an expression naming the unit whose staff work a unit-lane task, when it is not the
-    instance's unit (a lead unit reviewing a responsible unit's report); `overdue_rule`: the P
-    rule proposed when the task goes overdue (`overdue_task` unless named; `none` for none)."""
-    if dialect == CAMUNDA:
-        props = _camunda_properties(node)
-        groups = (node.get(f"{{{CAMUNDA_NS}}}candidateGroups") or "").split(",")
-        return {
-            "form": node.get(f"{{{CAMUNDA_NS}}}formKey") or None,
-            "ui_form": None,
-            "due": camunda_expression(node.get(f"{{{CAMUNDA_NS}}}dueDate")),
-            "assignee": camunda_expression(node.get(f"{{{CAMUNDA_NS}}}assignee")),
-            "candidate_groups": [g.strip() for g in groups if g.strip()],
-            "priority": node.get(f"{{{CAMUNDA_NS}}}priority") or props.get("priority"),
-            "reminder_workdays": props.get("reminderWorkdays"),
-            "escalation_workdays": props.get("escalationWorkdays"),
-            "unit": props.get("unit") or None,
-            "overdue_rule": props.get("overdueRule") or None,
-        }
+def _camunda_settings(node: etree._Element) -> dict[str, Any]:
+    props = _camunda_properties(node)
+    groups = (node.get(f"{{{CAMUNDA_NS}}}candidateGroups") or "").split(",")
+    return {
+        "form": node.get(f"{{{CAMUNDA_NS}}}formKey") or None,
+        "ui_form": None,
+        "due": camunda_expression(node.get(f"{{{CAMUNDA_NS}}}dueDate")),
+        "assignee": camunda_expression(node.get(f"{{{CAMUNDA_NS}}}assignee")),
+        "candidate_groups": [g.strip() for g in groups if g.strip()],
+        "priority": node.get(f"{{{CAMUNDA_NS}}}priority") or props.get("priority"),
+        "reminder_workdays": props.get("reminderWorkdays"),
+        "escalation_workdays": props.get("escalationWorkdays"),
+        "unit": props.get("unit") or None,
+        "overdue_rule": props.get("overdueRule") or None,
+    }
+
+
+def _spiff_settings(node: etree._Element) -> dict[str, Any]:
     props = _spiff_properties(node)
     groups = props.get("candidateGroups", "").split(",")
     return {
@@ -175,6 +173,22 @@ def human_task_settings(node: etree._Element, dialect: str) -> dict[str, Any]:
         "unit": props.get("unit") or None,
         "overdue_rule": props.get("overdueRule") or None,
     }
+
+
+def human_task_settings(node: etree._Element, dialect: str) -> dict[str, Any]:
+    """Form, due date, assignee, priority and deadline settings of one user task element, and
+    `unit`: an expression naming the unit whose staff work a unit-lane task, when it is not the
+    instance's unit (a lead unit reviewing a responsible unit's report); `overdue_rule`: the P
+    rule proposed when the task goes overdue (`overdue_task` unless named; `none` for none).
+
+    A spiff diagram may still carry Camunda attributes (a Camunda diagram edited in the
+    workbench gains spiff properties): what the spiff properties leave unset is read from them.
+    """
+    camunda = _camunda_settings(node)
+    if dialect == CAMUNDA:
+        return camunda
+    spiff = _spiff_settings(node)
+    return {key: value if value not in (None, []) else camunda[key] for key, value in spiff.items()}
 
 
 def _uses(root: etree._Element, namespace: str) -> bool:

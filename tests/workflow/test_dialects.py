@@ -83,3 +83,39 @@ def test_a_camunda_diagram_saved_with_the_spiff_namespace_declared_stays_camunda
     assert deployed.status_code == 201, deployed.get_json()
     listed = client.get("/api/v1/process-definitions", headers=bearer(client, "owner1")).get_json()
     assert listed[0]["dialect"] == "camunda"
+
+
+def test_a_camunda_diagram_edited_in_the_workbench_keeps_its_camunda_assignments(
+    client: FlaskClient,
+) -> None:
+    """The workbench writes spiff properties; the Camunda attributes it leaves are still read."""
+    make_user("owner1", Role.PROCESS_OWNER)
+    make_user("office1", Role.OFFICE_STAFF)
+    make_user("drafter", Role.EXPERT)
+    xml = (DIAGRAMS / "camunda_review.bpmn").read_text()
+    spiff = 'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" '
+    edited = xml.replace("<bpmn:definitions ", f"<bpmn:definitions {spiff}", 1).replace(
+        'camunda:dueDate="2030-06-30T18:00:00+08:00" />',
+        'camunda:dueDate="2030-06-30T18:00:00+08:00"><bpmn:extensionElements>'
+        '<spiffworkflow:properties><spiffworkflow:property name="reminderWorkdays" value="2"/>'
+        "</spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>",
+        1,
+    )
+    assert edited.count("spiffworkflow:property ") == 1
+    owner, office = bearer(client, "owner1"), bearer(client, "office1")
+    deployed = upload(client, owner, ("camunda_review.bpmn", edited.encode()))
+    assert deployed.status_code == 201, deployed.get_json()
+    listed = client.get("/api/v1/process-definitions", headers=owner).get_json()
+    assert listed[0]["dialect"] == "spiff"
+
+    start(client, office, "camunda_review", data={"drafter": "drafter", "deadline": "2030-01-15"})
+    [draft] = inbox(client, bearer(client, "drafter"))
+    assert (draft["form"], draft["due_at"][:10]) == ("draft", "2030-01-15")
+    assert (
+        complete(
+            client, bearer(client, "drafter"), draft["id"], title="营商", weight=30
+        ).status_code
+        == 200
+    )
+    [check] = inbox(client, office)
+    assert (check["form"], check["due_at"]) == ("decision", "2030-06-30T18:00:00+08:00")
