@@ -12,6 +12,7 @@ from app.audit.models import AuditEntry
 from app.extensions import db_session
 from app.workflow.models import HumanTask, InstanceEvent, ProcessInstance
 from tests.test_workbench_panel import PANEL_XML, owner
+from tests.workflow.helpers import DIAGRAMS
 
 
 def _run(client: FlaskClient, token: str, xml: str, **body: Any) -> Any:
@@ -100,3 +101,15 @@ def test_a_step_leaving_too_much_data_ends_the_run(client: FlaskClient) -> None:
     run = _run(client, token, bloated).get_json()
     assert run["status"] == "error" and run["error_element"] == "Activity_script"
     assert "bytes" in run["error"]
+
+
+def test_a_sample_of_timeout_lets_a_tasks_boundary_timer_fire(client: FlaskClient) -> None:
+    token = owner(client)
+    xml = (DIAGRAMS / "kinds" / "timer_interrupting.bpmn").read_text()
+    on_time = _run(client, token, xml, samples={"respond": {"opinion": "agree"}}).get_json()
+    assert on_time["status"] == "completed" and "end_on_time" in on_time["path"]
+    late = _run(
+        client, token, xml, samples={"respond": "timeout", "escalate": {"opinion": "disagree"}}
+    ).get_json()
+    assert late["status"] == "completed", late
+    assert "respond" not in late["path"] and late["path"][-2:] == ["escalate", "end_escalated"]

@@ -73,7 +73,9 @@ def editor_texts() -> dict[str, str]:
         "cancel": _("Cancel"),
         "testRun": _("Test run"),
         "startData": _("Start data (JSON)"),
-        "samples": _("Sample data per task id (JSON)"),
+        "samples": _(
+            'Sample data per task id (JSON); "timeout" lets the task\'s boundary timers fire'
+        ),
         "run": _("Run"),
         "runCompleted": _("The test run reached the end."),
         "runWaiting": _("The test run stopped: nothing left it could do."),

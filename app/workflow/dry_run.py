@@ -157,6 +157,10 @@ def _fast_forward(workflow: BpmnWorkflow) -> list[Task]:
     return moved
 
 
+# A user task's sample that means "nobody acts": its boundary timers are fast-forwarded instead.
+WAIT_FOR_TIMERS = "timeout"
+
+
 class SampleRejected(Exception):
     """The sample data for a user task does not fit its form (the real task would refuse it)."""
 
@@ -187,6 +191,30 @@ def _complete_user_task(task: Task, sample: Any) -> None:
     task.run()
 
 
+def _work_user_task(
+    workflow: BpmnWorkflow,
+    task: Task,
+    settings: dict[str, dict[str, Any]],
+    samples: dict[str, Any],
+    waited: set[str],
+) -> list[str] | None:
+    """Complete the task with its sample (None), or, for a sample of `timeout` the first time,
+    fast-forward the waiting timers instead (the elements whose timers moved)."""
+    element = task.task_spec.bpmn_id
+    sample = _sample_for(element, settings.get(element, {}), samples)
+    if sample == WAIT_FOR_TIMERS and str(task.id) not in waited:
+        waited.add(str(task.id))  # if it is still open afterwards, it is completed
+        moved = _fast_forward(workflow)
+        if not moved:
+            raise SampleRejected("no timer is waiting while this task is open", task)
+        return [t.task_spec.bpmn_id for t in moved]
+    if sample == WAIT_FOR_TIMERS:
+        sample = _sample_for(element, settings.get(element, {}), {})
+    _check_sample(task, settings.get(element, {}), sample)
+    _complete_user_task(task, sample)
+    return None
+
+
 def _run(
     workflow: BpmnWorkflow,
     result: DryRunResult,
@@ -194,6 +222,7 @@ def _run(
     samples: dict[str, Any],
 ) -> None:
     fast_forwarded: set[str] = set()
+    waited: set[str] = set()  # user tasks whose sample said to let their timers run out
 
     def completed(task: Task) -> None:
         if getattr(task.task_spec, "bpmn_id", None):
@@ -210,12 +239,11 @@ def _run(
             return
         ready = workflow.get_tasks(state=TaskState.READY, manual=True)
         if ready:
-            task = ready[0]
-            element = task.task_spec.bpmn_id
-            sample = _sample_for(element, settings.get(element, {}), samples)
-            _check_sample(task, settings.get(element, {}), sample)
-            _complete_user_task(task, sample)
-            result.steps.append(_step(task, "sample"))
+            timed_out = _work_user_task(workflow, ready[0], settings, samples, waited)
+            if timed_out is None:
+                result.steps.append(_step(ready[0], "sample"))
+            else:
+                fast_forwarded.update(timed_out)
             continue
         moved = _fast_forward(workflow)
         if not moved:
