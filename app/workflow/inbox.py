@@ -55,7 +55,15 @@ def inbox(
         query = query.where(ProcessInstance.process_key == process_key)
     if unit_id:
         query = query.where(ProcessInstance.unit_id == unit_id)
-    query = query.options(joinedload(HumanTask.instance)).order_by(
+    # A listing needs the instance's key, unit and definition, not its saved state or data.
+    listed = joinedload(HumanTask.instance).load_only(
+        ProcessInstance.process_key,
+        ProcessInstance.unit_id,
+        ProcessInstance.definition_id,
+        ProcessInstance.year,
+        ProcessInstance.status,
+    )
+    query = query.options(listed).order_by(
         HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id
     )
     return session.execute(query.limit(min(limit, MAX_PAGE)).offset(offset)).scalars().all()
