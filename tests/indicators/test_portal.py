@@ -115,3 +115,10 @@ def test_the_portal_needs_no_sign_in_and_shows_the_adjustment_history(shipped: F
     page = client.get("/portal/").get_data(as_text=True)
     assert "政务公开率100%" in page and "省政府新要求" in page
     assert "Adjustment history" in page or "调整记录" in page
+
+
+def test_a_portal_with_nothing_published_says_so(client: FlaskClient) -> None:
+    page = client.get("/portal/")
+    assert page.status_code == 200
+    assert "暂无公布内容" in page.get_data(as_text=True)
+    assert client.get("/portal/?year=abc&category=nonsense&q=" + "长" * 500).status_code == 200
