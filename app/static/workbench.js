@@ -156,6 +156,12 @@
       return;
     }
     const run = result.body;
+    // The flows between steps the run went through (the engine does not record flows taken).
+    const visited = new Set(run.steps.map(function (step) { return step.element_id; }));
+    modeler.get("elementRegistry").filter(function (e) { return e.type === "bpmn:SequenceFlow"; }).forEach(function (flow) {
+      const bo = flow.businessObject;
+      if (bo.sourceRef && bo.targetRef && visited.has(bo.sourceRef.id) && visited.has(bo.targetRef.id)) { mark(flow.id, "jx-done"); }
+    });
     const notes = { stubbed: t.stubbed, fast_forwarded: t.fastForwarded, sample: t.sampleFilled };
     run.steps.forEach(function (step) {
       mark(step.element_id, "jx-done");

@@ -108,6 +108,7 @@ def test_build_validate_fix_deploy_and_work_it(live_server: str, page: Page) -> 
     expect(page.locator("#dry-run-status")).to_have_text("试运行已到达结束。")
     expect(page.locator("#dry-run-steps li")).to_have_count(3)
     expect(page.locator('.djs-element.jx-done[data-element-id="Activity_draft"]')).to_have_count(1)
+    expect(page.locator(".djs-connection.jx-done")).not_to_have_count(0)  # the flows taken
     screenshot(page, "workbench-test-run")
 
     page.context.clear_cookies()
