@@ -46,7 +46,22 @@
     const self = this;
     modeler.get("eventBus").on("selection.changed", function (event) { self.show(event.newSelection[0]); });
     modeler.get("eventBus").on("import.done", function () { self.show(null); });
+    modeler.get("eventBus").on("import.parse.complete", keepCollectionNames(modeler));
     this.show(null);
+  }
+
+  // A multi-instance task names its collections by variable (`<loopDataInputRef>experts<…>`),
+  // which BPMN types as a reference to an element: bpmn-js finds no such element and would drop
+  // the name on save. Hold each name in a stand-in that is written back as the same text.
+  function keepCollectionNames(modeler) {
+    return function (event) {
+      const moddle = modeler.get("moddle");
+      (event.warnings || []).forEach(function (warning) {
+        if (warning.element && /loopData(Input|Output)Ref$/.test(warning.property || "") && warning.value) {
+          warning.element.set(warning.property, moddle.create("bpmn:DataInput", { id: warning.value }));
+        }
+      });
+    };
   }
 
   Panel.moddle = SPIFF_MODDLE;
@@ -156,6 +171,10 @@
     if (element.type === "bpmn:ServiceTask") { this.serviceTask(element); }
     if (element.type === "bpmn:ScriptTask") { this.scriptTask(element); }
     if (element.type === "bpmn:SequenceFlow") { this.condition(element); }
+    if (bo.loopCharacteristics && bo.loopCharacteristics.$type === "bpmn:MultiInstanceLoopCharacteristics") {
+      this.multiInstance(element);
+    }
+    if (/Task$/.test(element.type)) { this.postScript(element); }
     const timer = (bo.eventDefinitions || []).find(function (d) { return d.$type === "bpmn:TimerEventDefinition"; });
     if (timer) { this.timer(element, timer); }
     if (timer && element.type === "bpmn:StartEvent") { this.startSet(element); }
@@ -369,6 +388,53 @@
     area.value = element.businessObject.script || "";
     this.root.appendChild(this.field("jx-script", this.t.script, area));
     this.root.appendChild(this.codeCheck("jx-script", function () { return area.value; }, "exec"));
+  };
+
+  // The collections a multi-instance task runs over and collects into, and its item names.
+  Panel.prototype.multiInstance = function (element) {
+    const self = this;
+    const moddle = this.modeler.get("moddle");
+    const loop = element.businessObject.loopCharacteristics;
+    function named(ref) { return ref ? ref.id || "" : ""; }
+    const fields = [
+      ["jx-mi-input", this.t.miInput, named(loop.loopDataInputRef), function (value) {
+        return { loopDataInputRef: value ? moddle.create("bpmn:DataInput", { id: value }) : undefined };
+      }],
+      ["jx-mi-item", this.t.miItem, named(loop.inputDataItem), function (value) {
+        return { inputDataItem: value ? moddle.create("bpmn:DataInput", { id: value, name: value }) : undefined };
+      }],
+      ["jx-mi-output", this.t.miOutput, named(loop.loopDataOutputRef), function (value) {
+        return { loopDataOutputRef: value ? moddle.create("bpmn:DataOutput", { id: value }) : undefined };
+      }],
+      ["jx-mi-output-item", this.t.miOutputItem, named(loop.outputDataItem), function (value) {
+        return { outputDataItem: value ? moddle.create("bpmn:DataOutput", { id: value, name: value }) : undefined };
+      }]
+    ];
+    fields.forEach(function (field) {
+      self.root.appendChild(self.field(field[0], field[1], self.textInput(field[0], field[2], function (value) {
+        self.modeler.get("modeling").updateModdleProperties(element, loop, field[3](value.trim()));
+      })));
+    });
+  };
+
+  // A script run as the task completes (on each instance of a multi-instance task).
+  Panel.prototype.postScript = function (element) {
+    const self = this;
+    const moddle = this.modeler.get("moddle");
+    const current = this.extensions(element).find(function (v) { return v.$type === "spiffworkflow:PostScript"; });
+    const area = h("textarea", { class: "form-control form-control-sm font-monospace", id: "jx-post-script", rows: "3",
+      onchange: function (event) {
+        const values = self.extensions(element).filter(function (v) { return v.$type !== "spiffworkflow:PostScript"; });
+        if (event.target.value.trim()) { values.push(moddle.create("spiffworkflow:PostScript", { value: event.target.value })); }
+        self.setExtensions(element, values);
+        const loop = element.businessObject.loopCharacteristics;
+        if (loop && loop.$type === "bpmn:MultiInstanceLoopCharacteristics") {
+          loop.$attrs["spiffworkflow:scriptsOnInstances"] = "true";  // run it on each instance
+        }
+      } });
+    area.value = current ? current.value || "" : "";
+    this.root.appendChild(this.field("jx-post-script", this.t.postScript, area, this.t.postScriptHelp));
+    this.root.appendChild(this.codeCheck("jx-post-script", function () { return area.value; }, "exec"));
   };
 
   Panel.prototype.condition = function (element) {

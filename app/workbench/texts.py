@@ -54,6 +54,12 @@ def editor_texts() -> dict[str, str]:
         "startForHelp": _(
             "An operation listing the units to start for, e.g. progress.reporting_units."
         ),
+        "miInput": _("Runs once for each item of (variable)"),
+        "miItem": _("Each item is called"),
+        "miOutput": _("Collects the results into (variable)"),
+        "miOutputItem": _("Each result is the variable"),
+        "postScript": _("Script when the task completes"),
+        "postScriptHelp": _("On a multi-instance task it runs for each instance."),
         "timerKind": _("Timer kind"),
         "timeDate": _("Date"),
         "timeDuration": _("Duration"),

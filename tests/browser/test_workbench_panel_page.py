@@ -3,6 +3,9 @@ deploy, start it and find the task in the inbox of the lane's role; then a test 
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -137,3 +140,34 @@ def test_the_forms_editor_previews_live_and_saves_versions(live_server: str, pag
     page.get_by_role("button", name="保存为新版本").click()
     expect(page.locator("#form-status")).to_contain_text("browser_opinion.v1")
     screenshot(page, "workbench-form-editor")
+
+
+def test_a_shipped_multi_instance_diagram_keeps_its_collections_and_post_script(
+    live_server: str, page: Page
+) -> None:
+    """bpmn-js treats `loopDataInputRef` as a reference and would drop a variable name on save."""
+    from pathlib import Path
+
+    shipped = (Path(__file__).resolve().parents[2] / "bpmn" / "indicator_setting.bpmn").read_text()
+    sign_in(page, live_server, "owner1")
+    page.goto(f"{live_server}/workbench/")
+    expect(page.locator('.djs-element[data-element-id="StartEvent_1"]')).to_have_count(1)
+    page.evaluate("(xml) => window.jxModeler.importXML(xml)", shipped)
+    select_element(page, "expert_review")
+    expect(page.locator("#jx-mi-input")).to_have_value("experts")
+    expect(page.locator("#jx-mi-output")).to_have_value("reviews")
+    expect(page.locator("#jx-mi-item")).to_have_value("expert")
+    expect(page.locator("#jx-post-script")).to_have_value(re.compile(r"^review = \{"))
+    saved = page.evaluate("async () => (await window.jxModeler.saveXML({ format: true })).xml")
+    for kept in (
+        "<bpmn:loopDataInputRef>experts</bpmn:loopDataInputRef>",
+        "<bpmn:loopDataOutputRef>reviews</bpmn:loopDataOutputRef>",
+        'spiffworkflow:scriptsOnInstances="true"',
+        "<spiffworkflow:postScript>review = {",
+    ):
+        assert kept in saved, kept
+
+    page.locator("#jx-mi-input").fill("chosen_experts")
+    page.locator("#jx-mi-input").press("Tab")
+    saved = page.evaluate("async () => (await window.jxModeler.saveXML({ format: true })).xml")
+    assert "<bpmn:loopDataInputRef>chosen_experts</bpmn:loopDataInputRef>" in saved
