@@ -146,8 +146,6 @@ def test_a_shipped_multi_instance_diagram_keeps_its_collections_and_post_script(
     live_server: str, page: Page
 ) -> None:
     """bpmn-js treats `loopDataInputRef` as a reference and would drop a variable name on save."""
-    from pathlib import Path
-
     shipped = (Path(__file__).resolve().parents[2] / "bpmn" / "indicator_setting.bpmn").read_text()
     sign_in(page, live_server, "owner1")
     page.goto(f"{live_server}/workbench/")
