@@ -12,6 +12,7 @@ from app.db import utcnow
 from app.errors import InvalidInput, NotFound
 from app.extensions import db_session
 from app.indicators.catalogue import import_catalogue, parse_catalogue
+from app.indicators.cycle import start_setting_for_all
 from app.indicators.models import IndicatorStatus
 from app.indicators.procedure import EDITABLE
 from app.indicators.queries import (
@@ -80,6 +81,19 @@ def start_procedure(key: str) -> Any:
     )
     session.commit()
     return redirect(url_for("workflow.instance", instance_id=started.id))
+
+
+@bp.post("/setting/start-all")
+@login_required
+@permission_required(Permission.RUN_CYCLE)
+def start_setting_everywhere() -> Any:
+    """The office opens indicator setting for every unit with drafts not yet in a procedure."""
+    session = db_session()
+    year = request.form.get("year", type=int) or current_year(session)
+    started = start_setting_for_all(session, actor=current_actor(), year=year, now=utcnow())
+    session.commit()
+    flash(_("Indicator setting started for %(n)d units.", n=started), "success")
+    return redirect(url_for("indicators.index", year=year))
 
 
 @bp.post("/catalogue")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.progress.models import ProcessRule, Proposal, ProposalStatus
+from app.workflow.models import ProcessInstance
 from app.workflow.task_deadlines import alert_due_tasks
 from tests.factories import page_csrf, sign_in
 from tests.indicators.test_progress_reporting import YEAR, _approve, _this_month
@@ -127,3 +128,39 @@ def test_the_office_board_highlights_units_behind(shipped: FlaskClient) -> None:
     before = board[: board.index("江西省发展和改革委员会")]
     assert before.rfind('data-behind="1"') > before.rfind("<tr")  # on FGW's own row
     assert board.count('data-behind="1"') == 1  # only FGW: its September report is missing
+
+
+def test_the_office_starts_setting_for_every_unit_with_drafts_once(shipped: FlaskClient) -> None:
+    client = shipped
+    sign_in(client, "office1")
+    token = page_csrf(client, "/indicators/")
+    first = client.post("/indicators/setting/start-all", data={"csrf_token": token, "year": YEAR})
+    assert first.status_code == 302
+    db.session.expire_all()
+    started = (
+        db.session.execute(
+            select(ProcessInstance).where(ProcessInstance.process_key == "indicator_setting")
+        )
+        .scalars()
+        .all()
+    )
+    assert len(started) == 9  # every responsible unit of the sample catalogue
+    assert {i.status.value for i in started} == {"waiting"}
+    client.post("/indicators/setting/start-all", data={"csrf_token": token, "year": YEAR})
+    db.session.expire_all()
+    again = (
+        db.session.execute(
+            select(ProcessInstance).where(ProcessInstance.process_key == "indicator_setting")
+        )
+        .scalars()
+        .all()
+    )
+    assert len(again) == 9  # nothing started twice
+    client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
+    sign_in(client, "unit1")
+    assert (
+        client.post(
+            "/indicators/setting/start-all", data={"csrf_token": page_csrf(client, "/indicators/")}
+        ).status_code
+        == 403
+    )
