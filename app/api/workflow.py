@@ -24,7 +24,6 @@ from app.workflow.human_tasks import (
     complete_task,
     reassign_task,
     task_data,
-    task_form,
     unclaim_task,
     visible_task,
 )
@@ -32,6 +31,7 @@ from app.workflow.inbox import inbox, visible_instance
 from app.workflow.models import ProcessDefinition
 from app.workflow.recovery import retry_instance, terminate_instance
 from app.workflow.runtime import start_instance
+from app.workflow.task_forms import task_form
 
 
 @bp.get("/process-definitions")

@@ -21,24 +21,16 @@ from app.auth.services import require
 from app.calendar.workdays import END_OF_DAY, SHANGHAI
 from app.errors import AccessDenied, Conflict, HiddenFromActor, InvalidInput, NotFound
 from app.workflow.assignment import OVERSEERS, assign, can_see, can_work, unit_id_for, user_id_for
-from app.workflow.forms import (
-    ChoiceContext,
-    Form,
-    FormProblem,
-    form_errors,
-    load_form,
-    with_choices,
-)
 from app.workflow.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
 from app.workflow.row_writes import complete_ready_task, insert_human_tasks
 from app.workflow.runtime import (
     EngineRun,
     advance,
-    check_data_size,
     json_safe,
     load_run,
 )
 from app.workflow.task_deadlines import alert_times, working_days_late
+from app.workflow.task_forms import validated_form_data
 
 
 def _due_at(value: Any, now: datetime) -> datetime | None:
@@ -302,31 +294,6 @@ def reassign_task(
     return task
 
 
-def task_form(task: HumanTask) -> Form:
-    """The task's form with its provided choices declared (FormProblem if it is broken)."""
-    form = load_form(task.form or "")
-    if not form.has_choice_providers:
-        return form
-    return with_choices(form, ChoiceContext(task.instance.unit_id, task.instance.year))
-
-
-def _validated_form_data(task: HumanTask, data: Any) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise InvalidInput(
-            _("The data must be an object."), details=[{"path": "", "message": "not an object"}]
-        )
-    check_data_size(data)
-    if task.form:
-        try:
-            form = task_form(task)
-        except FormProblem as error:
-            raise InvalidInput(str(error)) from None
-        errors = form_errors(form, data)
-        if errors:
-            raise InvalidInput(_("Please correct the marked fields."), details=errors)
-    return data
-
-
 def _run_completed_step(spiff_task: Task) -> None:
     """Finish the user task in the engine. Its post-script or multi-instance output can fail on
     what was submitted: the completion is refused and nothing is saved (the caller rolls back)."""
@@ -358,7 +325,7 @@ def complete_task(
         raise Conflict(_("The task is no longer open."))
     if task.claimed_by_id not in (None, actor.user_id):
         raise Conflict(_("Someone else has claimed this task."))
-    form_data = _validated_form_data(task, data)
+    form_data = validated_form_data(task, data)
     run = load_run(session, instance, actor)
     spiff_task = run.workflow.get_task_from_id(uuid.UUID(task.id))
     if spiff_task is None or spiff_task.state != TaskState.READY:

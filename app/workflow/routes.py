@@ -32,7 +32,6 @@ from app.workflow.human_tasks import (
     claim_task,
     complete_task,
     task_data,
-    task_form,
     unclaim_task,
     visible_task,
 )
@@ -46,6 +45,7 @@ from app.workflow.queries import (
 )
 from app.workflow.recovery import retry_instance, terminate_instance
 from app.workflow.runtime import start_instance
+from app.workflow.task_forms import task_form
 
 bp = Blueprint("workflow", __name__, template_folder="templates")
 

@@ -1,0 +1,45 @@
+"""A human task's form as clients see it, and the check of the data submitted for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+
+from app.errors import InvalidInput
+from app.workflow.forms import (
+    ChoiceContext,
+    Form,
+    FormProblem,
+    form_errors,
+    load_form,
+    with_choices,
+)
+from app.workflow.models import HumanTask
+from app.workflow.runtime import check_data_size
+
+
+def task_form(task: HumanTask) -> Form:
+    """The task's form with its provided choices declared (FormProblem if it is broken)."""
+    form = load_form(task.form or "")
+    if not form.has_choice_providers:
+        return form
+    return with_choices(form, ChoiceContext(task.instance.unit_id, task.instance.year))
+
+
+def validated_form_data(task: HumanTask, data: Any) -> dict[str, Any]:
+    """The submitted data, if it is an object of allowed size that the task's form accepts."""
+    if not isinstance(data, dict):
+        raise InvalidInput(
+            _("The data must be an object."), details=[{"path": "", "message": "not an object"}]
+        )
+    check_data_size(data)
+    if task.form:
+        try:
+            form = task_form(task)
+        except FormProblem as error:
+            raise InvalidInput(str(error)) from None
+        errors = form_errors(form, data)
+        if errors:
+            raise InvalidInput(_("Please correct the marked fields."), details=errors)
+    return data
