@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, event
+from sqlalchemy import ColumnElement, DateTime, Enum, MetaData, TypeDecorator, event, func, select
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, registry
 
@@ -64,6 +64,13 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(UTC)
+
+
+def next_number(session: Session, column: Any, *where: ColumnElement[bool]) -> int:
+    """One more than the highest `column` among the rows `where` selects (1 for the first):
+    the next version or revision of something numbered per key."""
+    highest = session.execute(select(func.max(column)).where(*where)).scalar()
+    return int(highest or 0) + 1
 
 
 @contextmanager

@@ -329,14 +329,14 @@ def adjust(
         action="indicators.adjusted",
         object_type="indicator",
         object_id=indicator.id,
-        before=draft_row_of(old),
+        before=version_row(old),
         after={**draft_row(indicator), "version": number, "reason": request.reason},
         now=now,
     )
     return number
 
 
-def draft_row_of(version: IndicatorVersion) -> dict[str, Any]:
+def version_row(version: IndicatorVersion) -> dict[str, Any]:
     """One version's content, as the audit trail records it."""
     return {
         "version": version.number,

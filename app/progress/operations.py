@@ -169,7 +169,11 @@ def propose_for_overdue_task(session: Session, task: HumanTask, now: datetime) -
         year=instance.year or now.year,
         unit_id=task.scope_unit_id,
         rule_code=rule,
-        source_key=f"task:{task.id}" if rule == "overdue_task" else f"instance:{instance.id}",
+        source_key=(
+            proposals.task_source(task.id)
+            if rule == "overdue_task"
+            else proposals.instance_source(instance.id)
+        ),
         source={
             "instance_id": instance.id,
             "task": task.name,

@@ -105,6 +105,17 @@ def update_rule(
     return rule
 
 
+def task_source(task_id: str) -> str:
+    """The source key of a fact about one task (it went overdue)."""
+    return f"task:{task_id}"
+
+
+def instance_source(instance_id: int) -> str:
+    """The source key of a fact about a whole procedure instance (its report was late): a rule
+    proposed for it once per instance, however many of its tasks go overdue."""
+    return f"instance:{instance_id}"
+
+
 def propose(
     session: Session,
     *,

@@ -365,7 +365,7 @@ def record_missing(
             session,
             actor=actor,
             rule_code="late_report",
-            source_key=f"instance:{report.instance_id}",
+            source_key=proposals.instance_source(report.instance_id),
             reason=_("The report is missing; the deduction for a missing report applies."),
             now=now,
         )

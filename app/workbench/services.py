@@ -20,6 +20,7 @@ from app.auth.actor import Actor
 from app.auth.models import User
 from app.auth.roles import ADMIN_ROLES, Permission, Role
 from app.auth.services import require
+from app.db import next_number
 from app.errors import InvalidInput, NotFound
 from app.workbench.changes import Changes, compare
 from app.workbench.models import ProcessDraft, StoredForm
@@ -184,12 +185,7 @@ def save_form(
     if name.rpartition(".v")[2].isdigit():
         message = _("A form name may not end in '.v' and a number (that names a version).")
         raise InvalidInput(message, details=[{"field": "name", "message": message}])
-    version = (
-        session.execute(
-            select(func.max(StoredForm.version)).where(StoredForm.name == name)
-        ).scalar()
-        or 0
-    ) + 1
+    version = next_number(session, StoredForm.version, StoredForm.name == name)
     form = StoredForm(
         name=name,
         version=version,
@@ -228,12 +224,7 @@ def save_draft(
     """Keep the diagram as the next draft revision of its process key (nothing is deployed)."""
     require(actor, Permission.EDIT_PROCESSES)
     key, name = process_of(xml)
-    revision = (
-        session.execute(
-            select(func.max(ProcessDraft.revision)).where(ProcessDraft.key == key)
-        ).scalar()
-        or 0
-    ) + 1
+    revision = next_number(session, ProcessDraft.revision, ProcessDraft.key == key)
     draft = ProcessDraft(
         key=key,
         revision=revision,

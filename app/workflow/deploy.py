@@ -8,13 +8,14 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
 from app.auth.actor import Actor
 from app.auth.roles import Permission
 from app.auth.services import require
+from app.db import next_number
 from app.errors import InvalidInput
 from app.workflow.diagrams import Bundle, Problem, Upload, parse_upload
 from app.workflow.forms import pinned_form_reference
@@ -134,12 +135,7 @@ def deploy(session: Session, *, actor: Actor, uploads: list[Upload], now: dateti
         spec, subs = bundle.specs[key]
         timer_start = start_timer_expression(spec)
         swap_timer_starts(spec)
-        version = (
-            session.execute(
-                select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key)
-            ).scalar()
-            or 0
-        ) + 1
+        version = next_number(session, ProcessDefinition.version, ProcessDefinition.key == key)
         definition = ProcessDefinition(
             key=key,
             version=version,

@@ -49,8 +49,8 @@ class TimerStart:
 def start_set_of(task_spec: Any) -> str | None:
     """The `startFor` property of a start event (spiff dialect), if any."""
     properties = (getattr(task_spec, "extensions", None) or {}).get("properties") or {}
-    name = properties.get("startFor") if isinstance(properties, dict) else None
-    return str(name).strip() or None if name else None
+    name = str(properties.get("startFor") or "").strip() if isinstance(properties, dict) else ""
+    return name or None
 
 
 def start_timer_expression(spec: Any) -> TimerStart | None:
