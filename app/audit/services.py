@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.audit.models import GENESIS_HASH, AuditEntry, AuditHead
 from app.auth.actor import Actor
 from app.db import utcnow
+from app.db_batch import WriteBatch
 
 _PENDING_KEY = "audit_pending"
 _HEAD_ID = 1
@@ -114,8 +115,10 @@ def _append_pending(session: Session) -> None:
         digest = entry_hash(last_hash, chained)
         rows.append({**chained, "prev_hash": last_hash, "hash": digest})
         last_hash = digest
-    connection.execute(_INSERT_ENTRIES, rows)
-    connection.execute(_MOVE_HEAD, {"new_seq": last_seq, "new_hash": last_hash})
+    writes = WriteBatch()
+    writes.add(_INSERT_ENTRIES, rows)
+    writes.add(_MOVE_HEAD, {"new_seq": last_seq, "new_hash": last_hash})
+    writes.send(session)
 
 
 def _discard_pending(session: Session, *_args: object) -> None:

@@ -12,7 +12,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session, aliased, undefer
+from sqlalchemy.orm.util import identity_key
 
 from app.audit.services import record
 from app.auth.actor import Actor
@@ -115,24 +116,42 @@ _OPEN_OR_NOW_READY = select(HumanTask).where(
     (HumanTask.state == HumanTaskState.READY)
     | HumanTask.id.in_(bindparam("ready_ids", expanding=True)),
 )
+_TARGET = aliased(HumanTask)
+# The task, its instance and the instance's other open tasks: what a completion reads, in one go.
 _TASK_WITH_INSTANCE_FOR_UPDATE = (
     select(ProcessInstance, HumanTask)
     .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
-    .where(HumanTask.id == bindparam("task_id"))
+    .where(
+        ProcessInstance.id
+        == select(_TARGET.instance_id).where(_TARGET.id == bindparam("task_id")).scalar_subquery(),
+        (HumanTask.id == bindparam("task_id")) | (HumanTask.state == HumanTaskState.READY),
+    )
     .options(undefer(ProcessInstance.state_json))
     .with_for_update(of=[ProcessInstance, HumanTask])
     .execution_options(populate_existing=True)
 )
 
 
+def _rows_of(session: Session, run: EngineRun, ready_ids: list[str]) -> dict[str, HumanTask]:
+    """The instance's task rows that were open before the step or are ready after it."""
+    if run.tasks_read is None:
+        found = session.execute(
+            _OPEN_OR_NOW_READY, {"instance_id": run.instance.id, "ready_ids": ready_ids}
+        )
+        return {row.id: row for row in found.scalars()}
+    rows = {row.id: row for row in run.tasks_read}
+    for task_id in ready_ids:  # a row the session holds is updated in place, not inserted
+        held = session.identity_map.get(identity_key(HumanTask, task_id))
+        if task_id not in rows and held is not None:
+            rows[task_id] = held
+    return rows
+
+
 def sync_human_tasks(session: Session, run: EngineRun, *, now: datetime) -> None:
     """Make the inbox match the engine: new READY user tasks in, cancelled ones out; the open
     tasks are left in `run.open_tasks`."""
     ready = {str(t.id): t for t in run.workflow.get_tasks(state=TaskState.READY, manual=True)}
-    found = session.execute(
-        _OPEN_OR_NOW_READY, {"instance_id": run.instance.id, "ready_ids": list(ready)}
-    )
-    rows = {row.id: row for row in found.scalars()}
+    rows = _rows_of(session, run, list(ready))
     for task_id, row in rows.items():
         if row.state is HumanTaskState.READY and task_id not in ready:
             row.state = HumanTaskState.CANCELLED
@@ -156,7 +175,7 @@ def sync_human_tasks(session: Session, run: EngineRun, *, now: datetime) -> None
             existing.completed_at = existing.completed_by_id = None
             run.event("task_ready", task, now=now)
         open_tasks.append(existing)
-    insert_human_tasks(session, new_tasks)
+    insert_human_tasks(session, run.writes, new_tasks)
     run.open_tasks = sorted(open_tasks, key=lambda t: (t.created_at, t.id))
 
 
@@ -200,36 +219,40 @@ def _workable(session: Session, actor: Actor, task_id: str) -> HumanTask:
 
 def _lock_task_and_instance(
     session: Session, task_id: str
-) -> tuple[HumanTask, ProcessInstance] | None:
-    """The task and its instance in one statement, both rows locked until the transaction ends.
+) -> tuple[HumanTask, ProcessInstance, list[HumanTask]] | None:
+    """The task and its instance in one statement, with the instance's open tasks; the rows are
+    locked until the transaction ends.
 
     The instance is locked first, as everywhere else (`FOR UPDATE OF` locks in the order named);
-    locking the task row too makes PostgreSQL re-read it once the instance lock is granted, so a
-    completion that waited sees what the winner left. SQLite: BEGIN IMMEDIATE already.
+    locking the task rows too makes PostgreSQL re-read them once the instance lock is granted, so
+    a completion that waited sees what the winner left. SQLite: BEGIN IMMEDIATE already.
     """
-    row = session.execute(_TASK_WITH_INSTANCE_FOR_UPDATE, {"task_id": task_id}).first()
-    return None if row is None else (row[1], row[0])
+    rows = session.execute(_TASK_WITH_INSTANCE_FOR_UPDATE, {"task_id": task_id}).all()
+    tasks = [row[1] for row in rows]
+    task = next((t for t in tasks if t.id == task_id), None)
+    return None if task is None else (task, rows[0][0], tasks)
 
 
 def _locked_workable(
     session: Session, actor: Actor, task_id: str
-) -> tuple[HumanTask, ProcessInstance]:
-    """Lock the task with its instance: what is checked is what is current."""
+) -> tuple[HumanTask, ProcessInstance, list[HumanTask]]:
+    """Lock the task with its instance (and the instance's open tasks): what is checked is what
+    is current."""
     _check_task_request(actor, task_id)
     locked = _lock_task_and_instance(session, task_id)
     if locked is None:
         raise NotFound(_("No such task."))
-    task, instance = locked
+    task, instance, _tasks = locked
     if not (can_work(actor, task) or can_see(actor, task, instance.unit_id)):
         raise HiddenFromActor(_("No such task."))
     if not can_work(actor, task):
         raise AccessDenied(_("This task is not yours to work."))
-    return task, instance
+    return locked
 
 
 def claim_task(session: Session, *, actor: Actor, task_id: str, now: datetime) -> HumanTask:
     """Take the task so nobody else works it at the same time."""
-    task, _instance = _locked_workable(session, actor, task_id)
+    task, _instance, _tasks = _locked_workable(session, actor, task_id)
     if task.state is not HumanTaskState.READY:
         raise Conflict(_("The task is no longer open."))
     if task.claimed_by_id not in (None, actor.user_id):
@@ -320,13 +343,14 @@ def complete_task(
     session: Session, *, actor: Actor, task_id: str, data: Any, now: datetime
 ) -> Completed:
     """Complete the task with the form's data and run the instance until it waits again."""
-    task, instance = _locked_workable(session, actor, task_id)
+    task, instance, tasks_read = _locked_workable(session, actor, task_id)
     if task.state is not HumanTaskState.READY or instance.status is not InstanceStatus.WAITING:
         raise Conflict(_("The task is no longer open."))
     if task.claimed_by_id not in (None, actor.user_id):
         raise Conflict(_("Someone else has claimed this task."))
     form_data = validated_form_data(task, data)
     run = load_run(session, instance, actor)
+    run.tasks_read = tasks_read
     spiff_task = run.workflow.get_task_from_id(uuid.UUID(task.id))
     if spiff_task is None or spiff_task.state != TaskState.READY:
         raise Conflict(_("The task is no longer open."))
@@ -344,7 +368,7 @@ def complete_task(
             actor=actor,
             detail={"due_at": task.due_at.isoformat(), "working_days_late": late},
         )
-    complete_ready_task(session, task, by_id=actor.user_id, at=now)
+    complete_ready_task(run.writes, task, by_id=actor.user_id, at=now)  # sent by `advance`
     run.event("task_completed", spiff_task, now=now, actor=actor)
     advance(session, run, now=now)
     record(

@@ -1,24 +1,26 @@
 """Writing the rows of an engine step with Core statements, keeping the session's objects in step.
 
-Every completion writes the instance row, the completed task and the new tasks. The ORM's flush of
-those three objects was a fifth of a completion's time; these prebuilt statements do the same
-writes, and the objects are marked as saved (`set_committed_value`, `make_transient_to_detached`),
-so the flush at commit has nothing left to do. Rarer changes (cancelled tasks, timer rows) still go
-through the unit of work.
+Every completion writes the instance row, the completed task, the new tasks and the events. The
+ORM's flush of those objects was a fifth of a completion's time, and waiting for each statement
+in turn most of the rest on PostgreSQL. These prebuilt statements are queued in the run's
+`WriteBatch` and sent together at the end of the step; the objects are marked as saved at once
+(`set_committed_value`, `make_transient_to_detached`), so the flush at commit has nothing left to
+do. Rarer changes (cancelled tasks, timer rows) still go through the unit of work.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import Insert, Table, bindparam, insert, inspect, update
+from sqlalchemy import Insert, Table, bindparam, inspect, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.db_batch import WriteBatch
 from app.errors import Conflict
 from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
 
@@ -64,25 +66,27 @@ _COMPLETE_READY_TASK = (
 )
 
 
-@functools.cache
-def _insert_returning_ids(table: Table) -> Insert:
-    # RETURNING makes SQLAlchemy send an executemany as one multi-row INSERT per 1,000 rows
-    # ("insertmanyvalues"): one round trip, from a statement compiled once. Without it, psycopg
-    # runs an executemany as a pipeline; and a VALUES list given to .values() is compiled per call.
-    return insert(table).returning(*table.primary_key.columns)
+def _upsert_human_tasks(dialect_name: str) -> Insert:
+    # A task the engine makes ready again keeps its id; when its old row was not read before the
+    # step (the completion reads only the open ones), the new row replaces it.
+    upsert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    statement = upsert(_HUMAN_TASKS)
+    return statement.on_conflict_do_update(
+        index_elements=[_HUMAN_TASKS.c.id],
+        set_={c.name: statement.excluded[c.name] for c in _HUMAN_TASKS.columns if c.name != "id"},
+    )
 
 
-def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """INSERT rows that share their keys, in one statement."""
-    session.connection().execute(_insert_returning_ids(table), rows).close()
+_UPSERT_HUMAN_TASKS = {name: _upsert_human_tasks(name) for name in ("postgresql", "sqlite")}
 
 
-def save_step(session: Session, instance: ProcessInstance, step: dict[str, Any]) -> None:
-    """UPDATE the instance row with the step's columns where its version is still the one read;
-    a Conflict if another transaction moved it (the row lock makes that a bug, not a race)."""
+def save_step(writes: WriteBatch, instance: ProcessInstance, step: dict[str, Any]) -> None:
+    """Queue the UPDATE of the instance row with the step's columns where its version is still the
+    one read; sending it raises a Conflict if another transaction moved it (the row lock makes that
+    a bug, not a race)."""
     values = {name: step.get(name, getattr(instance, name)) for name in _STEP_COLUMNS}
     seen = instance.row_version
-    result = session.connection().execute(
+    writes.add(
         _SAVE_STEP,
         {
             "instance_id": instance.id,
@@ -90,31 +94,31 @@ def save_step(session: Session, instance: ProcessInstance, step: dict[str, Any])
             "new_version": seen + 1,
             **{f"new_{name}": value for name, value in values.items()},
         },
-    )
-    if result.rowcount != 1:
         # The same answer as the ORM's version check gives (StaleDataError) elsewhere.
-        raise Conflict(_("Someone else changed this at the same time. Reload and try again."))
+        if_not_one=Conflict(_("Someone else changed this at the same time. Reload and try again.")),
+    )
     for name, value in values.items():
         set_committed_value(instance, name, value)
     set_committed_value(instance, "row_version", seen + 1)
 
 
 def complete_ready_task(
-    session: Session, task: HumanTask, *, by_id: int | None, at: datetime
+    writes: WriteBatch, task: HumanTask, *, by_id: int | None, at: datetime
 ) -> None:
-    """Mark the task completed if it is still ready; a Conflict if it is not."""
-    result = session.connection().execute(
-        _COMPLETE_READY_TASK, {"task_id": task.id, "by_id": by_id, "at": at}
+    """Queue marking the task completed if it is still ready; sending it raises a Conflict if it
+    is not."""
+    writes.add(
+        _COMPLETE_READY_TASK,
+        {"task_id": task.id, "by_id": by_id, "at": at},
+        if_not_one=Conflict(_("The task is no longer open.")),
     )
-    if result.rowcount != 1:
-        raise Conflict(_("The task is no longer open."))
     set_committed_value(task, "state", HumanTaskState.COMPLETED)
     set_committed_value(task, "completed_by_id", by_id)
     set_committed_value(task, "completed_at", at)
 
 
-def insert_human_tasks(session: Session, tasks: Sequence[HumanTask]) -> None:
-    """INSERT new tasks in one statement and attach them to the session as saved rows."""
+def insert_human_tasks(session: Session, writes: WriteBatch, tasks: Sequence[HumanTask]) -> None:
+    """Queue the INSERT of new tasks and attach them to the session as saved rows."""
     if not tasks:
         return
     keys = [attribute.key for attribute in inspect(HumanTask).column_attrs]
@@ -124,7 +128,7 @@ def insert_human_tasks(session: Session, tasks: Sequence[HumanTask]) -> None:
         for key, value in row.items():
             setattr(task, key, value)  # unset attributes would be expired: reading one would SELECT
         rows.append(row)
-    insert_rows(session, _HUMAN_TASKS, rows)
+    writes.add(_UPSERT_HUMAN_TASKS[session.get_bind().dialect.name], rows)
     for task in tasks:
         make_transient_to_detached(task)
         session.add(task)

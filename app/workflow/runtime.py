@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
-from sqlalchemy import Table, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session, joinedload, undefer
 
 from app.audit.services import record
@@ -24,6 +24,7 @@ from app.auth.actor import Actor
 from app.auth.roles import Permission
 from app.auth.services import require
 from app.calendar.services import working_calendar
+from app.db_batch import WriteBatch
 from app.errors import InvalidInput, NotFound
 from app.org.services import unit_by_code
 from app.workflow.models import (
@@ -34,7 +35,7 @@ from app.workflow.models import (
     ProcessInstance,
 )
 from app.workflow.registry import ServiceCall
-from app.workflow.row_writes import insert_rows, save_step
+from app.workflow.row_writes import save_step
 from app.workflow.scripting import SandboxEnvironment, SandboxScriptEngine
 from app.workflow.serialization import dump_workflow, forget_specs, load_workflow
 from app.workflow.timer_rows import sync_timer_rows, waiting_timers
@@ -97,7 +98,8 @@ def definition_info(session: Session, definition_id: int) -> DefinitionInfo:
 
 @dataclass
 class EngineRun:
-    """A loaded workflow with the engine attached, and the events of this run."""
+    """A loaded workflow with the engine attached, the events of this run, and the writes that
+    `advance` sends at the end of the step."""
 
     definition: DefinitionInfo
     instance: ProcessInstance
@@ -105,6 +107,9 @@ class EngineRun:
     engine: SandboxScriptEngine
     events: list[dict[str, Any]] = field(default_factory=list)
     open_tasks: list[Any] = field(default_factory=list)
+    writes: WriteBatch = field(default_factory=WriteBatch)
+    # The instance's open task rows as read (and locked) before the step, or None to query them.
+    tasks_read: list[Any] | None = None
 
     def event(
         self,
@@ -134,7 +139,7 @@ class EngineRun:
         )
 
 
-_EVENTS = cast(Table, InstanceEvent.__table__)
+_INSERT_EVENTS = insert(cast(Table, InstanceEvent.__table__))
 
 
 def json_safe(value: Any) -> Any:
@@ -352,7 +357,7 @@ def advance(
         run.engine.environment.calendar.provisional_years
     )
     step["updated_at"] = now
-    save_step(session, instance, step)
-    if run.events:
-        insert_rows(session, _EVENTS, run.events)
-        run.events.clear()
+    save_step(run.writes, instance, step)
+    run.writes.add(_INSERT_EVENTS, run.events)
+    run.writes.send(session)
+    run.events = []
