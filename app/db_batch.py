@@ -29,7 +29,7 @@ Params = Mapping[str, Any]
 class _Write:
     statement: UpdateBase
     rows: Sequence[Params]  # one statement per row; PostgreSQL runs them in the same pipeline
-    if_not_one: Exception | None  # raised when the statement did not touch exactly one row
+    if_not_one: Callable[[], Exception] | None  # raised unless it touched exactly one row
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ class WriteBatch:
         statement: UpdateBase,
         rows: Params | Sequence[Params],
         *,
-        if_not_one: Exception | None = None,
+        if_not_one: Callable[[], Exception] | None = None,
     ) -> None:
         """Queue `statement` with one row of parameters (or several, all with the same keys);
         `if_not_one` is raised by `send` unless it touched exactly one row."""
@@ -105,7 +105,7 @@ class WriteBatch:
             counts = [_one_by_one(connection, write) for write in writes]
         for write, count in zip(writes, counts, strict=True):
             if write.if_not_one is not None and count != 1:
-                raise write.if_not_one
+                raise write.if_not_one()
 
 
 def _one_by_one(connection: Connection, write: _Write) -> int:

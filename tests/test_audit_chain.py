@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
+from app.audit import services as audit_services
 from app.audit.services import record, verify_chain
 from app.db import utcnow
 from app.extensions import db
@@ -124,3 +127,65 @@ def test_cli_verify_exits_non_zero_on_a_broken_chain(app: Flask) -> None:
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
     assert "3" in result.output
+
+
+def _seen_head() -> tuple[int, str] | None:
+    return audit_services._HEADS_SEEN.get(str(db.engine.url))
+
+
+def test_an_append_after_another_process_moved_the_head_takes_the_lock_and_chains(
+    app: Flask,
+) -> None:
+    _write_entries(3)
+    seen = _seen_head()
+    assert seen is not None and seen[0] == 3
+    _write_entries(2)
+    # Now this process believes the head is where it was three entries ago, as if another
+    # process had appended since: the guarded update finds no row, the entries go in under
+    # the lock, and nothing half-written is left behind.
+    audit_services._HEADS_SEEN[str(db.engine.url)] = seen
+    _write_entries(4)
+    report = verify_chain(db.session)
+    assert report.ok and report.checked == 9
+    assert _seen_head() is not None and _seen_head()[0] == 9  # type: ignore[index]
+
+
+def test_a_guess_that_was_rolled_back_costs_nothing_but_the_lock(app: Flask) -> None:
+    _write_entries(2)
+    record(db.session, actor=SYSTEM, action="test.event", object_type="thing", now=utcnow())
+    db.session.flush()
+    audit_services._append_pending(db.session)  # chained, then the transaction is abandoned
+    db.session.rollback()
+    assert _seen_head() is not None and _seen_head()[0] == 3  # type: ignore[index]
+    _write_entries(2)
+    report = verify_chain(db.session)
+    assert report.ok and report.checked == 4
+
+
+def test_processes_appending_at_once_keep_one_unbroken_chain(app: Flask) -> None:
+    writers, commits = 4, 15
+    barrier = threading.Barrier(writers)
+    failures: list[BaseException] = []
+
+    def writer(number: int) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                for commit in range(commits):
+                    if commit % 3 == number % 3:
+                        audit_services._HEADS_SEEN.pop(str(db.engine.url), None)
+                    _write_entries(1 + commit % 2)
+            except BaseException as error:
+                failures.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    expected = writers * sum(1 + commit % 2 for commit in range(commits))
+    report = verify_chain(db.session)
+    assert report.ok and report.checked == expected

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, event, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, event, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.audit.models import GENESIS_HASH, AuditEntry, AuditHead
@@ -91,7 +91,31 @@ _MOVE_HEAD = (
     .where(_HEAD.c.id == _HEAD_ID)
     .values(last_seq=bindparam("new_seq"), last_hash=bindparam("new_hash"))
 )
+_MOVE_HEAD_FROM = _MOVE_HEAD.where(
+    _HEAD.c.last_seq == bindparam("seen_seq"), _HEAD.c.last_hash == bindparam("seen_hash")
+)
 _INSERT_ENTRIES = insert(_ENTRIES)
+# An entry goes in only where the head now ends with this transaction's last entry: after a
+# `_MOVE_HEAD_FROM` that found the head moved on, nothing is inserted (and nothing fails, which
+# on PostgreSQL would abort the transaction).
+_INSERT_ENTRIES_IF_HEAD_MOVED = _INSERT_ENTRIES.from_select(
+    [column.name for column in _ENTRIES.columns],
+    select(*(bindparam(column.name, type_=column.type) for column in _ENTRIES.columns)).where(
+        exists().where(
+            _HEAD.c.id == _HEAD_ID,
+            _HEAD.c.last_seq == bindparam("new_seq"),
+            _HEAD.c.last_hash == bindparam("new_hash"),
+        )
+    ),
+)
+
+# The head this process last wrote, per database. A guess: if another process (or a rollback)
+# moved the head since, the guarded update finds no row and the append takes the lock instead.
+_HEADS_SEEN: dict[str, tuple[int, str]] = {}
+
+
+class _HeadMoved(Exception):
+    """The audit head is not where this process last saw it."""
 
 
 def _locked_head(connection: Connection) -> tuple[int, str]:
@@ -102,12 +126,9 @@ def _locked_head(connection: Connection) -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
-def _append_pending(session: Session) -> None:
-    pending: list[dict[str, Any]] = session.info.pop(_PENDING_KEY, [])
-    if not pending:
-        return
-    connection = session.connection()
-    last_seq, last_hash = _locked_head(connection)
+def _chained(
+    pending: list[dict[str, Any]], last_seq: int, last_hash: str
+) -> tuple[list[dict[str, Any]], tuple[int, str]]:
     rows = []
     for fields in pending:
         last_seq += 1
@@ -115,10 +136,54 @@ def _append_pending(session: Session) -> None:
         digest = entry_hash(last_hash, chained)
         rows.append({**chained, "prev_hash": last_hash, "hash": digest})
         last_hash = digest
+    return rows, (last_seq, last_hash)
+
+
+def _append_after_seen_head(
+    session: Session, pending: list[dict[str, Any]], seen: tuple[int, str]
+) -> tuple[int, str]:
+    """Move the head from where it was last seen and insert the entries, in one round trip;
+    `_HeadMoved` if it was not there (then nothing was written)."""
+    rows, head = _chained(pending, *seen)
+    moved = {"new_seq": head[0], "new_hash": head[1]}
+    writes = WriteBatch()
+    writes.add(
+        _MOVE_HEAD_FROM,
+        {**moved, "seen_seq": seen[0], "seen_hash": seen[1]},
+        if_not_one=_HeadMoved,
+    )
+    writes.add(_INSERT_ENTRIES_IF_HEAD_MOVED, [{**row, **moved} for row in rows])
+    writes.send(session)
+    return head
+
+
+def _append_under_lock(session: Session, pending: list[dict[str, Any]]) -> tuple[int, str]:
+    rows, head = _chained(pending, *_locked_head(session.connection()))
     writes = WriteBatch()
     writes.add(_INSERT_ENTRIES, rows)
-    writes.add(_MOVE_HEAD, {"new_seq": last_seq, "new_hash": last_hash})
+    writes.add(_MOVE_HEAD, {"new_seq": head[0], "new_hash": head[1]})
     writes.send(session)
+    return head
+
+
+def _append_pending(session: Session) -> None:
+    """Chain the session's entries onto the head. The head row is locked either way: by the
+    guarded update when the head is where this process left it (one wait for the database),
+    else by SELECT … FOR UPDATE."""
+    pending: list[dict[str, Any]] = session.info.pop(_PENDING_KEY, [])
+    if not pending:
+        return
+    database = str(session.get_bind().engine.url)
+    seen = _HEADS_SEEN.get(database)
+    head = None
+    if seen is not None:
+        try:
+            head = _append_after_seen_head(session, pending, seen)
+        except _HeadMoved:
+            head = None
+    if head is None:
+        head = _append_under_lock(session, pending)
+    _HEADS_SEEN[database] = head
 
 
 def _discard_pending(session: Session, *_args: object) -> None:

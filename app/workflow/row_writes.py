@@ -95,7 +95,9 @@ def save_step(writes: WriteBatch, instance: ProcessInstance, step: dict[str, Any
             **{f"new_{name}": value for name, value in values.items()},
         },
         # The same answer as the ORM's version check gives (StaleDataError) elsewhere.
-        if_not_one=Conflict(_("Someone else changed this at the same time. Reload and try again.")),
+        if_not_one=lambda: Conflict(
+            _("Someone else changed this at the same time. Reload and try again.")
+        ),
     )
     for name, value in values.items():
         set_committed_value(instance, name, value)
@@ -110,7 +112,7 @@ def complete_ready_task(
     writes.add(
         _COMPLETE_READY_TASK,
         {"task_id": task.id, "by_id": by_id, "at": at},
-        if_not_one=Conflict(_("The task is no longer open.")),
+        if_not_one=lambda: Conflict(_("The task is no longer open.")),
     )
     set_committed_value(task, "state", HumanTaskState.COMPLETED)
     set_committed_value(task, "completed_by_id", by_id)

@@ -24,9 +24,10 @@ from tests.workflow.helpers import bearer, complete, instance, start, upload
 
 # What a completion waits for the database server to answer, besides BEGIN and COMMIT: the token;
 # the task locked with its instance and open tasks; the step's writes (completed task, new task,
-# instance, events); the audit chain (lock the head; the entry and the head). PostgreSQL gets
-# each group of writes in one pipeline; SQLite, in-process, executes them one by one.
-WAITS_PER_COMPLETION = {"postgresql": 2 + 1 + 1 + 1, "sqlite": 2 + 4 + 1 + 2}
+# instance, events); the audit entry with the head it moves (where this process last saw it).
+# PostgreSQL gets each group of writes in one pipeline; SQLite, in-process, executes them one by
+# one.
+WAITS_PER_COMPLETION = {"postgresql": 2 + 1 + 1, "sqlite": 2 + 4 + 2}
 
 
 @pytest.fixture
