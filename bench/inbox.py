@@ -88,12 +88,11 @@ def inbox_p95(url: str, count: int, requests: int = 100) -> float:
     )
     with app.app_context():
         _fill(count)
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect() as conn:
-                conn.exec_driver_sql("ANALYZE")
-        else:
-            with db.engine.connect() as conn:
-                conn.exec_driver_sql("ANALYZE")
+        # What autovacuum would have done after a bulk load: statistics, and on PostgreSQL the
+        # visibility map that lets an index-only scan skip the table.
+        command = "VACUUM ANALYZE" if db.engine.dialect.name == "postgresql" else "ANALYZE"
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(command)
     worst = 0.0
     for headers in (login(client, "staff0"), office):
         samples = []

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, union
 from sqlalchemy.orm import Session, joinedload
 
 from app.auth.actor import Actor
@@ -31,6 +32,38 @@ def _workable_by(actor: Actor) -> ColumnElement[bool]:
     return or_(*conditions) if conditions else false()
 
 
+def _inbox_index_searches(actor: Actor) -> list[ColumnElement[bool]]:
+    """`_workable_by` as one condition per inbox-index prefix: the actor's own tasks, each
+    global role's (which `assign` never gives a unit), each unit role's in each of their units.
+    Every one fixes an index's leading columns, so its tasks come out in listing order."""
+    conditions: list[ColumnElement[bool]] = []
+    if actor.user_id is not None:
+        conditions.append(HumanTask.user_id == actor.user_id)
+    for role in sorted(actor.roles - UNIT_ROLES):
+        conditions.append(and_(HumanTask.role == role, HumanTask.scope_unit_id.is_(None)))
+    for role in sorted(actor.roles & UNIT_ROLES):
+        for unit_id in sorted(actor.unit_ids_for(role)):
+            conditions.append(and_(HumanTask.role == role, HumanTask.scope_unit_id == unit_id))
+    return conditions
+
+
+def _listing_order(columns: Any, dialect_name: str) -> tuple[ColumnElement[Any], ...]:
+    """Soonest due first, tasks without a due date last. PostgreSQL sorts NULL last in ascending
+    order, as the index does; SQLite sorts it first, so it is told."""
+    nulls_last = () if dialect_name == "postgresql" else (columns.due_at.is_(None),)
+    return (*nulls_last, columns.due_at, columns.created_at, columns.id)
+
+
+# A listing needs the instance's key, unit and definition, not its saved state or data.
+_LISTED_INSTANCE = joinedload(HumanTask.instance).load_only(
+    ProcessInstance.process_key,
+    ProcessInstance.unit_id,
+    ProcessInstance.definition_id,
+    ProcessInstance.year,
+    ProcessInstance.status,
+)
+
+
 def inbox(
     session: Session,
     actor: Actor,
@@ -42,31 +75,60 @@ def inbox(
     limit: int = 100,
     offset: int = 0,
 ) -> Sequence[HumanTask]:
-    """Ready tasks the actor may work, soonest due first."""
+    """Ready tasks the actor may work, soonest due first.
+
+    The page's ids are chosen first, and only those tasks are then loaded with their instances
+    (joining before sorting sorted every matching row: 10,000 for an office clerk). Each way a
+    task can be the actor's is its own index search, cut to the page, and the pieces are merged:
+    one query with OR left the choice of index to SQLite's planner, which scanned every ready task.
+    """
     require(actor, Permission.BUSINESS)
-    query = select(HumanTask).where(HumanTask.state == HumanTaskState.READY)
+    query = select(HumanTask.id, HumanTask.due_at, HumanTask.created_at).where(
+        HumanTask.state == HumanTaskState.READY
+    )
     if overdue:
         query = query.where(HumanTask.due_at < now)
-    if not (overdue and actor.can(Permission.SUPERVISE)):  # supervisors see all late work
-        query = query.where(_workable_by(actor))
     if process_key or unit_id:
         query = query.join(HumanTask.instance)
     if process_key:
         query = query.where(ProcessInstance.process_key == process_key)
     if unit_id:
         query = query.where(ProcessInstance.unit_id == unit_id)
-    # A listing needs the instance's key, unit and definition, not its saved state or data.
-    listed = joinedload(HumanTask.instance).load_only(
-        ProcessInstance.process_key,
-        ProcessInstance.unit_id,
-        ProcessInstance.definition_id,
-        ProcessInstance.year,
-        ProcessInstance.status,
+    if overdue and actor.can(Permission.SUPERVISE):  # supervisors see all late work
+        pieces = [query]
+    else:
+        pieces = [query.where(condition) for condition in _inbox_index_searches(actor)]
+    if not pieces:
+        return []
+    limit = min(limit, MAX_PAGE)
+    ids = _page_of_ids(session, pieces, limit, offset)
+    if not ids:
+        return []
+    tasks = session.execute(
+        select(HumanTask).where(HumanTask.id.in_(ids)).options(_LISTED_INSTANCE)
+    ).scalars()
+    position = {task_id: number for number, task_id in enumerate(ids)}
+    return sorted(tasks, key=lambda task: position[task.id])
+
+
+def _page_of_ids(session: Session, pieces: list[Select[Any]], limit: int, offset: int) -> list[str]:
+    """The ids on the page of the union of `pieces` (id, due_at, created_at), in listing order."""
+    dialect_name = session.get_bind().dialect.name
+    order = _listing_order(HumanTask, dialect_name)
+    if len(pieces) == 1:
+        page = pieces[0].order_by(*order).limit(limit).offset(offset)
+        return list(session.execute(page).scalars())
+    # SQLite takes ORDER BY and LIMIT in a compound query's parts only inside a subquery. UNION
+    # (not ALL): a task that is the actor's in two ways is listed once.
+    cut = [select(piece.order_by(*order).limit(limit + offset).subquery()) for piece in pieces]
+    merged = union(*cut).subquery()
+    page = (
+        select(merged.c.id)
+        .order_by(*_listing_order(merged.c, dialect_name))
+        .limit(limit)
+        .offset(offset)
     )
-    query = query.options(listed).order_by(
-        HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id
-    )
-    return session.execute(query.limit(min(limit, MAX_PAGE)).offset(offset)).scalars().all()
+    return list(session.execute(page).scalars())
 
 
 def visible_instance(session: Session, actor: Actor, instance_id: int) -> ProcessInstance:

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.roles import Role
@@ -87,8 +87,27 @@ class HumanTask(Base):
 
     __tablename__ = "human_tasks"
     __table_args__ = (
-        Index("ix_human_tasks_inbox_role", "state", "role", "scope_unit_id"),
-        Index("ix_human_tasks_inbox_user", "state", "user_id"),
+        # The listing's order and the id are in the inbox indexes: a page's ids come from them.
+        Index(
+            "ix_human_tasks_inbox_role",
+            "state",
+            "role",
+            "scope_unit_id",
+            "due_at",
+            "created_at",
+            "id",
+        ),
+        Index("ix_human_tasks_inbox_user", "state", "user_id", "due_at", "created_at", "id"),
+        Index(
+            "ix_human_tasks_inbox_global",
+            "state",
+            "role",
+            "due_at",
+            "created_at",
+            "id",
+            postgresql_where=text("scope_unit_id IS NULL"),
+            sqlite_where=text("scope_unit_id IS NULL"),
+        ),
         Index("ix_human_tasks_instance", "instance_id", "state"),
     )
 
