@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NoReturn
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Dialect
@@ -40,15 +40,22 @@ class _Compiled:
     positions: tuple[str, ...] | None  # for a positional paramstyle (SQLite's ?), their order
 
     def parameters(self, row: Params) -> dict[str, Any] | tuple[Any, ...]:
-        processed = dict(self.fixed)
-        for name, value in row.items():
-            processor = self.processors.get(name)
-            processed[name] = (
-                processor(value) if processor is not None and value is not None else value
-            )
+        processed = self.fixed | _processed(self.processors, row)
         if self.positions is None:
             return processed
         return tuple(processed[name] for name in self.positions)
+
+
+def _processed(
+    processors: Mapping[str, Callable[[Any], Any] | None], row: Params
+) -> dict[str, Any]:
+    """The row's values as the driver takes them (JSON text, enum values, UTC datetimes). None
+    goes through the processor too: a JSON column stores it as JSON null, as SQLAlchemy does."""
+    processed = {}
+    for name, value in row.items():
+        processor = processors.get(name)
+        processed[name] = value if processor is None else processor(value)
+    return processed
 
 
 @functools.lru_cache(maxsize=128)
@@ -67,8 +74,7 @@ def _compiled(statement: UpdateBase, dialect: Dialect, keys: tuple[str, ...]) ->
         if name not in keys and not bind.required
     }
     positions = tuple(compiled.positiontup) if compiled.positional else None  # type: ignore[arg-type]
-    processed_fixed = _Compiled("", processors, {}, None).parameters(fixed)
-    return _Compiled(str(compiled), processors, cast(dict[str, Any], processed_fixed), positions)
+    return _Compiled(str(compiled), processors, _processed(processors, fixed), positions)
 
 
 class WriteBatch:
@@ -76,9 +82,6 @@ class WriteBatch:
 
     def __init__(self) -> None:
         self._writes: list[_Write] = []
-
-    def __len__(self) -> int:
-        return len(self._writes)
 
     def add(
         self,
@@ -130,14 +133,17 @@ def _pipelined(connection: Connection, writes: list[_Write]) -> list[int]:
                 else:
                     cursor.executemany(compiled.sql, rows)
                 sent.append((compiled, cursor))
-        # Leaving the block waited for every result: the row counts are known.
-        return [cursor.rowcount for _compiled_write, cursor in sent]
     except dialect.loaded_dbapi.Error as error:
         _raise_as_sqlalchemy(connection, error, ";\n".join(compiled.sql for compiled, _c in sent))
-        raise  # not reached
+    # Leaving the block waited for every result: the row counts are known.
+    counts = []
+    for _compiled_write, cursor in sent:
+        counts.append(cursor.rowcount)
+        cursor.close()
+    return counts
 
 
-def _raise_as_sqlalchemy(connection: Connection, error: Any, sql: str) -> None:
+def _raise_as_sqlalchemy(connection: Connection, error: Any, sql: str) -> NoReturn:
     """Raise what SQLAlchemy would have raised (OperationalError, IntegrityError, …), and let
     the pool drop a connection the server closed, as it does for its own statements."""
     dialect = connection.dialect
