@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.audit.services import install_session_hooks
+from app import db_batch
+from app.audit import services as audit_services
 from app.auth.sessions import DatabaseSessionInterface
 from app.db import configure_sqlite
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -27,7 +28,9 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     app.session_interface = DatabaseSessionInterface()
-    install_session_hooks()
+    # The audit chain's commit hook first: it sends the writes left for the commit with its own.
+    audit_services.install_session_hooks()
+    db_batch.install_session_hooks()
     # Importing these registers the service operations diagrams may call.
     from app.indicators import operations as _indicator_operations  # noqa: F401, PLC0415
     from app.progress import operations as _progress_operations  # noqa: F401, PLC0415

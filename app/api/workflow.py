@@ -225,7 +225,14 @@ def complete(task_id: str) -> Any:
     """Complete the task with `{"data": {...}}`."""
     body = json_body()
     data = body.get("data", {})
-    done = complete_task(db_session(), actor=api_actor(), task_id=task_id, data=data, now=utcnow())
+    done = complete_task(
+        db_session(),
+        actor=api_actor(),
+        task_id=task_id,
+        data=data,
+        now=utcnow(),
+        writes_at_commit=True,  # the answer is built from memory; the commit follows
+    )
     db_session().flush()
     body = instance_json(
         db_session(), done.instance, utcnow(), with_events=False, open_tasks=done.open_tasks

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.audit.models import GENESIS_HASH, AuditEntry, AuditHead
 from app.auth.actor import Actor
 from app.db import utcnow
-from app.db_batch import WriteBatch
+from app.db_batch import WriteBatch, take_writes_at_commit
 
 _PENDING_KEY = "audit_pending"
 _HEAD_ID = 1
@@ -140,13 +140,12 @@ def _chained(
 
 
 def _append_after_seen_head(
-    session: Session, pending: list[dict[str, Any]], seen: tuple[int, str]
+    session: Session, pending: list[dict[str, Any]], seen: tuple[int, str], writes: WriteBatch
 ) -> tuple[int, str]:
-    """Move the head from where it was last seen and insert the entries, in one round trip;
-    `_HeadMoved` if it was not there (then nothing was written)."""
+    """Move the head from where it was last seen and insert the entries, sent after `writes` in
+    one round trip; `_HeadMoved` if the head was not there (then no entry was written)."""
     rows, head = _chained(pending, *seen)
     moved = {"new_seq": head[0], "new_hash": head[1]}
-    writes = WriteBatch()
     writes.add(
         _MOVE_HEAD_FROM,
         {**moved, "seen_seq": seen[0], "seen_hash": seen[1]},
@@ -157,9 +156,10 @@ def _append_after_seen_head(
     return head
 
 
-def _append_under_lock(session: Session, pending: list[dict[str, Any]]) -> tuple[int, str]:
+def _append_under_lock(
+    session: Session, pending: list[dict[str, Any]], writes: WriteBatch
+) -> tuple[int, str]:
     rows, head = _chained(pending, *_locked_head(session.connection()))
-    writes = WriteBatch()
     writes.add(_INSERT_ENTRIES, rows)
     writes.add(_MOVE_HEAD, {"new_seq": head[0], "new_hash": head[1]})
     writes.send(session)
@@ -167,22 +167,23 @@ def _append_under_lock(session: Session, pending: list[dict[str, Any]]) -> tuple
 
 
 def _append_pending(session: Session) -> None:
-    """Chain the session's entries onto the head. The head row is locked either way: by the
-    guarded update when the head is where this process left it (one wait for the database),
-    else by SELECT … FOR UPDATE."""
+    """Chain the session's entries onto the head, sent with the writes left for the commit. The
+    head row is locked either way: by the guarded update when the head is where this process
+    left it (one wait for the database), else by SELECT … FOR UPDATE."""
     pending: list[dict[str, Any]] = session.info.pop(_PENDING_KEY, [])
     if not pending:
         return
+    writes = take_writes_at_commit(session)
     database = str(session.get_bind().engine.url)
     seen = _HEADS_SEEN.get(database)
     head = None
     if seen is not None:
         try:
-            head = _append_after_seen_head(session, pending, seen)
+            head = _append_after_seen_head(session, pending, seen, writes)
         except _HeadMoved:
-            head = None
+            head = None  # the writes before the guarded update went in; the entries did not
     if head is None:
-        head = _append_under_lock(session, pending)
+        head = _append_under_lock(session, pending, writes)
     _HEADS_SEEN[database] = head
 
 

@@ -340,9 +340,18 @@ class Completed:
 
 
 def complete_task(
-    session: Session, *, actor: Actor, task_id: str, data: Any, now: datetime
+    session: Session,
+    *,
+    actor: Actor,
+    task_id: str,
+    data: Any,
+    now: datetime,
+    writes_at_commit: bool = False,
 ) -> Completed:
-    """Complete the task with the form's data and run the instance until it waits again."""
+    """Complete the task with the form's data and run the instance until it waits again.
+
+    `writes_at_commit`: the caller commits next and reads nothing back from the database (the
+    API answers from what the step left in memory), so the step's rows go with the commit."""
     task, instance, tasks_read = _locked_workable(session, actor, task_id)
     if task.state is not HumanTaskState.READY or instance.status is not InstanceStatus.WAITING:
         raise Conflict(_("The task is no longer open."))
@@ -370,7 +379,7 @@ def complete_task(
         )
     complete_ready_task(run.writes, task, by_id=actor.user_id, at=now)  # sent by `advance`
     run.event("task_completed", spiff_task, now=now, actor=actor)
-    advance(session, run, now=now)
+    advance(session, run, now=now, writes_at_commit=writes_at_commit)
     record(
         session,
         actor=actor,

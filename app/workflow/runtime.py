@@ -24,7 +24,7 @@ from app.auth.actor import Actor
 from app.auth.roles import Permission
 from app.auth.services import require
 from app.calendar.services import working_calendar
-from app.db_batch import WriteBatch
+from app.db_batch import WriteBatch, send_at_commit
 from app.errors import InvalidInput, NotFound
 from app.org.services import unit_by_code
 from app.workflow.models import (
@@ -326,8 +326,12 @@ def advance(
     *,
     now: datetime,
     timer_rows: list[InstanceTimer] | None = None,
+    writes_at_commit: bool = False,
 ) -> None:
-    """Run the engine until it waits, then save the state, the tasks and the events."""
+    """Run the engine until it waits, then save the state, the tasks and the events; with
+    `writes_at_commit` (for a caller that commits next and reads none of them back) the rows of
+    a step that did not fail are written at the commit, with the audit entries, in the same
+    round trip."""
     from app.workflow.human_tasks import sync_human_tasks  # noqa: PLC0415  (mutual use)
 
     instance = run.instance
@@ -359,5 +363,8 @@ def advance(
     step["updated_at"] = now
     save_step(run.writes, instance, step)
     run.writes.add(_INSERT_EVENTS, run.events)
-    run.writes.send(session)
     run.events = []
+    if writes_at_commit and step["status"] is not InstanceStatus.ERROR:
+        send_at_commit(session, run.writes)
+    else:  # a failed step's answer reads the open tasks back: write them now
+        run.writes.send(session)

@@ -8,26 +8,28 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import event, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from app import db_batch
+from app.audit.models import AuditEntry
 from app.auth.roles import Role
 from app.db import utcnow
 from app.db_batch import WriteBatch
 from app.errors import Conflict
 from app.extensions import db
+from app.workflow import human_tasks
 from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
 from app.workflow.row_writes import complete_ready_task, save_step
 from tests.factories import make_unit, make_user
 from tests.workflow.helpers import bearer, complete, instance, start, upload
 
-# What a completion waits for the database server to answer, besides BEGIN and COMMIT: the token;
-# the task locked with its instance and open tasks; the step's writes (completed task, new task,
-# instance, events); the audit entry with the head it moves (where this process last saw it).
-# PostgreSQL gets each group of writes in one pipeline; SQLite, in-process, executes them one by
-# one.
-WAITS_PER_COMPLETION = {"postgresql": 2 + 1 + 1, "sqlite": 2 + 4 + 2}
+# What an API completion waits for the database server to answer, besides BEGIN and COMMIT: the
+# token; the task locked with its instance and open tasks; at the commit, the step's writes
+# (completed task, new task, instance, events) with the audit entry and the head it moves (where
+# this process last saw it). PostgreSQL gets all of these writes in one pipeline; SQLite,
+# in-process, executes them one by one.
+WAITS_PER_COMPLETION = {"postgresql": 2 + 1, "sqlite": 2 + 4 + 2}
 
 
 @pytest.fixture
@@ -150,3 +152,28 @@ def test_completing_a_task_that_is_no_longer_ready_is_a_conflict(
     with pytest.raises(Conflict):
         writes.send(db.session)
     db.session.rollback()
+
+
+def test_a_guard_that_fails_at_the_commit_answers_409_and_writes_nothing(
+    client: FlaskClient, review: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = start(client, review["office"], "review_lanes", unit_code="FGW")
+    task_id = started["tasks"][0]["id"]
+    version = db.session.get(ProcessInstance, started["id"]).row_version
+    entries = db.session.execute(select(func.count()).select_from(AuditEntry)).scalar()
+    db.session.commit()
+
+    def complete_another(writes: WriteBatch, task: HumanTask, **kwargs: Any) -> None:
+        # The guarded UPDATE of a task that is not there: it matches no row at the commit.
+        ghost = HumanTask(id="00000000-0000-0000-0000-000000000000")
+        complete_ready_task(writes, ghost, **kwargs)
+
+    monkeypatch.setattr(human_tasks, "complete_ready_task", complete_another)
+    response = complete(client, review["staff"], task_id, title="冲突", weight=10)
+    assert response.status_code == 409, response.get_json()
+    db.session.expire_all()
+    assert db.session.get(HumanTask, task_id).state is HumanTaskState.READY
+    assert db.session.get(ProcessInstance, started["id"]).row_version == version
+    assert db.session.execute(select(func.count()).select_from(AuditEntry)).scalar() == entries
+    monkeypatch.undo()
+    assert complete(client, review["staff"], task_id, title="再交", weight=10).status_code == 200

@@ -511,7 +511,7 @@ def test_interrupting_boundary_timer_takes_the_task_away_and_escalates(
     assert only_task(client, staff, "respond")["id"] == respond["id"]
     assert inbox(client, office) == []
 
-    time.sleep(0.6)
+    time.sleep(1.6)
     fire_timers(started["id"])
     assert inbox(client, staff) == []
     assert complete(client, staff, respond["id"], opinion="agree").status_code == 409
@@ -538,7 +538,7 @@ def test_non_interrupting_boundary_timer_adds_a_chase_and_keeps_the_task(
     review = only_task(client, office, "review")
     assert inbox(client, supervisor) == []
 
-    time.sleep(0.6)
+    time.sleep(1.6)
     fire_timers(started["id"])
     assert only_task(client, office, "review")["id"] == review["id"]  # still open, same task
     assert instance(client, office, started["id"])["next_timer_at"] is None  # fired once
@@ -568,7 +568,7 @@ def test_intermediate_timer_waits_then_gives_the_task_to_the_starter(
     starter, other = bearer(client, "group1"), bearer(client, "group2")
     office = bearer(client, "office1")
 
-    started = start(client, starter, "kinds_timer_intermediate", data={"wait_seconds": 0.5})
+    started = start(client, starter, "kinds_timer_intermediate", data={"wait_seconds": 1.5})
     assert started["status"] == "waiting" and started["tasks"] == []
     shown = instance(client, starter, started["id"])
     assert shown["next_timer_at"] is not None and shown["data"]["requested"] is True
@@ -576,7 +576,7 @@ def test_intermediate_timer_waits_then_gives_the_task_to_the_starter(
     fire_timers(started["id"])  # too early
     assert inbox(client, starter) == [] and inbox(client, office) == []
 
-    time.sleep(0.6)
+    time.sleep(1.6)
     fire_timers(started["id"])
     # a diagram without lanes: the starter and the office may work it, nobody else
     follow_up = only_task(client, starter, "follow_up")
