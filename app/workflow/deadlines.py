@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.services import record
 from app.auth.actor import Actor
-from app.workflow.human_tasks import evaluate_due
+from app.workflow.inbox_sync import evaluate_due
 from app.workflow.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
 from app.workflow.runtime import advance, load_run, lock_instance
 from app.workflow.timer_rows import next_timer_due

@@ -1,121 +1,35 @@
-"""Human tasks: keeping the inbox in step with the engine; claim, complete, reassign."""
+"""Human tasks: see, claim, complete, reassign (the inbox rows themselves: `inbox_sync`)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased, undefer
-from sqlalchemy.orm.util import identity_key
 
 from app.audit.services import record
 from app.auth.actor import Actor
 from app.auth.roles import Permission
 from app.auth.services import require
-from app.calendar.workdays import END_OF_DAY, SHANGHAI
 from app.errors import AccessDenied, Conflict, HiddenFromActor, InvalidInput, NotFound
-from app.workflow.assignment import OVERSEERS, assign, can_see, can_work, unit_id_for, user_id_for
+from app.workflow.assignment import OVERSEERS, can_see, can_work, user_id_for
 from app.workflow.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
-from app.workflow.row_writes import complete_ready_task, insert_human_tasks
+from app.workflow.row_writes import complete_ready_task
 from app.workflow.runtime import (
-    EngineRun,
     advance,
     json_safe,
     load_run,
 )
-from app.workflow.task_deadlines import alert_times, working_days_late
+from app.workflow.task_deadlines import working_days_late
 from app.workflow.task_forms import validated_form_data
 
-
-def _due_at(value: Any, now: datetime) -> datetime | None:
-    """A due date from an expression's value: aware datetime, date, ISO string or duration."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        aware: datetime = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return aware.astimezone(UTC)
-    if isinstance(value, date):  # a day: due at its end, China time
-        return datetime.combine(value, END_OF_DAY, tzinfo=SHANGHAI).astimezone(UTC)
-    if isinstance(value, str) and value.strip().upper().startswith("P"):
-        duration = TimerEventDefinition.parse_iso_duration(value.strip())
-        offset: timedelta = TimerEventDefinition.get_timedelta_from_start(duration, now)
-        return now + offset
-    if isinstance(value, str):
-        moment: datetime = TimerEventDefinition.get_datetime(value.strip())
-        return moment.astimezone(UTC)
-    raise ValueError(
-        f"a due date must be a date-time, an ISO 8601 string or a duration, not {value!r}"
-    )
-
-
-def _evaluate(run: EngineRun, task: Task, expression: str | None) -> Any:
-    if not expression:
-        return None
-    return run.engine.environment.evaluate(expression, dict(task.data))
-
-
-def evaluate_due(
-    run: EngineRun, task: Task, expression: str | None, now: datetime
-) -> tuple[datetime | None, bool]:
-    """The due date and whether it fell in a year without official calendar data."""
-    calendar = run.engine.environment.calendar
-    earlier = set(calendar.provisional_years)
-    calendar.provisional_years.clear()
-    try:
-        due = _due_at(_evaluate(run, task, expression), now)
-        return due, bool(calendar.provisional_years)
-    finally:
-        calendar.provisional_years |= earlier
-
-
-def _new_human_task(session: Session, run: EngineRun, task: Task, now: datetime) -> HumanTask:
-    definition = run.definition
-    settings: dict[str, Any] = dict(definition.task_settings.get(task.task_spec.bpmn_id, {}))
-    assignment = assign(
-        session,
-        run.instance,
-        settings,
-        definition.uses_lanes,
-        _evaluate(run, task, settings.get("assignee")),
-        unit_id=unit_id_for(session, _evaluate(run, task, settings.get("unit"))),
-    )
-    priority = str(settings.get("priority") or "")
-    due_at, due_provisional = evaluate_due(run, task, settings.get("due"), now)
-    remind_at, escalate_at = alert_times(run.engine.environment.calendar, due_at, settings)
-    return HumanTask(
-        id=str(task.id),
-        instance_id=run.instance.id,
-        spec_id=task.task_spec.bpmn_id,
-        name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-        lane=settings.get("lane") or task.task_spec.lane,
-        role=assignment.role,
-        scope_unit_id=assignment.scope_unit_id,
-        user_id=assignment.user_id,
-        form=settings.get("form"),
-        ui_form=settings.get("ui_form"),
-        due_at=due_at,
-        due_provisional=due_provisional,
-        remind_at=remind_at,
-        escalate_at=escalate_at,
-        priority=int(priority) if priority.lstrip("-").isdigit() else 0,
-        state=HumanTaskState.READY,
-        created_at=now,
-    )
-
-
 # The statements of every completion are built once (their cache keys are computed once).
-_OPEN_OR_NOW_READY = select(HumanTask).where(
-    HumanTask.instance_id == bindparam("instance_id"),
-    (HumanTask.state == HumanTaskState.READY)
-    | HumanTask.id.in_(bindparam("ready_ids", expanding=True)),
-)
 _TARGET = aliased(HumanTask)
 # The task, its instance and the instance's other open tasks: what a completion reads, in one go.
 _TASK_WITH_INSTANCE_FOR_UPDATE = (
@@ -130,64 +44,6 @@ _TASK_WITH_INSTANCE_FOR_UPDATE = (
     .with_for_update(of=[ProcessInstance, HumanTask])
     .execution_options(populate_existing=True)
 )
-
-
-def _rows_of(session: Session, run: EngineRun, ready_ids: list[str]) -> dict[str, HumanTask]:
-    """The instance's task rows that were open before the step or are ready after it."""
-    if run.tasks_read is None:
-        found = session.execute(
-            _OPEN_OR_NOW_READY, {"instance_id": run.instance.id, "ready_ids": ready_ids}
-        )
-        return {row.id: row for row in found.scalars()}
-    rows = {row.id: row for row in run.tasks_read}
-    for task_id in ready_ids:  # a row the session holds is updated in place, not inserted
-        held = session.identity_map.get(identity_key(HumanTask, task_id))
-        if task_id not in rows and held is not None:
-            rows[task_id] = held
-    return rows
-
-
-def sync_human_tasks(session: Session, run: EngineRun, *, now: datetime) -> None:
-    """Make the inbox match the engine: new READY user tasks in, cancelled ones out; the open
-    tasks are left in `run.open_tasks`."""
-    ready = {str(t.id): t for t in run.workflow.get_tasks(state=TaskState.READY, manual=True)}
-    rows = _rows_of(session, run, list(ready))
-    for task_id, row in rows.items():
-        if row.state is HumanTaskState.READY and task_id not in ready:
-            row.state = HumanTaskState.CANCELLED
-            run.event(
-                "task_cancelled",
-                None,
-                now=now,
-                task_id=row.id,
-                element_id=row.spec_id,
-                element_name=row.name,
-            )
-    open_tasks, new_tasks = [], []
-    for task_id, task in ready.items():
-        existing = rows.get(task_id)
-        if existing is None:
-            existing = _new_human_task(session, run, task, now)
-            new_tasks.append(existing)
-            run.event("task_ready", task, now=now)
-        elif existing.state is not HumanTaskState.READY:
-            existing.state = HumanTaskState.READY
-            existing.completed_at = existing.completed_by_id = None
-            run.event("task_ready", task, now=now)
-        open_tasks.append(existing)
-    insert_human_tasks(session, run.writes, new_tasks)
-    run.open_tasks = sorted(open_tasks, key=lambda t: (t.created_at, t.id))
-
-
-def cancel_open_tasks(session: Session, instance: ProcessInstance, *, now: datetime) -> None:
-    """Take every open task of the instance out of the inboxes."""
-    for row in session.execute(
-        select(HumanTask).where(
-            HumanTask.instance_id == instance.id, HumanTask.state == HumanTaskState.READY
-        )
-    ).scalars():
-        row.state = HumanTaskState.CANCELLED
-        row.completed_at = now
 
 
 def _check_task_request(actor: Actor, task_id: str) -> None:

@@ -18,24 +18,11 @@ from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
 MAX_PAGE = 500
 
 
-def _workable_by(actor: Actor) -> ColumnElement[bool]:
-    conditions: list[ColumnElement[bool]] = []
-    if actor.user_id is not None:
-        conditions.append(HumanTask.user_id == actor.user_id)
-    global_roles = sorted(actor.roles - UNIT_ROLES)
-    if global_roles:
-        conditions.append(HumanTask.role.in_(global_roles))
-    for role in sorted(actor.roles & UNIT_ROLES):
-        units = sorted(actor.unit_ids_for(role))
-        if units:
-            conditions.append(and_(HumanTask.role == role, HumanTask.scope_unit_id.in_(units)))
-    return or_(*conditions) if conditions else false()
-
-
 def _inbox_index_searches(actor: Actor) -> list[ColumnElement[bool]]:
-    """`_workable_by` as one condition per inbox-index prefix: the actor's own tasks, each
-    global role's (which `assign` never gives a unit), each unit role's in each of their units.
-    Every one fixes an index's leading columns, so its tasks come out in listing order."""
+    """Each way a task can be the actor's, as one condition per inbox-index prefix: their own
+    tasks, each global role's (which `assign` never gives a unit), each unit role's in each of
+    their units. Every one fixes an index's leading columns, so its tasks come out in listing
+    order."""
     conditions: list[ColumnElement[bool]] = []
     if actor.user_id is not None:
         conditions.append(HumanTask.user_id == actor.user_id)
@@ -45,6 +32,11 @@ def _inbox_index_searches(actor: Actor) -> list[ColumnElement[bool]]:
         for unit_id in sorted(actor.unit_ids_for(role)):
             conditions.append(and_(HumanTask.role == role, HumanTask.scope_unit_id == unit_id))
     return conditions
+
+
+def _workable_by(actor: Actor) -> ColumnElement[bool]:
+    conditions = _inbox_index_searches(actor)
+    return or_(*conditions) if conditions else false()
 
 
 def _listing_order(columns: Any, dialect_name: str) -> tuple[ColumnElement[Any], ...]:

@@ -332,7 +332,7 @@ def advance(
     `writes_at_commit` (for a caller that commits next and reads none of them back) the rows of
     a step that did not fail are written at the commit, with the audit entries, in the same
     round trip."""
-    from app.workflow.human_tasks import sync_human_tasks  # noqa: PLC0415  (mutual use)
+    from app.workflow.inbox_sync import sync_human_tasks  # noqa: PLC0415  (mutual use)
 
     instance = run.instance
     had_timers = instance.next_timer_at is not None
