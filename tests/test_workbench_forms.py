@@ -39,6 +39,7 @@ def test_saving_a_form_makes_a_new_version_each_time(client: FlaskClient) -> Non
     assert "opinion" in page and "forms/draft.schema.json" in page
     editor = client.get("/workbench/forms/edit?name=opinion").get_data(as_text=True)
     assert "opinion.v1.schema.json" in editor and "opinion.v2.schema.json" in editor
+    assert "&#34;title&#34;: &#34;意见&#34;" in editor  # editable as written, not as \\u610f\\u89c1
     assert client.get("/workbench/forms/edit?name=draft").status_code == 200
     assert client.get("/workbench/forms/edit?name=nope").status_code == 404
 

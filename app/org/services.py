@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -73,6 +73,15 @@ def unit_by_code(session: Session, code: str) -> Unit:
     if unit is None:
         raise NotFound(_("No unit has the code %(code)s.", code=code))
     return unit
+
+
+def units_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, Unit]:
+    """The units with these ids (None skipped), to name the units of listed rows."""
+    wanted = {unit_id for unit_id in ids if unit_id is not None}
+    if not wanted:
+        return {}
+    found = session.execute(select(Unit).where(Unit.id.in_(wanted))).scalars()
+    return {unit.id: unit for unit in found}
 
 
 def units_led_by(session: Session, leader_id: int, year: int) -> Sequence[UnitMembership]:

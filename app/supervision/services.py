@@ -18,7 +18,7 @@ from app.auth.roles import Permission, Role
 from app.auth.services import require
 from app.errors import Conflict, NotFound
 from app.org.models import Unit
-from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
+from app.workflow.models import HumanTask, HumanTaskState, ProcessDefinition, ProcessInstance
 from app.workflow.task_deadlines import holders_of, notify_about_task, workers_of
 
 CHASE_INTERVAL = timedelta(days=1)
@@ -176,8 +176,9 @@ def on_time_rates(
     """On-time rates per unit and per process for tasks completed in [since, until)."""
     require(actor, Permission.SUPERVISE)
     rows = session.execute(
-        select(HumanTask.due_at, HumanTask.completed_at, Unit.name_zh, ProcessInstance.process_key)
+        select(HumanTask.due_at, HumanTask.completed_at, Unit.name_zh, ProcessDefinition.name)
         .join(HumanTask.instance)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
         .outerjoin(Unit, Unit.id == ProcessInstance.unit_id)
         .where(
             HumanTask.state == HumanTaskState.COMPLETED,
@@ -188,8 +189,8 @@ def on_time_rates(
     ).all()
     by_unit: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_process: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for due_at, completed_at, unit_name, key in rows:
-        for bucket, label in ((by_unit, unit_name or "—"), (by_process, key)):
+    for due_at, completed_at, unit_name, process_name in rows:
+        for bucket, label in ((by_unit, unit_name or "—"), (by_process, process_name)):
             bucket[label][0] += 1
             bucket[label][1] += completed_at <= due_at
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,12 @@ def _local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     if value is None:
         return ""
     return str(format_datetime(value, fmt))  # converts to Asia/Shanghai
+
+
+def _readable_json(value: Any, indent: int = 1) -> str:
+    """Indented JSON for people to read or edit, Chinese as it is (`tojson` writes \\uXXXX,
+    being meant for scripts); autoescaping still applies where it is shown."""
+    return json.dumps(value, ensure_ascii=False, indent=indent, default=str)
 
 
 def _language() -> str:
@@ -81,4 +88,5 @@ def _context() -> dict[str, Any]:
 def register_templating(app: Flask) -> None:
     """Install filters and globals used by every template."""
     app.add_template_filter(_local_time, "local_time")
+    app.add_template_filter(_readable_json, "readable_json")
     app.context_processor(_context)

@@ -1,4 +1,4 @@
-"""Read-side queries for the workflow pages: instance lists, diagram marks, diagram sources."""
+"""Read-side queries for the workflow pages: instance lists, history, diagram marks, sources."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lxml import etree
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.auth.actor import Actor
+from app.auth.models import User
 from app.auth.roles import UNIT_ROLES, Permission
 from app.auth.services import require
 from app.workflow.assignment import OVERSEERS
@@ -49,6 +50,43 @@ def visible_instances(
     if unit_id:
         query = query.where(ProcessInstance.unit_id == unit_id)
     return session.execute(query.order_by(ProcessInstance.id.desc()).limit(limit)).scalars().all()
+
+
+def process_choices(session: Session) -> list[tuple[str, str]]:
+    """(key, name of its newest version) of every deployed process, by name: the pages' process
+    filters offer names, not keys."""
+    newest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ProcessDefinition.key, ProcessDefinition.name).join(
+            newest,
+            (newest.c.key == ProcessDefinition.key)
+            & (newest.c.version == ProcessDefinition.version),
+        )
+    ).all()
+    return sorted(((key, name) for key, name in rows), key=lambda row: (row[1], row[0]))
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One engine event of an instance, with the name of who caused it (None for the engine)."""
+
+    event: InstanceEvent
+    actor_name: str | None
+
+
+def instance_history(session: Session, instance: ProcessInstance) -> list[HistoryEntry]:
+    """The instance's events in order, each with its actor's display name."""
+    rows = session.execute(
+        select(InstanceEvent, User.display_name)
+        .outerjoin(User, User.id == InstanceEvent.actor_id)
+        .where(InstanceEvent.instance_id == instance.id)
+        .order_by(InstanceEvent.id)
+    ).all()
+    return [HistoryEntry(event, name) for event, name in rows]
 
 
 @dataclass(frozen=True)
@@ -104,8 +142,6 @@ def main_diagram(definition: ProcessDefinition) -> str | None:
 
 def definitions_overview(session: Session) -> list[tuple[ProcessDefinition, int]]:
     """Every deployed version with its number of unfinished instances, newest first per key."""
-    from sqlalchemy import func  # noqa: PLC0415
-
     running = (
         select(ProcessInstance.definition_id, func.count().label("n"))
         .where(

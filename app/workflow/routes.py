@@ -22,7 +22,7 @@ from app.db import utcnow
 from app.errors import DomainError, InvalidInput
 from app.evidence.services import readable_evidence, store_evidence
 from app.extensions import db_session
-from app.org.services import current_year, memberships, unit_by_code
+from app.org.services import current_year, memberships, unit_by_code, units_by_id
 from app.web.context import current_actor, login_required, permission_required
 from app.workflow.deploy import deploy
 from app.workflow.diagrams import Upload
@@ -40,7 +40,9 @@ from app.workflow.models import InstanceStatus, ProcessDefinition
 from app.workflow.queries import (
     definitions_overview,
     diagram_marks,
+    instance_history,
     main_diagram,
+    process_choices,
     visible_instances,
 )
 from app.workflow.recovery import retry_instance, terminate_instance
@@ -79,6 +81,8 @@ def tasks() -> Any:
         unit_code=unit_code,
         overdue=request.args.get("overdue") == "1",
         units=memberships(db_session(), current_year(db_session())),
+        processes=process_choices(db_session()),
+        unit_of=units_by_id(db_session(), (t.instance.unit_id for t in rows)),
     )
 
 
@@ -284,16 +288,27 @@ def diagram_xml(key: str, version: int) -> Any:
 @permission_required(Permission.BUSINESS)
 def instances() -> Any:
     """Instances the user may see, by status, process and unit."""
+    session = db_session()
     status = request.args.get("status") or None
+    process_key = request.args.get("process") or None
+    unit_code = request.args.get("unit") or None
     rows = visible_instances(
-        db_session(),
+        session,
         current_actor(),
         status=InstanceStatus(status) if status in set(InstanceStatus) else None,
-        process_key=request.args.get("process") or None,
-        unit_id=_unit_id(request.args.get("unit") or None),
+        process_key=process_key,
+        unit_id=_unit_id(unit_code),
     )
     return render_template(
-        "workflow/instances.html", rows=rows, status=status, statuses=list(InstanceStatus)
+        "workflow/instances.html",
+        rows=rows,
+        status=status,
+        statuses=list(InstanceStatus),
+        process_key=process_key,
+        processes=process_choices(session),
+        unit_code=unit_code,
+        units=memberships(session, current_year(session)),
+        unit_of=units_by_id(session, (i.unit_id for i in rows)),
     )
 
 
@@ -306,12 +321,14 @@ def instance(instance_id: int) -> Any:
 
     actor = current_actor()
     found = visible_instance(db_session(), actor, instance_id)
-    detail = instance_json(db_session(), found, utcnow())
+    detail = instance_json(db_session(), found, utcnow(), with_events=False)
     return render_template(
         "workflow/instance.html",
         instance=found,
         detail=detail,
         marks=diagram_marks(db_session(), found),
+        history=instance_history(db_session(), found),
+        unit=units_by_id(db_session(), [found.unit_id]).get(found.unit_id or 0),
         show_data=actor.can(Permission.RUN_CYCLE),
     )
 

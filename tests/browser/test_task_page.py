@@ -81,6 +81,6 @@ def test_office_staff_complete_a_task_with_a_form_and_see_the_diagram(
     page.get_by_role("button", name="提交").click()
     expect(page.get_by_text("任务已办结。")).to_be_visible()
     page.goto(f"{live_server}/instances/{started}")
-    expect(page.get_by_test_id("instance-status")).to_have_text("completed")
+    expect(page.get_by_test_id("instance-status")).to_have_text("已完成")
     expect(page.locator(".djs-element.jx-done")).not_to_have_count(0)
     screenshot(page, "instance-completed")

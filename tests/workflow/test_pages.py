@@ -176,3 +176,41 @@ def test_evidence_files_are_checked_stored_and_served_as_attachments(
     assert download.data == PDF
     assert download.headers["Content-Disposition"].startswith("attachment")
     assert download.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_instance_pages_name_units_processes_statuses_and_people_in_chinese(
+    client: FlaskClient, people: dict[str, Any]
+) -> None:
+    _deploy_page(client, "review_lanes.bpmn")
+    ours = _start_page(client, "review_lanes", "FGW")
+    theirs = _start_page(client, "review_lanes", "JYT")
+    sign_in(client, "unit1")
+    link = _task_link(client.get("/tasks").get_data(as_text=True))
+    done = client.post(
+        link, data={"csrf_token": page_csrf(client, link), "title": "优化营商环境", "weight": "20"}
+    )
+    assert done.status_code == 302
+    client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
+
+    sign_in(client, "office1")
+    listing = client.get("/instances").get_data(as_text=True)
+    assert '<option value="review_lanes" >单位起草-负责人审核</option>' in listing
+    assert "江西省发展和改革委员会" in listing and "江西省教育厅" in listing
+    assert 'data-status="waiting">等待办理</span>' in listing and ">waiting<" not in listing
+    only_theirs = client.get("/instances?unit=JYT&status=waiting").get_data(as_text=True)
+    assert f'href="/instances/{theirs}"' in only_theirs
+    assert f'href="/instances/{ours}"' not in only_theirs
+
+    page = client.get(f"/instances/{ours}").get_data(as_text=True)
+    history = page[page.index('data-testid="history"') :]
+    assert re.search(r'data-kind="started">流程发起</td><td></td><td>Office1</td>', history)
+    assert re.search(
+        r'data-kind="task_completed">步骤完成</td><td>起草指标</td><td>Unit1</td>', history
+    )
+    assert "优化营商环境" in page and "\\u4f18" not in page  # the data as people write it
+
+    client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
+    sign_in(client, "unit2")
+    inbox = client.get("/tasks").get_data(as_text=True)
+    assert '<option value="review_lanes" >单位起草-负责人审核</option>' in inbox
+    assert "<td>江西省教育厅</td>" in inbox  # each task names its unit

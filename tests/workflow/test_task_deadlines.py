@@ -11,10 +11,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.auth.roles import Role
+from app.auth.services import actor_for
 from app.calendar.workdays import WorkdayCalendar
 from app.db import utcnow
 from app.extensions import db
 from app.notifications.models import Notification
+from app.supervision.services import on_time_rates
 from app.workflow.models import HumanTask, InstanceEvent
 from app.workflow.task_deadlines import alert_due_tasks, working_days_late
 from tests.factories import make_unit, make_user, page_csrf, sign_in
@@ -266,3 +268,29 @@ def test_a_due_date_given_as_a_day_ends_at_its_last_second(
     )
     started = start(client, bearer(client, "office1"), "report_due_day", unit_code="FGW")
     assert started["tasks"][0]["due_at"] == "2026-12-11T23:59:59+08:00"
+
+
+def test_on_time_rates_count_late_completions_per_unit_and_process_name(
+    client: FlaskClient, people: dict[str, Any]
+) -> None:
+    office, staff = bearer(client, "office1"), bearer(client, "unit1")
+    for due in ("2026-11-02T17:00:00+08:00", "2030-01-02T17:00:00+08:00"):
+        started = start(client, office, "report_due", unit_code="FGW", data={"due": due})
+        assert complete(client, staff, started["tasks"][0]["id"]).status_code == 200
+    start(client, office, "report_due", unit_code="FGW", data={"due": "2030-01-02T17:00:00+08:00"})
+
+    actor = people["supervisor"]
+    with client.application.test_request_context():
+        by_unit, by_process = on_time_rates(
+            db.session,
+            actor_for(actor, None),
+            since=_at("2026-01-01T00:00:00+08:00"),
+            until=utcnow(),
+        )
+    assert [(r.label, r.done, r.on_time, r.percent) for r in by_process] == [
+        ("报送材料", 2, 1, 50.0)  # the open task does not count; the process by its name
+    ]
+    assert [(r.done, r.on_time) for r in by_unit] == [(2, 1)]
+    sign_in(client, "supervisor1")
+    page = client.get("/supervision/").get_data(as_text=True)
+    assert "<span>报送材料</span><span>50% (1/2)</span>" in page
