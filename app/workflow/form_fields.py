@@ -5,7 +5,9 @@ text, textarea (`ui:widget: textarea` or long strings), number/integer, date and
 (`format`), select (`enum`, or `oneOf` of `{const, title}`), checkbox (boolean), checkbox groups
 (arrays of enums), tables of rows (arrays of objects with scalar columns) and evidence files
 (`ui:widget: file`, stored by the evidence service; the value is the file's id). A `readOnly`
-property is shown, not posted: feedback for the worker, such as the reasons a draft came back.
+property is shown, not posted: feedback for the worker, such as the reasons a draft came back, or
+what the worker is to judge, such as the drafted indicators (an array of objects with `items`
+properties is shown as a table with their titles, choices by their labels).
 """
 
 from __future__ import annotations
@@ -110,7 +112,40 @@ def _field(
         ]
         rows = value if isinstance(value, list) else []
         built.rows = [r for r in rows if isinstance(r, dict)] + [{}] * TABLE_BLANK_ROWS
+    elif widget == "readonly":
+        _shown_as_table(built, schema, ui)
     return built
+
+
+def _shown_as_table(built: FormField, schema: dict[str, Any], ui: dict[str, Any]) -> None:
+    """A read-only array of objects whose item properties are declared: columns by their titles,
+    cells by the label of their choice where the column has choices."""
+    item = schema.get("items", {})
+    if schema.get("type") != "array" or not item.get("properties"):
+        return
+    item_ui = ui.get("items", {})
+    names = [
+        c
+        for c in _ordered(item["properties"], item_ui)
+        if item_ui.get(c, {}).get("ui:widget") != "hidden"
+    ]
+    built.columns = [
+        _field(c, item["properties"][c], item_ui.get(c, {}), False, None) for c in names
+    ]
+    labels = {
+        c.name: {str(choice.value): choice.label for choice in c.choices} for c in built.columns
+    }
+    rows = built.value if isinstance(built.value, list) else []
+    built.rows = [
+        {c: labels[c].get(str(row.get(c)), _cell(row.get(c))) for c in names}
+        for row in rows
+        if isinstance(row, dict)
+    ]
+
+
+def _cell(value: Any) -> Any:
+    """A value as a table shows it: 30.0 points read 30."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _ordered(properties: dict[str, Any], ui: dict[str, Any]) -> list[str]:

@@ -107,6 +107,8 @@ def _render_task(
         form=form,
         fields=fields,
         instance=instance,
+        unit=units_by_id(db_session(), [instance.unit_id]).get(instance.unit_id or 0),
+        people_history=[h for h in instance_history(db_session(), instance) if h.actor_name],
         marks=diagram_marks(db_session(), instance),
         now=utcnow(),
         unplaced=[e for e in errors or [] if not e["path"]],

@@ -14,6 +14,7 @@ from app.progress.models import ProcessRule, Proposal, ProposalStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.task_deadlines import alert_due_tasks
 from tests.factories import page_csrf, sign_in
+from tests.indicators.drive import draft_and_sign, only_task, work
 from tests.indicators.test_progress_reporting import YEAR, _approve, _this_month
 from tests.workflow.helpers import bearer, start
 
@@ -164,3 +165,32 @@ def test_the_office_starts_setting_for_every_unit_with_drafts_once(shipped: Flas
         ).status_code
         == 403
     )
+
+
+def test_reviewers_see_the_drafts_the_reviews_and_who_did_what_on_the_task_page(
+    shipped: FlaskClient,
+) -> None:
+    client = shipped
+    start(
+        client, bearer(client, "office1"), "indicator_setting", unit_code="FGW", data={"year": YEAR}
+    )
+    duty = {"title": "依法履职和政务公开", "target": "全年无重大失误", "weight": 20}
+    draft_and_sign(client, "unit1", "head1", extra=[duty])
+    work(client, "office1", "office_check", office_decision="review", experts=["expert1"])
+    work(client, "expert1", "expert_review", opinion="衡量标准需细化", recommendation="revise")
+
+    sign_in(client, "office1")
+    task_id = only_task(client, bearer(client, "office1"), "consolidate")["id"]
+    page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    drafts = page[
+        page.index('id="f-indicators"') : page.index("</table>", page.index('id="f-indicators"'))
+    ]
+    assert '<th scope="col">指标名称</th>' in drafts
+    assert "<td>履职履责</td><td>依法履职和政务公开</td><td>全年无重大失误</td>" in drafts
+    reviews = page[page.index('id="f-reviews"') :]
+    assert "<td>expert1</td><td>建议修改后通过</td><td>衡量标准需细化</td>" in reviews
+    assert 'data-testid="task-unit">江西省发展和改革委员会<' in page
+    who = page[page.index('data-testid="history"') :]
+    assert who.index("发改委绩效联络员 刘芳") < who.index(
+        "评审专家 周敏"
+    )  # each step by name, in order

@@ -1,0 +1,72 @@
+"""Form fields drawn from JSON Schema: read-only context shown as the worker is to read it."""
+
+from __future__ import annotations
+
+from werkzeug.datastructures import MultiDict
+
+from app.workflow.form_fields import data_from_post, form_fields
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "indicators": {
+            "type": "array",
+            "title": "报送的绩效指标",
+            "readOnly": True,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer", "title": "编号"},
+                    "kind": {
+                        "type": "string",
+                        "title": "类别",
+                        "oneOf": [
+                            {"const": "key_task", "title": "重点工作"},
+                            {"const": "duty", "title": "履职履责"},
+                        ],
+                    },
+                    "title": {"type": "string", "title": "指标名称"},
+                    "weight": {"type": "number", "title": "权重（分）"},
+                },
+            },
+        },
+        "problems": {
+            "type": "array",
+            "title": "问题",
+            "readOnly": True,
+            "items": {"type": "string"},
+        },
+        "decision": {"type": "string", "title": "结论"},
+    },
+}
+UI = {"indicators": {"items": {"id": {"ui:widget": "hidden"}}}}
+DATA = {
+    "indicators": [
+        {"id": 7, "kind": "duty", "title": "依法履职", "weight": 20.0},
+        {"id": 8, "kind": "key_task", "title": "营商环境", "weight": 12.5},
+        "not a row",
+    ],
+    "problems": ["权重合计不是 80"],
+}
+
+
+def test_a_read_only_array_of_objects_is_a_table_with_titles_and_choice_labels() -> None:
+    indicators, problems, decision = form_fields(SCHEMA, UI, DATA)
+    assert indicators.widget == "readonly"
+    assert [(c.name, c.label) for c in indicators.columns] == [
+        ("kind", "类别"),
+        ("title", "指标名称"),
+        ("weight", "权重（分）"),
+    ]  # the hidden id is left out
+    assert indicators.rows == [
+        {"kind": "履职履责", "title": "依法履职", "weight": 20},
+        {"kind": "重点工作", "title": "营商环境", "weight": 12.5},
+    ]
+    assert str(indicators.rows[0]["weight"]) == "20"  # whole points without ".0"
+    assert problems.widget == "readonly" and problems.columns == []  # a plain list stays a list
+    assert decision.widget == "text"
+
+
+def test_read_only_fields_are_never_taken_from_a_post() -> None:
+    posted = MultiDict({"indicators": "forged", "decision": "同意"})
+    assert data_from_post(SCHEMA, UI, posted, {}) == {"decision": "同意"}
