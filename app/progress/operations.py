@@ -1,5 +1,5 @@
-"""Service operations of progress reporting (`progress.*`), and the P proposal for a task that
-goes overdue."""
+"""Service operations of progress reporting (`progress.*`), the P proposal for a task that goes
+overdue, and the units its forms name (`x-choices-from: units`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from app.auth.actor import Actor
 from app.db import utcnow
 from app.errors import InvalidInput
 from app.extensions import db_session
+from app.org.services import current_year, memberships
 from app.progress import proposals, reports
+from app.workflow.forms import ChoiceContext, register_choices
 from app.workflow.models import HumanTask
 from app.workflow.registry import REGISTRY, Operation, ServiceCall
 from app.workflow.task_deadlines import OVERDUE_LISTENERS
@@ -185,3 +187,13 @@ def propose_for_overdue_task(session: Session, task: HumanTask, now: datetime) -
 
 
 OVERDUE_LISTENERS.append(propose_for_overdue_task)
+
+
+def unit_choices(context: ChoiceContext) -> list[tuple[Any, str]]:
+    """The units assessed in the task's year: code and name (a lead unit's comment names it)."""
+    session = db_session()
+    year = context.year or current_year(session)
+    return [(m.unit.code, m.unit.name_zh) for m in memberships(session, year)]
+
+
+register_choices("units", unit_choices)

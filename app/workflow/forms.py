@@ -218,11 +218,30 @@ def _message(error: Any) -> str:
 
 
 def form_errors(form: Form, data: Any) -> list[dict[str, str]]:
-    """Every way `data` breaks the form's schema, each with its field path."""
+    """Every way `data` breaks the form's schema, each with its field path; and the keys that
+    are not the form's to set: submitted data goes into the process's variables, so a
+    completion may not overwrite what the form shows read-only (the drafts a reviewer judges)
+    nor variables the form does not ask for (unless its schema opens `additionalProperties`)."""
     validator = Draft202012Validator(
         form.schema, format_checker=Draft202012Validator.FORMAT_CHECKER
     )
-    return [
+    errors = [
         {"path": _path_of(error), "message": _message(error)}
         for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     ]
+    return _fields_not_to_set(form.schema, data) + errors
+
+
+def _fields_not_to_set(schema: dict[str, Any], data: Any) -> list[dict[str, str]]:
+    if not isinstance(data, dict):
+        return []
+    properties = schema.get("properties", {})
+    opened = schema.get("additionalProperties", False) is not False
+    problems = []
+    for key in data:
+        declared = properties.get(key)
+        if isinstance(declared, dict) and declared.get("readOnly") is True:
+            problems.append({"path": key, "message": _("This field is read-only.")})
+        elif declared is None and not opened:
+            problems.append({"path": key, "message": _("This form has no such field.")})
+    return problems

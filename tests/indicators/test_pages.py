@@ -188,7 +188,9 @@ def test_reviewers_see_the_drafts_the_reviews_and_who_did_what_on_the_task_page(
     assert '<th scope="col">指标名称</th>' in drafts
     assert "<td>履职履责</td><td>依法履职和政务公开</td><td>全年无重大失误</td>" in drafts
     reviews = page[page.index('id="f-reviews"') :]
-    assert "<td>expert1</td><td>建议修改后通过</td><td>衡量标准需细化</td>" in reviews
+    assert (
+        "<td>评审专家 周敏（expert1）</td><td>建议修改后通过</td><td>衡量标准需细化</td>" in reviews
+    )
     assert 'data-testid="task-unit">江西省发展和改革委员会<' in page
     who = page[page.index('data-testid="history"') :]
     assert who.index("发改委绩效联络员 刘芳") < who.index(

@@ -149,6 +149,8 @@ def test_a_monthly_cycle_with_a_late_report_ends_in_a_confirmed_deduction(
     done(client, bearer(client, "gxt1"), lead, lead_comment="进度符合序时要求")
     check = only_task(client, office, "office_check")
     assert check["data"]["lead_reviews"] == [{"lead_unit": "GXT", "comment": "进度符合序时要求"}]
+    schema = check["form"]["schema"]["properties"]["lead_reviews"]["items"]["properties"]
+    assert {"const": "GXT", "title": _unit("GXT").name_zh} in schema["lead_unit"]["oneOf"]
     done(client, office, check, check_decision="accept")
     assert instance(client, office, started["id"])["status"] == "completed"
     db.session.expire_all()

@@ -68,6 +68,18 @@ def test_one_unit_from_draft_to_publication_with_a_return_and_an_adjustment(
     refused = complete(client, office, check["id"], office_decision="review", experts=["nobody"])
     assert refused.status_code == 422
     assert refused.get_json()["error"]["details"][0]["path"].startswith("experts")
+    # The drafts the office judges are read-only; other process variables are not its to set.
+    forged = complete(
+        client,
+        office,
+        check["id"],
+        office_decision="review",
+        experts=["expert1"],
+        indicators=[],
+        unit_code="JYT",
+    )
+    assert forged.status_code == 422
+    assert [d["path"] for d in forged.get_json()["error"]["details"]] == ["indicators", "unit_code"]
     done(client, office, check, office_decision="review", experts=["expert1", "expert2"])
     for name, recommendation in (("expert1", "pass"), ("expert2", "revise")):
         expert = bearer(client, name)
