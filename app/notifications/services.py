@@ -68,18 +68,14 @@ def unread_count(session: Session, user_id: int) -> int:
     )
 
 
-def latest(session: Session, user_id: int, limit: int = 50) -> Sequence[Notification]:
-    """The user's newest notifications."""
-    return (
-        session.execute(
-            select(Notification)
-            .where(Notification.user_id == user_id)
-            .order_by(Notification.id.desc())
-            .limit(limit)
-        )
-        .scalars()
-        .all()
-    )
+def latest(
+    session: Session, user_id: int, limit: int = 50, *, unread_only: bool = False
+) -> Sequence[Notification]:
+    """The user's newest notifications (only those not read yet with `unread_only`)."""
+    query = select(Notification).where(Notification.user_id == user_id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return session.execute(query.order_by(Notification.id.desc()).limit(limit)).scalars().all()
 
 
 def mark_all_read(session: Session, *, actor: Actor, now: datetime) -> None:

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
 from app.auth.roles import Permission, Role
 from app.errors import NotFound
+from app.notifications.models import Notification
+from app.notifications.services import latest
 from app.org.models import Category, UnitMembership
 from app.org.services import current_year, memberships, units_led_by
+from app.workflow.inbox import inbox
+from app.workflow.models import HumanTask
+
+SHOWN_TASKS = 5
+SHOWN_ALERTS = 5
 
 
 @dataclass
@@ -24,9 +33,13 @@ class Dashboard:
     own_units: list[UnitMembership] = field(default_factory=list)
     led_units: list[UnitMembership] = field(default_factory=list)
     show_business: bool = False
+    tasks: Sequence[HumanTask] = ()
+    more_tasks: bool = False
+    overdue_tasks: str = ""  # "3", or "5+" when every task shown is late and there are more
+    alerts: Sequence[Notification] = ()
 
 
-def build_dashboard(session: Session, actor: Actor) -> Dashboard:
+def build_dashboard(session: Session, actor: Actor, now: datetime) -> Dashboard:
     """Collect the panels the actor's roles call for."""
     try:
         year: int | None = current_year(session)
@@ -35,7 +48,10 @@ def build_dashboard(session: Session, actor: Actor) -> Dashboard:
     board = Dashboard(
         year=year, roles=sorted(actor.roles), show_business=actor.can(Permission.BUSINESS)
     )
-    if year is None or not board.show_business:
+    if not board.show_business:
+        return board
+    _add_work(session, actor, now, board)
+    if year is None:
         return board
     year_units = memberships(session, year)
     if actor.can(Permission.RUN_CYCLE) or actor.can(Permission.SUPERVISE):
@@ -46,3 +62,14 @@ def build_dashboard(session: Session, actor: Actor) -> Dashboard:
     if Role.PROVINCIAL_LEADER in actor.roles and actor.user_id is not None:
         board.led_units = list(units_led_by(session, actor.user_id, year))
     return board
+
+
+def _add_work(session: Session, actor: Actor, now: datetime, board: Dashboard) -> None:
+    """The soonest-due tasks of the inbox, how many of them are late, and unread alerts."""
+    tasks = inbox(session, actor, now=now, limit=SHOWN_TASKS + 1)
+    board.tasks, board.more_tasks = tasks[:SHOWN_TASKS], len(tasks) > SHOWN_TASKS
+    late = sum(1 for t in board.tasks if t.due_at is not None and t.due_at < now)
+    if late:
+        board.overdue_tasks = f"{late}+" if board.more_tasks and late == SHOWN_TASKS else str(late)
+    if actor.user_id is not None:
+        board.alerts = latest(session, actor.user_id, SHOWN_ALERTS, unread_only=True)

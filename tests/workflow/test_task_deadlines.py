@@ -294,3 +294,23 @@ def test_on_time_rates_count_late_completions_per_unit_and_process_name(
     sign_in(client, "supervisor1")
     page = client.get("/supervision/").get_data(as_text=True)
     assert "<span>报送材料</span><span>50% (1/2)</span>" in page
+
+
+def test_the_dashboard_lists_the_soonest_tasks_the_late_ones_and_unread_alerts(
+    client: FlaskClient, people: dict[str, Any]
+) -> None:
+    office = bearer(client, "office1")
+    for due in ("2030-01-02T17:00:00+08:00", "2026-11-02T17:00:00+08:00"):
+        start(client, office, "report_due", unit_code="FGW", data={"due": due})
+    alert_due_tasks(db.session, now=utcnow())
+    db.session.commit()
+
+    sign_in(client, "unit1")
+    page = client.get("/").get_data(as_text=True)
+    tasks = page[page.index('data-testid="dashboard-tasks"') : page.index("dashboard-alerts")]
+    assert tasks.count('href="/tasks/') == 2
+    assert tasks.index("2026-11-02 17:00") < tasks.index("2030-01-02 17:00")  # soonest first
+    alerts = page[page.index('data-testid="dashboard-alerts"') :]
+    assert "1 项待办已逾期" in alerts and "任务已逾期" in alerts
+    client.post("/notifications/read", data={"csrf_token": page_csrf(client, "/notifications/")})
+    assert "任务已逾期" not in client.get("/").get_data(as_text=True)  # only unread alerts
