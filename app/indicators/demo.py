@@ -315,6 +315,7 @@ def load_indicator_demo(session: Session, *, bpmn_dir: Path, now: datetime) -> D
     demo.setting("SWT", "leader4", until="draft")
     demo.progress("FGW")
     demo.progress("NYT")
+    demo.current_report("FGW")  # in unit1's inbox
     demo.current_report("NYT")
     demo.start("indicator_adjustment", "FGW", {"year": DEMO_YEAR})  # unit1 is writing a request
     demo.proposals()

@@ -7,9 +7,12 @@ from flask import Flask
 from lxml import etree
 from sqlalchemy import func, select
 
+from app.db import utcnow
 from app.extensions import db
 from app.indicators.models import Indicator, IndicatorStatus
+from app.org.models import Unit
 from app.progress.models import ProgressReport, Proposal, ReportStatus
+from app.progress.reports import cycle_of
 from app.workflow.models import (
     HumanTask,
     HumanTaskState,
@@ -76,6 +79,14 @@ def test_the_demo_shows_indicators_in_every_state_and_months_of_progress(app: Fl
         ).scalars()
     )
     assert {"draft", "office_check"} <= open_steps
+    if cycle_of(None, utcnow())["year"] == 2026:  # while the demo year is the one reported on
+        reporting = db.session.execute(
+            select(Unit.code)
+            .join(ProcessInstance, ProcessInstance.unit_id == Unit.id)
+            .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+            .where(HumanTask.spec_id == "report", HumanTask.state == HumanTaskState.READY)
+        ).scalars()
+        assert set(reporting) == {"FGW", "NYT"}  # last month's report is in unit1's inbox
 
     again = runner.invoke(args=["demo", "load"])
     assert again.exit_code == 0 and "Demo 2026: 0 key tasks" in again.output
