@@ -3,8 +3,10 @@
 A schema's top-level properties become fields, in `ui:order` if the UI schema gives one. Supported:
 text, textarea (`ui:widget: textarea` or long strings), number/integer, date and date-time
 (`format`), select (`enum`, or `oneOf` of `{const, title}`), checkbox (boolean), checkbox groups
-(arrays of enums), tables of rows (arrays of objects with scalar columns) and evidence files
-(`ui:widget: file`, stored by the evidence service; the value is the file's id). A `readOnly`
+(arrays of enums), tables of rows (arrays of objects with scalar columns; a column may be
+`ui:readonly`, shown and carried back as it is, or `ui:widget: hidden`; `ui:options: {addable:
+false}` offers no blank rows) and evidence files (`ui:widget: file`, stored by the evidence
+service; the value is the file's id). A `readOnly` (or `ui:readonly`)
 property is shown, not posted: feedback for the worker, such as the reasons a draft came back, or
 what the worker is to judge, such as the drafted indicators (an array of objects with `items`
 properties is shown as a table with their titles, choices by their labels).
@@ -42,6 +44,7 @@ class FormField:
     choices: list[Choice] = field(default_factory=list)
     columns: list[FormField] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
+    addable: bool = True
     minimum: Any = None
     maximum: Any = None
     step: str | None = None
@@ -61,7 +64,7 @@ def _choices(schema: dict[str, Any]) -> list[Choice]:
 def _widget(schema: dict[str, Any], ui: dict[str, Any]) -> str:
     kind = schema.get("type")
     explicit = ui.get("ui:widget")
-    if schema.get("readOnly") is True:
+    if schema.get("readOnly") is True or ui.get("ui:readonly") is True:
         return "readonly"
     if explicit in {"textarea", "file", "radio", "hidden"}:
         return str(explicit)
@@ -111,7 +114,9 @@ def _field(
             for c in columns
         ]
         rows = value if isinstance(value, list) else []
-        built.rows = [r for r in rows if isinstance(r, dict)] + [{}] * TABLE_BLANK_ROWS
+        built.addable = ui.get("ui:options", {}).get("addable", True) is not False
+        blank = [{}] * TABLE_BLANK_ROWS if built.addable else []
+        built.rows = [r for r in rows if isinstance(r, dict)] + blank
     elif widget == "readonly":
         _shown_as_table(built, schema, ui)
     return built

@@ -4,13 +4,14 @@ its field and changes nothing."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.extensions import db
-from app.progress.models import ProcessRule, Proposal, ProposalStatus
+from app.progress.models import ProcessRule, ProgressReport, Proposal, ProposalStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.task_deadlines import alert_due_tasks
 from tests.factories import page_csrf, sign_in
@@ -196,3 +197,37 @@ def test_reviewers_see_the_drafts_the_reviews_and_who_did_what_on_the_task_page(
     assert who.index("发改委绩效联络员 刘芳") < who.index(
         "评审专家 周敏"
     )  # each step by name, in order
+
+
+def test_unit_staff_report_progress_on_a_table_of_their_own_indicators(
+    shipped: FlaskClient,
+) -> None:
+    client = shipped
+    approved = _approve("FGW")
+    period, _due = _this_month()
+    start(
+        client,
+        bearer(client, "office1"),
+        "progress_reporting",
+        unit_code="FGW",
+        data={"year": YEAR, "period": period},
+    )
+    sign_in(client, "unit1")
+    link = re.search(r'href="(/tasks/[0-9a-f-]{36})"', client.get("/tasks").get_data(as_text=True))
+    assert link
+    page = client.get(link.group(1)).get_data(as_text=True)
+    rows = len(approved)
+    # The indicator is carried, not typed: a hidden id, the title as text, no blank rows.
+    assert f'<input type="hidden" name="entries.{rows - 1}.indicator_id"' in page
+    assert f'name="entries.{rows}.' not in page
+    assert f"<span>{approved[0].current.title}</span>" in page
+    form: dict[str, str] = {"csrf_token": page_csrf(client, link.group(1))}
+    for number, indicator in enumerate(approved):
+        form[f"entries.{number}.indicator_id"] = str(indicator.id)
+        form[f"entries.{number}.title"] = indicator.current.title
+        form[f"entries.{number}.percent"] = "40"
+        form[f"entries.{number}.summary"] = "按计划推进"
+    assert client.post(link.group(1), data=form).status_code == 302
+    report = db.session.execute(select(ProgressReport)).scalar_one()
+    assert sorted(e.indicator_id for e in report.entries) == sorted(i.id for i in approved)
+    assert {e.percent for e in report.entries} == {40}

@@ -70,3 +70,44 @@ def test_a_read_only_array_of_objects_is_a_table_with_titles_and_choice_labels()
 def test_read_only_fields_are_never_taken_from_a_post() -> None:
     posted = MultiDict({"indicators": "forged", "decision": "同意"})
     assert data_from_post(SCHEMA, UI, posted, {}) == {"decision": "同意"}
+
+
+REPORT = {
+    "type": "object",
+    "properties": {
+        "entries": {
+            "type": "array",
+            "title": "各项指标进展",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "indicator_id": {"type": "integer", "title": "指标编号"},
+                    "title": {"type": "string", "title": "指标名称"},
+                    "percent": {"type": "integer", "title": "完成进度（%）"},
+                },
+            },
+        }
+    },
+}
+REPORT_UI = {
+    "entries": {
+        "ui:options": {"addable": False},
+        "items": {"indicator_id": {"ui:widget": "hidden"}, "title": {"ui:readonly": True}},
+    }
+}
+
+
+def test_a_table_carries_hidden_and_read_only_columns_and_may_offer_no_blank_rows() -> None:
+    [entries] = form_fields(REPORT, REPORT_UI, {"entries": [{"indicator_id": 3, "title": "甲"}]})
+    assert [(c.name, c.widget) for c in entries.columns] == [
+        ("indicator_id", "hidden"),
+        ("title", "readonly"),
+        ("percent", "number"),
+    ]
+    assert entries.rows == [{"indicator_id": 3, "title": "甲"}] and not entries.addable
+    posted = MultiDict(
+        {"entries.0.indicator_id": "3", "entries.0.title": "甲", "entries.0.percent": "60"}
+    )
+    assert data_from_post(REPORT, REPORT_UI, posted, {}) == {
+        "entries": [{"indicator_id": 3, "title": "甲", "percent": 60}]
+    }
