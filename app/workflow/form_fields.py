@@ -115,7 +115,7 @@ def _field(
         ]
         rows = value if isinstance(value, list) else []
         built.addable = ui.get("ui:options", {}).get("addable", True) is not False
-        blank = [{}] * TABLE_BLANK_ROWS if built.addable else []
+        blank: list[dict[str, Any]] = [{}] * TABLE_BLANK_ROWS if built.addable else []
         built.rows = [r for r in rows if isinstance(r, dict)] + blank
     elif widget == "readonly":
         _shown_as_table(built, schema, ui)
