@@ -3,6 +3,16 @@
   "use strict";
   function ids(value) { return value ? value.split(",").filter(Boolean) : []; }
 
+  // A wide diagram in a narrow card would leave most of a fixed-height box empty: size the box
+  // to the diagram's proportions, within bounds, before fitting the diagram into it.
+  function fitHeight(container, canvas) {
+    const inner = canvas.viewbox().inner;
+    if (!inner.width || !inner.height) { return; }
+    const wanted = container.clientWidth * (inner.height / inner.width) + 24;
+    container.style.height = Math.round(Math.min(Math.max(wanted, 180), 520)) + "px";
+    canvas.resized();
+  }
+
   async function draw(container) {
     const viewer = new window.BpmnJS({ container: container });
     try {
@@ -17,6 +27,7 @@
       mark(container.dataset.done, "jx-done");
       mark(container.dataset.current, "jx-current");
       mark(container.dataset.failed, "jx-failed");
+      fitHeight(container, canvas);
       canvas.zoom("fit-viewport");
       if (!registry.getAll().some(function (e) { return e.type !== "bpmn:Process"; })) {
         throw new Error("no shapes");
