@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app"
-ROUTE_MODULES = ("routes", "api")  # app.<domain>.routes and the app.api package are edges
+# app.<domain>.routes (and page modules, *_pages) and the app.api package are edges
 
 
 def _imports(path: Path) -> list[str]:
@@ -28,7 +28,7 @@ def _module_name(path: Path) -> str:
 
 def _is_route_module(module: str) -> bool:
     parts = module.split(".")
-    return parts[-1] == "routes" or (len(parts) > 1 and parts[1] == "api")
+    return parts[-1] == "routes" or parts[-1].endswith("_pages") or parts[1:2] == ["api"]
 
 
 def _is_edge(module: str) -> bool:

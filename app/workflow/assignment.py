@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
-from app.auth.models import User
-from app.auth.roles import UNIT_ROLES, Permission, Role
+from app.auth.models import RoleGrant, User
+from app.auth.roles import BUSINESS_ROLES, UNIT_ROLES, Permission, Role
 from app.org.models import Unit, UnitMembership
 from app.workflow.models import HumanTask, ProcessInstance
 
@@ -36,6 +36,32 @@ def _leader_of(session: Session, instance: ProcessInstance) -> int | None:
     if instance.year is not None:
         query = query.where(UnitMembership.year == instance.year)
     return session.execute(query.order_by(UnitMembership.year.desc()).limit(1)).scalar()
+
+
+def _does_business_work() -> Any:
+    has_business_role = (
+        select(RoleGrant.id)
+        .where(RoleGrant.user_id == User.id, RoleGrant.role.in_(BUSINESS_ROLES))
+        .exists()
+    )
+    return User.is_active.is_(True) & has_business_role
+
+
+def assignable_users(session: Session) -> list[tuple[str, str]]:
+    """(user name, display name) of the accounts a task can be reassigned to: active, with a
+    business role (administrators work no tasks)."""
+    rows = session.execute(
+        select(User.username, User.display_name)
+        .where(_does_business_work())
+        .order_by(User.username)
+    ).all()
+    return [(username, name) for username, name in rows]
+
+
+def is_assignable(session: Session, user_id: int) -> bool:
+    """Whether a task can be reassigned to the user (see `assignable_users`)."""
+    found = session.execute(select(User.id).where(User.id == user_id, _does_business_work()))
+    return found.first() is not None
 
 
 def unit_id_for(session: Session, code: Any) -> int | None:

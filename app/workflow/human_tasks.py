@@ -18,7 +18,7 @@ from app.auth.actor import Actor
 from app.auth.roles import Permission
 from app.auth.services import require
 from app.errors import AccessDenied, Conflict, HiddenFromActor, InvalidInput, NotFound
-from app.workflow.assignment import OVERSEERS, can_see, can_work, user_id_for
+from app.workflow.assignment import OVERSEERS, can_see, can_work, is_assignable, user_id_for
 from app.workflow.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
 from app.workflow.row_writes import complete_ready_task
 from app.workflow.runtime import (
@@ -157,6 +157,9 @@ def reassign_task(
     user_id = user_id_for(session, username)
     if user_id is None:
         raise InvalidInput(_("No such user."), details=[{"path": "username", "message": "unknown"}])
+    if not is_assignable(session, user_id):
+        message = _("This account cannot work tasks (disabled, or an administrator).")
+        raise InvalidInput(message, details=[{"path": "username", "message": message}])
     before = {"role": task.role, "user_id": task.user_id, "claimed_by": task.claimed_by_id}
     task.role, task.scope_unit_id, task.user_id = None, None, user_id
     task.claimed_by_id = task.claimed_at = None

@@ -70,6 +70,19 @@ def process_choices(session: Session) -> list[tuple[str, str]]:
     return sorted(((key, name) for key, name in rows), key=lambda row: (row[1], row[0]))
 
 
+def open_tasks_of(session: Session, instance: ProcessInstance) -> Sequence[HumanTask]:
+    """The instance's ready tasks, oldest first."""
+    return (
+        session.execute(
+            select(HumanTask)
+            .where(HumanTask.instance_id == instance.id, HumanTask.state == HumanTaskState.READY)
+            .order_by(HumanTask.created_at, HumanTask.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     """One engine event of an instance, with the name of who caused it (None for the engine)."""

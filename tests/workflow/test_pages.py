@@ -214,3 +214,34 @@ def test_instance_pages_name_units_processes_statuses_and_people_in_chinese(
     inbox = client.get("/tasks").get_data(as_text=True)
     assert '<option value="review_lanes" >单位起草-负责人审核</option>' in inbox
     assert "<td>江西省教育厅</td>" in inbox  # each task names its unit
+
+
+def test_the_office_gives_a_task_to_a_named_user_who_can_work_tasks(
+    client: FlaskClient, people: dict[str, Any]
+) -> None:
+    make_user("admin1", Role.SYSADMIN)
+    _deploy_page(client, "review_lanes.bpmn")
+    _start_page(client, "review_lanes", "FGW")
+    sign_in(client, "unit1")
+    link = _task_link(client.get("/tasks").get_data(as_text=True))
+    assert 'data-testid="reassign"' not in client.get(link).get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
+
+    sign_in(client, "office1")
+    page = client.get(link).get_data(as_text=True)
+    assert '<option value="unit2">Unit2</option>' in page
+    assert '<option value="admin1">' not in page  # administrators work no tasks
+    token = page_csrf(client, link)
+    for username in ("admin1", "nobody"):
+        refused = client.post(f"{link}/reassign", data={"csrf_token": token, "username": username})
+        assert refused.status_code == 422
+        assert 'id="reassign-username-errors"' in refused.get_data(as_text=True)
+    given = client.post(f"{link}/reassign", data={"csrf_token": token, "username": "unit2"})
+    assert given.status_code == 302
+    client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
+
+    sign_in(client, "unit2")
+    assert link in client.get("/tasks").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
+    sign_in(client, "unit1")
+    assert _task_link_absent(client)

@@ -1,0 +1,198 @@
+"""Pages: processes (deploy, start, diagrams) and instances (list, detail, retry, terminate)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from app.auth.roles import Permission
+from app.db import utcnow
+from app.errors import DomainError
+from app.extensions import db_session
+from app.org.services import current_year, memberships, units_by_id
+from app.web.context import current_actor, login_required, permission_required
+from app.workflow.blueprint import bp, unit_id_of
+from app.workflow.deploy import deploy
+from app.workflow.diagrams import Upload
+from app.workflow.inbox import visible_instance
+from app.workflow.models import InstanceStatus, ProcessDefinition
+from app.workflow.queries import (
+    definitions_overview,
+    diagram_marks,
+    instance_history,
+    main_diagram,
+    open_tasks_of,
+    process_choices,
+    visible_instances,
+)
+from app.workflow.recovery import retry_instance, terminate_instance
+from app.workflow.runtime import start_instance
+
+
+@bp.get("/processes")
+@login_required
+@permission_required(Permission.BUSINESS)
+def processes() -> Any:
+    """Deployed processes and their versions; deploy and start."""
+    year = current_year(db_session())
+    return render_template(
+        "workflow/processes.html",
+        rows=definitions_overview(db_session()),
+        units=memberships(db_session(), year),
+        year=year,
+    )
+
+
+@bp.post("/processes/deploy")
+@login_required
+@permission_required(Permission.EDIT_PROCESSES)
+def deploy_upload() -> Any:
+    """Deploy uploaded diagrams; problems are listed with their elements."""
+    uploads = [
+        Upload(f.filename or "upload.bpmn", f.read()) for f in request.files.getlist("file") if f
+    ]
+    try:
+        result = deploy(db_session(), actor=current_actor(), uploads=uploads, now=utcnow())
+    except DomainError as error:
+        db_session().rollback()
+        details = error.details if isinstance(error.details, list) else []
+        return render_template(
+            "workflow/deploy_problems.html", message=error.message, problems=details
+        ), error.status
+    db_session().commit()
+    flash(
+        _("Deployed %(key)s version %(version)d.", key=result.key, version=result.version),
+        "success",
+    )
+    for warning in result.warnings:
+        flash(warning, "warning")
+    return redirect(url_for("workflow.processes"))
+
+
+@bp.post("/processes/start")
+@login_required
+@permission_required(Permission.BUSINESS)
+def start() -> Any:
+    """Start an instance of a process for a unit and year."""
+    year = request.form.get("year", type=int)
+    instance = start_instance(
+        db_session(),
+        actor=current_actor(),
+        key=request.form.get("process_key", ""),
+        unit_code=request.form.get("unit_code") or None,
+        data={"year": year} if year else {},
+        now=utcnow(),
+    )
+    db_session().commit()
+    flash(_("Process started."), "success")
+    return redirect(url_for("workflow.instance", instance_id=instance.id))
+
+
+@bp.get("/processes/<key>/<int:version>.bpmn")
+@login_required
+@permission_required(Permission.BUSINESS)
+def diagram_xml(key: str, version: int) -> Any:
+    """The BPMN XML of a version, for the viewer and for download."""
+    from sqlalchemy import select  # noqa: PLC0415
+
+    definition = (
+        db_session()
+        .execute(
+            select(ProcessDefinition).where(
+                ProcessDefinition.key == key, ProcessDefinition.version == version
+            )
+        )
+        .scalar_one_or_none()
+    )
+    xml = main_diagram(definition) if definition else None
+    if xml is None:
+        abort(404)
+    response = Response(xml, mimetype="application/xml")
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = f'attachment; filename="{key}-v{version}.bpmn"'
+    return response
+
+
+@bp.get("/instances")
+@login_required
+@permission_required(Permission.BUSINESS)
+def instances() -> Any:
+    """Instances the user may see, by status, process and unit."""
+    session = db_session()
+    status = request.args.get("status") or None
+    process_key = request.args.get("process") or None
+    unit_code = request.args.get("unit") or None
+    rows = visible_instances(
+        session,
+        current_actor(),
+        status=InstanceStatus(status) if status in set(InstanceStatus) else None,
+        process_key=process_key,
+        unit_id=unit_id_of(unit_code),
+    )
+    return render_template(
+        "workflow/instances.html",
+        rows=rows,
+        status=status,
+        statuses=list(InstanceStatus),
+        process_key=process_key,
+        processes=process_choices(session),
+        unit_code=unit_code,
+        units=memberships(session, current_year(session)),
+        unit_of=units_by_id(session, (i.unit_id for i in rows)),
+    )
+
+
+@bp.get("/instances/<int:instance_id>")
+@login_required
+@permission_required(Permission.BUSINESS)
+def instance(instance_id: int) -> Any:
+    """The diagram with finished and current steps, open tasks, history and (office) data."""
+    actor, session = current_actor(), db_session()
+    found = visible_instance(session, actor, instance_id)
+    return render_template(
+        "workflow/instance.html",
+        instance=found,
+        open_tasks=open_tasks_of(session, found),
+        marks=diagram_marks(session, found),
+        history=instance_history(session, found),
+        unit=units_by_id(session, [found.unit_id]).get(found.unit_id or 0),
+        show_data=actor.can(Permission.RUN_CYCLE),
+    )
+
+
+@bp.post("/instances/<int:instance_id>/retry")
+@login_required
+@permission_required(Permission.RUN_CYCLE)
+def retry(instance_id: int) -> Any:
+    """Retry the failed step."""
+    retry_instance(
+        db_session(), actor=current_actor(), instance_id=instance_id, data=None, now=utcnow()
+    )
+    db_session().commit()
+    return redirect(url_for("workflow.instance", instance_id=instance_id))
+
+
+@bp.post("/instances/<int:instance_id>/terminate")
+@login_required
+@permission_required(Permission.RUN_CYCLE)
+def terminate(instance_id: int) -> Any:
+    """Terminate the instance."""
+    terminate_instance(
+        db_session(),
+        actor=current_actor(),
+        instance_id=instance_id,
+        reason=request.form.get("reason", "")[:500],
+        now=utcnow(),
+    )
+    db_session().commit()
+    return redirect(url_for("workflow.instance", instance_id=instance_id))

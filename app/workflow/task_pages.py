@@ -1,0 +1,227 @@
+"""Pages: the inbox, a task with its form, claim, reassign, and evidence downloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from app.auth.roles import Permission
+from app.db import utcnow
+from app.errors import DomainError, InvalidInput
+from app.evidence.services import readable_evidence, store_evidence
+from app.extensions import db_session
+from app.org.services import current_year, memberships, units_by_id
+from app.web.context import current_actor, login_required, permission_required
+from app.workflow.assignment import assignable_users
+from app.workflow.blueprint import bp, unit_id_of
+from app.workflow.form_fields import data_from_post, form_fields
+from app.workflow.forms import FormProblem
+from app.workflow.human_tasks import (
+    claim_task,
+    complete_task,
+    reassign_task,
+    task_data,
+    unclaim_task,
+    visible_task,
+)
+from app.workflow.inbox import inbox
+from app.workflow.models import InstanceStatus
+from app.workflow.queries import (
+    diagram_marks,
+    instance_history,
+    process_choices,
+)
+from app.workflow.task_forms import task_form
+
+
+@bp.get("/tasks")
+@login_required
+@permission_required(Permission.BUSINESS)
+def tasks() -> Any:
+    """The inbox, soonest due first, filtered by process, unit and lateness."""
+    now = utcnow()
+    process_key = request.args.get("process") or None
+    unit_code = request.args.get("unit") or None
+    rows = inbox(
+        db_session(),
+        current_actor(),
+        now=now,
+        process_key=process_key,
+        unit_id=unit_id_of(unit_code),
+        overdue=request.args.get("overdue") == "1",
+        limit=500,
+    )
+    return render_template(
+        "workflow/tasks.html",
+        tasks=rows,
+        now=now,
+        process_key=process_key,
+        unit_code=unit_code,
+        overdue=request.args.get("overdue") == "1",
+        units=memberships(db_session(), current_year(db_session())),
+        processes=process_choices(db_session()),
+        unit_of=units_by_id(db_session(), (t.instance.unit_id for t in rows)),
+    )
+
+
+def _form_for(task: Any) -> Any:
+    if not task.form:
+        return None
+    try:
+        return task_form(task)
+    except FormProblem:
+        return None
+
+
+def _render_task(
+    task: Any,
+    data: dict[str, Any],
+    errors: list[dict[str, str]] | None,
+    status: int = 200,
+    reassign_error: str | None = None,
+) -> Any:
+    form = _form_for(task)
+    fields = form_fields(form.schema, form.ui_schema, data, errors) if form else []
+    instance = task.instance
+    return render_template(
+        "workflow/task.html",
+        task=task,
+        form=form,
+        fields=fields,
+        instance=instance,
+        unit=units_by_id(db_session(), [instance.unit_id]).get(instance.unit_id or 0),
+        people_history=[h for h in instance_history(db_session(), instance) if h.actor_name],
+        marks=diagram_marks(db_session(), instance),
+        assignable=assignable_users(db_session())
+        if current_actor().can(Permission.SUPERVISE)
+        else [],
+        reassign_error=reassign_error,
+        now=utcnow(),
+        unplaced=[e for e in errors or [] if not e["path"]],
+    ), status
+
+
+@bp.get("/tasks/<task_id>")
+@login_required
+@permission_required(Permission.BUSINESS)
+def task(task_id: str) -> Any:
+    """One task: its form, its process and where it stands."""
+    actor = current_actor()
+    found = visible_task(db_session(), actor, task_id)
+    return _render_task(found, task_data(db_session(), actor, found), None)
+
+
+def _uploaded_files(task: Any) -> dict[str, str]:
+    stored = {}
+    for name, upload in request.files.items():
+        if upload and upload.filename:
+            try:
+                evidence = store_evidence(
+                    db_session(),
+                    actor=current_actor(),
+                    name=upload.filename,
+                    content=upload.read(),
+                    unit_id=task.instance.unit_id,
+                    instance_id=task.instance_id,
+                    now=utcnow(),
+                )
+            except DomainError as error:  # shown next to the file field
+                raise InvalidInput(
+                    error.message, details=[{"path": name, "message": error.message}]
+                ) from None
+            stored[name] = evidence.id
+    return stored
+
+
+@bp.post("/tasks/<task_id>")
+@login_required
+@permission_required(Permission.BUSINESS)
+def submit_task(task_id: str) -> Any:
+    """Complete the task with the posted form; errors are shown next to their fields."""
+    actor = current_actor()
+    found = visible_task(db_session(), actor, task_id)
+    form = _form_for(found)
+    data: dict[str, Any] = {}
+    try:
+        data = (
+            data_from_post(form.schema, form.ui_schema, request.form, _uploaded_files(found))
+            if form
+            else {}
+        )
+        instance = complete_task(
+            db_session(), actor=actor, task_id=task_id, data=data, now=utcnow()
+        ).instance
+    except InvalidInput as error:
+        db_session().rollback()
+        found = visible_task(db_session(), actor, task_id)
+        details = error.details if isinstance(error.details, list) else []
+        return _render_task(found, data, details or [{"path": "", "message": error.message}], 422)
+    db_session().commit()
+    flash(_("Task completed."), "success")
+    if instance.status is InstanceStatus.ERROR:
+        message = _(
+            "The process stopped with an error; the performance office sees it on the "
+            "instance page and can retry."
+        )
+        flash(message, "warning")
+    return redirect(url_for("workflow.tasks"))
+
+
+@bp.post("/tasks/<task_id>/claim")
+@login_required
+@permission_required(Permission.BUSINESS)
+def claim(task_id: str) -> Any:
+    """Claim the task."""
+    claim_task(db_session(), actor=current_actor(), task_id=task_id, now=utcnow())
+    db_session().commit()
+    return redirect(url_for("workflow.task", task_id=task_id))
+
+
+@bp.post("/tasks/<task_id>/reassign")
+@login_required
+@permission_required(Permission.SUPERVISE)
+def reassign(task_id: str) -> Any:
+    """Give the task to one named user; a wrong name is answered next to the field."""
+    actor, session = current_actor(), db_session()
+    username = request.form.get("username", "")
+    try:
+        reassign_task(session, actor=actor, task_id=task_id, username=username, now=utcnow())
+    except InvalidInput as error:
+        session.rollback()
+        found = visible_task(session, actor, task_id)
+        return _render_task(found, task_data(session, actor, found), None, 422, error.message)
+    session.commit()
+    flash(_("The task was given to %(user)s.", user=username.strip()), "success")
+    return redirect(url_for("workflow.task", task_id=task_id))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+@login_required
+@permission_required(Permission.BUSINESS)
+def unclaim(task_id: str) -> Any:
+    """Release the task."""
+    unclaim_task(db_session(), actor=current_actor(), task_id=task_id, now=utcnow())
+    db_session().commit()
+    return redirect(url_for("workflow.task", task_id=task_id))
+
+
+@bp.get("/evidence/<evidence_id>")
+@login_required
+@permission_required(Permission.BUSINESS)
+def evidence(evidence_id: str) -> Any:
+    """Download an evidence file, always as an attachment."""
+    found, path = readable_evidence(db_session(), current_actor(), evidence_id)
+    response = send_file(
+        path, mimetype=found.content_type, as_attachment=True, download_name=found.original_name
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
