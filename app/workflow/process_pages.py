@@ -21,7 +21,7 @@ from app.errors import DomainError
 from app.extensions import db_session
 from app.org.services import current_year, memberships, units_by_id
 from app.web.context import current_actor, login_required, permission_required
-from app.workflow.blueprint import bp, unit_id_of
+from app.workflow.blueprint import PAGE_SIZE, bp, page_number, unit_id_of
 from app.workflow.deploy import deploy
 from app.workflow.diagrams import Upload
 from app.workflow.inbox import visible_instance
@@ -128,7 +128,7 @@ def diagram_xml(key: str, version: int) -> Any:
 @permission_required(Permission.BUSINESS)
 def instances() -> Any:
     """Instances the user may see, by status, process and unit."""
-    session = db_session()
+    session, page = db_session(), page_number()
     status = request.args.get("status") or None
     process_key = request.args.get("process") or None
     unit_code = request.args.get("unit") or None
@@ -138,10 +138,15 @@ def instances() -> Any:
         status=InstanceStatus(status) if status in set(InstanceStatus) else None,
         process_key=process_key,
         unit_id=unit_id_of(unit_code),
+        limit=PAGE_SIZE + 1,
+        offset=(page - 1) * PAGE_SIZE,
     )
+    rows, has_next = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
     return render_template(
         "workflow/instances.html",
         rows=rows,
+        page=page,
+        has_next=has_next,
         status=status,
         statuses=list(InstanceStatus),
         process_key=process_key,

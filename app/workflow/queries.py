@@ -34,6 +34,7 @@ def visible_instances(
     process_key: str | None = None,
     unit_id: int | None = None,
     limit: int = 200,
+    offset: int = 0,
 ) -> Sequence[ProcessInstance]:
     """Instances the actor may see, newest first."""
     require(actor, Permission.BUSINESS)
@@ -49,7 +50,8 @@ def visible_instances(
         query = query.where(ProcessInstance.process_key == process_key)
     if unit_id:
         query = query.where(ProcessInstance.unit_id == unit_id)
-    return session.execute(query.order_by(ProcessInstance.id.desc()).limit(limit)).scalars().all()
+    newest_first = query.order_by(ProcessInstance.id.desc()).limit(limit).offset(offset)
+    return session.execute(newest_first).scalars().all()
 
 
 def process_choices(session: Session) -> list[tuple[str, str]]:

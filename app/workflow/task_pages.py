@@ -22,7 +22,7 @@ from app.extensions import db_session
 from app.org.services import current_year, memberships, units_by_id
 from app.web.context import current_actor, login_required, permission_required
 from app.workflow.assignment import assignable_users
-from app.workflow.blueprint import bp, unit_id_of
+from app.workflow.blueprint import PAGE_SIZE, bp, page_number, unit_id_of
 from app.workflow.form_fields import data_from_post, form_fields
 from app.workflow.forms import FormProblem
 from app.workflow.human_tasks import (
@@ -48,7 +48,7 @@ from app.workflow.task_forms import task_form
 @permission_required(Permission.BUSINESS)
 def tasks() -> Any:
     """The inbox, soonest due first, filtered by process, unit and lateness."""
-    now = utcnow()
+    now, page = utcnow(), page_number()
     process_key = request.args.get("process") or None
     unit_code = request.args.get("unit") or None
     rows = inbox(
@@ -58,11 +58,15 @@ def tasks() -> Any:
         process_key=process_key,
         unit_id=unit_id_of(unit_code),
         overdue=request.args.get("overdue") == "1",
-        limit=500,
+        limit=PAGE_SIZE + 1,
+        offset=(page - 1) * PAGE_SIZE,
     )
+    rows, has_next = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
     return render_template(
         "workflow/tasks.html",
         tasks=rows,
+        page=page,
+        has_next=has_next,
         now=now,
         process_key=process_key,
         unit_code=unit_code,

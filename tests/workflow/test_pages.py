@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.auth.roles import Role
 from app.evidence.models import EvidenceFile
 from app.extensions import db
+from app.workflow import process_pages, task_pages
 from tests.factories import make_unit, make_user, page_csrf, sign_in
 from tests.workflow.helpers import DIAGRAMS
 
@@ -245,3 +246,31 @@ def test_the_office_gives_a_task_to_a_named_user_who_can_work_tasks(
     client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
     sign_in(client, "unit1")
     assert _task_link_absent(client)
+
+
+def test_the_inbox_and_the_instances_come_in_pages(
+    client: FlaskClient, people: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(task_pages, "PAGE_SIZE", 2)
+    monkeypatch.setattr(process_pages, "PAGE_SIZE", 2)
+    _deploy_page(client, "review_lanes.bpmn")
+    started = [_start_page(client, "review_lanes", "FGW") for _ in range(3)]
+    sign_in(client, "office1")
+    first = client.get("/instances?status=waiting").get_data(as_text=True)
+    assert (
+        f'href="/instances/{started[2]}"' in first
+        and f'href="/instances/{started[0]}"' not in first
+    )
+    assert 'href="/instances?status=waiting&amp;page=2" rel="next"' in first
+    second = client.get("/instances?status=waiting&page=2").get_data(as_text=True)
+    assert f'href="/instances/{started[0]}"' in second
+    assert 'disabled"><a class="page-link" href="#" rel="next">' in second  # the last page
+    assert client.get("/instances?page=-3").status_code == 200  # any page number is answered
+    client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
+
+    sign_in(client, "unit1")
+    links = set()
+    for page in (1, 2):
+        html = client.get(f"/tasks?page={page}").get_data(as_text=True)
+        links |= set(re.findall(r'href="(/tasks/[0-9a-f-]{36})"', html))
+    assert len(links) == 3  # every task once over the two pages
