@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -335,6 +336,15 @@ def revoke_role(session: Session, *, actor: Actor, grant: RoleGrant, now: dateti
         before={"role": grant.role, "unit_id": grant.unit_id},
         now=now,
     )
+
+
+def display_names(session: Session, user_ids: Iterable[int | None]) -> dict[int, str]:
+    """The display names of these users (None skipped), to name who did or holds something."""
+    wanted = {user_id for user_id in user_ids if user_id is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))
+    return {user_id: name for user_id, name in rows}
 
 
 def purge_stale_sessions(session: Session, *, now: datetime) -> int:

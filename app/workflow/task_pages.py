@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from app.auth.roles import Permission
+from app.auth.services import display_names
 from app.db import utcnow
 from app.errors import DomainError, InvalidInput
 from app.evidence.services import readable_evidence, store_evidence
@@ -74,6 +75,7 @@ def tasks() -> Any:
         units=memberships(db_session(), current_year(db_session())),
         processes=process_choices(db_session()),
         unit_of=units_by_id(db_session(), (t.instance.unit_id for t in rows)),
+        claimer_of=display_names(db_session(), (t.claimed_by_id for t in rows)),
     )
 
 
@@ -109,6 +111,7 @@ def _render_task(
         if current_actor().can(Permission.SUPERVISE)
         else [],
         reassign_error=reassign_error,
+        claimer=display_names(db_session(), [task.claimed_by_id]).get(task.claimed_by_id or 0),
         now=utcnow(),
         unplaced=[e for e in errors or [] if not e["path"]],
     ), status

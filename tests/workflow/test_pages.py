@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.auth.roles import Role
 from app.evidence.models import EvidenceFile
 from app.extensions import db
+from app.org.models import Unit
 from app.workflow import process_pages, task_pages
 from tests.factories import make_unit, make_user, page_csrf, sign_in
 from tests.workflow.helpers import DIAGRAMS
@@ -274,3 +275,21 @@ def test_the_inbox_and_the_instances_come_in_pages(
         html = client.get(f"/tasks?page={page}").get_data(as_text=True)
         links |= set(re.findall(r'href="(/tasks/[0-9a-f-]{36})"', html))
     assert len(links) == 3  # every task once over the two pages
+
+
+def test_colleagues_see_who_has_claimed_a_task(client: FlaskClient, people: dict[str, Any]) -> None:
+    fgw = db.session.execute(select(Unit).where(Unit.code == "FGW")).scalar_one()
+    make_user("unit1b", (Role.UNIT_STAFF, fgw))
+    _deploy_page(client, "review_lanes.bpmn")
+    _start_page(client, "review_lanes", "FGW")
+    sign_in(client, "unit1")
+    link = _task_link(client.get("/tasks").get_data(as_text=True))
+    assert (
+        client.post(f"{link}/claim", data={"csrf_token": page_csrf(client, link)}).status_code
+        == 302
+    )
+    client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
+
+    sign_in(client, "unit1b")
+    assert "</i> Unit1</td>" in client.get("/tasks").get_data(as_text=True)
+    assert 'data-testid="claimed-by">已由 Unit1 认领。<' in client.get(link).get_data(as_text=True)
