@@ -75,6 +75,11 @@ def unit_by_code(session: Session, code: str) -> Unit:
     return unit
 
 
+def unit_or_none(session: Session, unit_id: int | None) -> Unit | None:
+    """The unit with this id, or None (an instance without a unit)."""
+    return session.get(Unit, unit_id) if unit_id is not None else None
+
+
 def units_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, Unit]:
     """The units with these ids (None skipped), to name the units of listed rows."""
     wanted = {unit_id for unit_id in ids if unit_id is not None}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
@@ -38,7 +38,7 @@ def _leader_of(session: Session, instance: ProcessInstance) -> int | None:
     return session.execute(query.order_by(UnitMembership.year.desc()).limit(1)).scalar()
 
 
-def _does_business_work() -> Any:
+def _does_business_work() -> ColumnElement[bool]:
     has_business_role = (
         select(RoleGrant.id)
         .where(RoleGrant.user_id == User.id, RoleGrant.role.in_(BUSINESS_ROLES))

@@ -19,7 +19,7 @@ from app.auth.roles import Permission
 from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db_session
-from app.org.services import current_year, memberships, units_by_id
+from app.org.services import current_year, memberships, unit_or_none, units_by_id
 from app.web.context import current_actor, login_required, permission_required
 from app.workflow.blueprint import PAGE_SIZE, bp, page_number, unit_id_of
 from app.workflow.deploy import deploy
@@ -170,7 +170,7 @@ def instance(instance_id: int) -> Any:
         open_tasks=open_tasks_of(session, found),
         marks=diagram_marks(session, found),
         history=instance_history(session, found),
-        unit=units_by_id(session, [found.unit_id]).get(found.unit_id or 0),
+        unit=unit_or_none(session, found.unit_id),
         show_data=actor.can(Permission.RUN_CYCLE),
     )
 

@@ -20,7 +20,7 @@ from app.db import utcnow
 from app.errors import DomainError, InvalidInput
 from app.evidence.services import readable_evidence, store_evidence
 from app.extensions import db_session
-from app.org.services import current_year, memberships, units_by_id
+from app.org.services import current_year, memberships, unit_or_none, units_by_id
 from app.web.context import current_actor, login_required, permission_required
 from app.workflow.assignment import assignable_users
 from app.workflow.blueprint import PAGE_SIZE, bp, page_number, unit_id_of
@@ -104,17 +104,23 @@ def _render_task(
         form=form,
         fields=fields,
         instance=instance,
-        unit=units_by_id(db_session(), [instance.unit_id]).get(instance.unit_id or 0),
+        unit=unit_or_none(db_session(), instance.unit_id),
         people_history=[h for h in instance_history(db_session(), instance) if h.actor_name],
         marks=diagram_marks(db_session(), instance),
         assignable=assignable_users(db_session())
         if current_actor().can(Permission.SUPERVISE)
         else [],
         reassign_error=reassign_error,
-        claimer=display_names(db_session(), [task.claimed_by_id]).get(task.claimed_by_id or 0),
+        claimer=_claimer(task),
         now=utcnow(),
         unplaced=[e for e in errors or [] if not e["path"]],
     ), status
+
+
+def _claimer(task: Any) -> str | None:
+    if task.claimed_by_id is None:
+        return None
+    return display_names(db_session(), [task.claimed_by_id]).get(task.claimed_by_id)
 
 
 @bp.get("/tasks/<task_id>")
