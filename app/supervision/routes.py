@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -13,6 +13,7 @@ from app.db import utcnow
 from app.extensions import db_session
 from app.org.services import current_year, memberships, unit_by_code
 from app.supervision.services import (
+    BoardRow,
     Lateness,
     board,
     board_workbook,
@@ -22,6 +23,7 @@ from app.supervision.services import (
     on_time_rates,
 )
 from app.web.context import current_actor, login_required, permission_required
+from app.workflow.queries import process_choices
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision", template_folder="templates")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,33 +35,46 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def index() -> Any:
     """Open tasks coloured on time / due soon / overdue, with on-time rates."""
     now, actor, session = utcnow(), current_actor(), db_session()
-    unit_code = request.args.get("unit") or None
-    only = request.args.get("lateness")
     days = max(min(request.args.get("days", 90, type=int) or 90, 366), 1)
-    all_rows = board(
+    all_rows = _filtered_board(now)
+    by_unit, by_process = on_time_rates(session, actor, since=now - timedelta(days=days), until=now)
+    return render_template(
+        "supervision/index.html",
+        rows=_of_lateness(all_rows),
+        counts=count_by_lateness(all_rows),
+        now=now,
+        unit_code=request.args.get("unit") or None,
+        process_key=request.args.get("process") or None,
+        only=request.args.get("lateness"),
+        days=days,
+        by_unit=by_unit,
+        by_process=by_process,
+        units=memberships(session, current_year(session)),
+        processes=process_choices(session),
+        Lateness=Lateness,
+    )
+
+
+def _filtered_board(now: datetime) -> list[BoardRow]:
+    """The board by the request's unit, process, lane and age filters (the page's and the
+    export's: the workbook holds what the page shows)."""
+    session = db_session()
+    unit_code = request.args.get("unit") or None
+    return board(
         session,
-        actor,
+        current_actor(),
         now=now,
         unit_id=unit_by_code(session, unit_code).id if unit_code else None,
         process_key=request.args.get("process") or None,
         lane=request.args.get("lane") or None,
         min_age_days=request.args.get("age", 0, type=int) or 0,
     )
-    rows = [r for r in all_rows if only in (None, "", r.lateness.value)]
-    by_unit, by_process = on_time_rates(session, actor, since=now - timedelta(days=days), until=now)
-    return render_template(
-        "supervision/index.html",
-        rows=rows,
-        counts=count_by_lateness(all_rows),
-        now=now,
-        unit_code=unit_code,
-        only=only,
-        days=days,
-        by_unit=by_unit,
-        by_process=by_process,
-        units=memberships(session, current_year(session)),
-        Lateness=Lateness,
-    )
+
+
+def _of_lateness(rows: list[BoardRow]) -> list[BoardRow]:
+    """The rows of the `lateness` the request asks for (all without one)."""
+    only = request.args.get("lateness")
+    return [r for r in rows if only in (None, "", r.lateness.value)]
 
 
 @bp.get("/export.xlsx")
@@ -67,15 +82,7 @@ def index() -> Any:
 @permission_required(Permission.SUPERVISE)
 def export() -> Any:
     """The board (with the page's filters) as an xlsx workbook."""
-    session = db_session()
-    unit_code = request.args.get("unit") or None
-    rows = board(
-        session,
-        current_actor(),
-        now=utcnow(),
-        unit_id=unit_by_code(session, unit_code).id if unit_code else None,
-        process_key=request.args.get("process") or None,
-    )
+    rows = _of_lateness(_filtered_board(utcnow()))
     labels = {
         "sheet": _("Open tasks"),
         "task": _("Task"),

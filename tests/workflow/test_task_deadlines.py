@@ -234,6 +234,12 @@ def test_the_board_exports_to_excel(client: FlaskClient, people: dict[str, Any])
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.values)
     assert rows[0][0] == "任务" and rows[1][0] == "报送材料" and rows[1][5] == "已逾期"
+    # The workbook holds what the page shows: every filter of the page applies to it.
+    page = client.get("/supervision/?lane=office&lateness=overdue").get_data(as_text=True)
+    assert 'href="/supervision/export.xlsx?lane=office&amp;lateness=overdue"' in page
+    for query, expected in (("lane=office", 1), ("lateness=on_time", 1), ("lane=unit", 2)):
+        workbook = client.get(f"/supervision/export.xlsx?{query}").data
+        assert len(list(load_workbook(io.BytesIO(workbook)).active.values)) == expected, query
 
 
 def test_the_board_filters_by_lane_and_age(client: FlaskClient, people: dict[str, Any]) -> None:
