@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import shutil
 import threading
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from app.org.demo import load_demo
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DEMO_PASSWORD = "demo-pass-2026"
+DIAGRAM = Path(__file__).resolve().parents[1] / "diagrams" / "simple_di.bpmn"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -83,3 +87,46 @@ def screenshot(page: object, name: str) -> None:
     """Keep a screenshot as a test artefact."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def started(live_server: str) -> Iterator[str]:
+    """Deploy simple_di.bpmn as owner1 and start it as office1, through the live server's API;
+    its first task waits in office1's inbox. Yields the instance id."""
+
+    def call(
+        method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> dict:
+        request = urllib.request.Request(
+            live_server + path, data=body, method=method, headers=headers or {}
+        )
+        with urllib.request.urlopen(request) as response:
+            return json.loads(response.read())
+
+    def token(username: str) -> dict[str, str]:
+        body = json.dumps({"username": username, "password": DEMO_PASSWORD}).encode()
+        answer = call("POST", "/api/v1/auth/token", body, {"Content-Type": "application/json"})
+        return {"Authorization": f"Bearer {answer['token']}"}
+
+    boundary = "jixiao-boundary"
+    payload = io.BytesIO()
+    payload.write(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="simple_di.bpmn"\r\nContent-Type: application/xml\r\n\r\n'.encode()
+    )
+    payload.write(DIAGRAM.read_bytes())
+    payload.write(f"\r\n--{boundary}--\r\n".encode())
+    call(
+        "POST",
+        "/api/v1/process-definitions",
+        payload.getvalue(),
+        {**token("owner1"), "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    body = json.dumps({"process_key": "simple_di"}).encode()
+    instance = call(
+        "POST",
+        "/api/v1/process-instances",
+        body,
+        {**token("office1"), "Content-Type": "application/json"},
+    )
+    yield str(instance["id"])

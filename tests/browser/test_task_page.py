@@ -2,61 +2,12 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import DEMO_PASSWORD, screenshot
 
 pytestmark = pytest.mark.browser
-DIAGRAM = Path(__file__).resolve().parents[1] / "diagrams" / "simple_di.bpmn"
-
-
-@pytest.fixture(scope="module")
-def started(live_server: str) -> Iterator[str]:
-    """Deploy the diagram as owner1 and start it as office1, through the API of the live server."""
-    import json
-    import urllib.request
-
-    def call(
-        method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
-    ) -> dict:
-        request = urllib.request.Request(
-            live_server + path, data=body, method=method, headers=headers or {}
-        )
-        with urllib.request.urlopen(request) as response:
-            return json.loads(response.read())
-
-    def token(username: str) -> dict[str, str]:
-        body = json.dumps({"username": username, "password": DEMO_PASSWORD}).encode()
-        answer = call("POST", "/api/v1/auth/token", body, {"Content-Type": "application/json"})
-        return {"Authorization": f"Bearer {answer['token']}"}
-
-    boundary = "jixiao-boundary"
-    payload = io.BytesIO()
-    payload.write(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-        f'filename="simple_di.bpmn"\r\nContent-Type: application/xml\r\n\r\n'.encode()
-    )
-    payload.write(DIAGRAM.read_bytes())
-    payload.write(f"\r\n--{boundary}--\r\n".encode())
-    call(
-        "POST",
-        "/api/v1/process-definitions",
-        payload.getvalue(),
-        {**token("owner1"), "Content-Type": f"multipart/form-data; boundary={boundary}"},
-    )
-    body = json.dumps({"process_key": "simple_di"}).encode()
-    instance = call(
-        "POST",
-        "/api/v1/process-instances",
-        body,
-        {**token("office1"), "Content-Type": "application/json"},
-    )
-    yield str(instance["id"])
 
 
 def test_office_staff_complete_a_task_with_a_form_and_see_the_diagram(
