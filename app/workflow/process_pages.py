@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import (
@@ -17,7 +18,7 @@ from flask_babel import gettext as _
 
 from app.auth.roles import Permission
 from app.db import utcnow
-from app.errors import DomainError
+from app.errors import DomainError, InvalidInput
 from app.extensions import db_session
 from app.org.services import current_year, memberships, unit_or_none, units_by_id
 from app.web.context import current_actor, login_required, permission_required
@@ -35,8 +36,8 @@ from app.workflow.queries import (
     process_choices,
     visible_instances,
 )
-from app.workflow.recovery import retry_instance, terminate_instance
-from app.workflow.runtime import start_instance
+from app.workflow.recovery import failed_step_data, retry_instance, terminate_instance
+from app.workflow.runtime import check_data_size, start_instance
 
 
 @bp.get("/processes")
@@ -162,8 +163,18 @@ def instances() -> Any:
 @permission_required(Permission.BUSINESS)
 def instance(instance_id: int) -> Any:
     """The diagram with finished and current steps, open tasks, history and (office) data."""
+    return _instance_page(instance_id)
+
+
+def _instance_page(
+    instance_id: int, *, retry_text: str | None = None, retry_error: str | None = None
+) -> Any:
     actor, session = current_actor(), db_session()
     found = visible_instance(session, actor, instance_id)
+    office = actor.can(Permission.RUN_CYCLE)
+    if retry_text is None and office:
+        failed = failed_step_data(session, found, actor)
+        retry_text = _readable(failed) if failed is not None else None
     return render_template(
         "workflow/instance.html",
         instance=found,
@@ -171,17 +182,40 @@ def instance(instance_id: int) -> Any:
         marks=diagram_marks(session, found),
         history=instance_history(session, found),
         unit=unit_or_none(session, found.unit_id),
-        show_data=actor.can(Permission.RUN_CYCLE),
-    )
+        show_data=office,
+        retry_text=retry_text,
+        retry_error=retry_error,
+    ), (422 if retry_error else 200)
+
+
+def _readable(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _corrected_data(text: str) -> dict[str, Any]:
+    """The corrections office staff typed: a JSON object within the task data size cap."""
+    try:
+        value = json.loads(text) if text.strip() else {}
+    except ValueError as error:
+        raise InvalidInput(_("The data is not valid JSON: %(e)s", e=str(error))) from None
+    if not isinstance(value, dict):
+        raise InvalidInput(_("The data must be a JSON object."))
+    check_data_size(value)
+    return value
 
 
 @bp.post("/instances/<int:instance_id>/retry")
 @login_required
 @permission_required(Permission.RUN_CYCLE)
 def retry(instance_id: int) -> Any:
-    """Retry the failed step."""
+    """Retry the failed step, with the step's data as corrected on the page."""
+    text = request.form.get("data", "")
+    try:
+        data = _corrected_data(text)
+    except InvalidInput as error:
+        return _instance_page(instance_id, retry_text=text, retry_error=error.message)
     retry_instance(
-        db_session(), actor=current_actor(), instance_id=instance_id, data=None, now=utcnow()
+        db_session(), actor=current_actor(), instance_id=instance_id, data=data, now=utcnow()
     )
     db_session().commit()
     return redirect(url_for("workflow.instance", instance_id=instance_id))

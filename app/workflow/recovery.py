@@ -20,6 +20,16 @@ from app.workflow.runtime import advance, json_safe, load_run, lock_instance
 from app.workflow.timer_rows import sync_timer_rows
 
 
+def failed_step_data(
+    session: Session, instance: ProcessInstance, actor: Actor
+) -> dict[str, Any] | None:
+    """The data of the step that failed, for office staff to correct before retrying it."""
+    if instance.status is not InstanceStatus.ERROR:
+        return None
+    failed = load_run(session, instance, actor).workflow.get_tasks(state=TaskState.ERROR)
+    return json_safe(failed[0].data) if failed else None
+
+
 def retry_instance(
     session: Session, *, actor: Actor, instance_id: int, data: dict[str, Any] | None, now: datetime
 ) -> ProcessInstance:

@@ -52,3 +52,22 @@ def instance(client: FlaskClient, headers: dict[str, str], instance_id: int) -> 
     response = client.get(f"/api/v1/process-instances/{instance_id}", headers=headers)
     assert response.status_code == 200, response.get_json()
     return response.get_json()  # type: ignore[no-any-return]
+
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+def script_process(pid: str, script: str) -> bytes:
+    """start → script task `run_script` → end."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="{BPMN_NS}" id="Defs_{pid}" targetNamespace="http://jixiao.test/{pid}">
+  <bpmn:process id="{pid}" name="{pid}" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="run_script" />
+    <bpmn:scriptTask id="run_script" name="计算"><bpmn:script>{script}</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="run_script" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>
+""".encode()

@@ -28,7 +28,7 @@ from app.workflow.sandbox import HELPER_NAMES, ScriptRejected, ScriptTimeout
 from app.workflow.sandbox_runner import ScriptFailed
 from app.workflow.scripting import SandboxEnvironment
 from tests.factories import make_user
-from tests.workflow.helpers import bearer, instance, start, upload
+from tests.workflow.helpers import bearer, instance, script_process, start, upload
 from tests.workflow.test_deploy_validation import GRADE_BPMN, GRADE_DMN
 
 CANARY_TEXT = "CANARY-5b1e0d-never-read"
@@ -414,24 +414,6 @@ def test_aware_datetimes_from_expressions_come_back_as_iso_strings() -> None:
 
 
 # --- Through the engine --------------------------------------------------------------------
-
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-
-
-def script_process(pid: str, script: str) -> bytes:
-    """start → script task `run_script` → end."""
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="{BPMN_NS}" id="Defs_{pid}" targetNamespace="http://jixiao.test/{pid}">
-  <bpmn:process id="{pid}" name="{pid}" isExecutable="true">
-    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="run_script" />
-    <bpmn:scriptTask id="run_script" name="计算"><bpmn:script>{script}</bpmn:script>
-    </bpmn:scriptTask>
-    <bpmn:sequenceFlow id="f2" sourceRef="run_script" targetRef="end" />
-    <bpmn:endEvent id="end" />
-  </bpmn:process>
-</bpmn:definitions>
-""".encode()
 
 
 @dataclass
