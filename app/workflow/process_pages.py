@@ -45,13 +45,19 @@ from app.workflow.runtime import check_data_size, start_instance
 @permission_required(Permission.BUSINESS)
 def processes() -> Any:
     """Deployed processes and their versions; deploy and start."""
+    return _processes_page()
+
+
+def _processes_page(start_errors: dict[str, str] | None = None) -> Any:
+    """The page; with the start form's errors by field (and what was chosen) after a refusal."""
     year = current_year(db_session())
     return render_template(
         "workflow/processes.html",
         rows=definitions_overview(db_session()),
         units=memberships(db_session(), year),
-        year=year,
-    )
+        year=request.form.get("year", year) if start_errors else year,
+        start_errors=start_errors or {},
+    ), (422 if start_errors else 200)
 
 
 @bp.post("/processes/deploy")
@@ -86,14 +92,20 @@ def deploy_upload() -> Any:
 def start() -> Any:
     """Start an instance of a process for a unit and year."""
     year = request.form.get("year", type=int)
-    instance = start_instance(
-        db_session(),
-        actor=current_actor(),
-        key=request.form.get("process_key", ""),
-        unit_code=request.form.get("unit_code") or None,
-        data={"year": year} if year else {},
-        now=utcnow(),
-    )
+    try:
+        instance = start_instance(
+            db_session(),
+            actor=current_actor(),
+            key=request.form.get("process_key", ""),
+            unit_code=request.form.get("unit_code") or None,
+            data={"year": year} if year else {},
+            now=utcnow(),
+        )
+    except InvalidInput as error:
+        db_session().rollback()
+        details = error.details if isinstance(error.details, list) else []
+        by_field = {d["path"]: d["message"] for d in details if d.get("path")}
+        return _processes_page(by_field or {"process_key": error.message})
     db_session().commit()
     flash(_("Process started."), "success")
     return redirect(url_for("workflow.instance", instance_id=instance.id))

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, joinedload, undefer
 
 from app.audit.services import record
 from app.auth.actor import Actor
-from app.auth.roles import Permission
+from app.auth.roles import UNIT_ROLES, Permission
 from app.auth.services import require
 from app.calendar.services import working_calendar
 from app.db_batch import WriteBatch, send_at_commit
@@ -208,6 +208,18 @@ def check_data_size(data: Any) -> None:
         )
 
 
+def _has_unit_tasks(definition: ProcessDefinition) -> bool:
+    """Whether some user task goes to a unit role of the instance's unit (no unit of its own, no
+    assignee): started by a person without a unit, nobody could work it. (Scheduled starts are
+    the diagram's design and are not refused: refused, they would be retried forever.)"""
+    return any(
+        settings.get("role") in UNIT_ROLES
+        and not settings.get("unit")
+        and not settings.get("assignee")
+        for settings in definition.task_settings.values()
+    )
+
+
 def start_instance(
     session: Session,
     *,
@@ -223,6 +235,9 @@ def start_instance(
         require(actor, Permission.BUSINESS)
     definition = _definition_for(session, key, version)
     unit = unit_by_code(session, unit_code) if unit_code else None
+    if unit is None and not actor.is_system and _has_unit_tasks(definition):
+        message = _("This process has steps for a unit's staff: choose the unit to start it for.")
+        raise InvalidInput(message, details=[{"path": "unit_code", "message": message}])
     data = dict(data or {})
     check_data_size(data)
     year = data.get("year") if isinstance(data.get("year"), int) else None

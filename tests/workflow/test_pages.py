@@ -16,8 +16,9 @@ from app.evidence.models import EvidenceFile
 from app.extensions import db
 from app.org.models import Unit
 from app.workflow import process_pages, task_pages
+from app.workflow.models import ProcessInstance
 from tests.factories import make_unit, make_user, page_csrf, sign_in
-from tests.workflow.helpers import DIAGRAMS
+from tests.workflow.helpers import DIAGRAMS, bearer
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -293,3 +294,25 @@ def test_colleagues_see_who_has_claimed_a_task(client: FlaskClient, people: dict
     sign_in(client, "unit1b")
     assert "</i> Unit1</td>" in client.get("/tasks").get_data(as_text=True)
     assert 'data-testid="claimed-by">已由 Unit1 认领。<' in client.get(link).get_data(as_text=True)
+
+
+def test_a_process_with_steps_for_a_unit_is_started_only_for_a_unit(
+    client: FlaskClient, people: dict[str, Any]
+) -> None:
+    _deploy_page(client, "review_lanes.bpmn")
+    office = bearer(client, "office1")
+    refused = client.post(
+        "/api/v1/process-instances", headers=office, json={"process_key": "review_lanes"}
+    )
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["details"][0]["path"] == "unit_code"
+    assert db.session.execute(select(ProcessInstance)).first() is None
+    sign_in(client, "office1")
+    page = client.post(
+        "/processes/start",
+        data={"csrf_token": page_csrf(client, "/processes"), "process_key": "review_lanes"},
+    )
+    assert page.status_code == 422
+    assert 'id="unit_code-errors" class="invalid-feedback d-block">该流程有单位经办的环节' in (
+        page.get_data(as_text=True)
+    )
