@@ -1,4 +1,5 @@
-"""Inbox queries: the ready tasks an actor may work, cheaply, with 100,000 open tasks."""
+"""Inbox queries: the ready tasks an actor may work, cheaply, with 100,000 open tasks; and the
+tasks they completed."""
 
 from __future__ import annotations
 
@@ -101,6 +102,27 @@ def inbox(
     ).scalars()
     position = {task_id: number for number, task_id in enumerate(ids)}
     return sorted(tasks, key=lambda task: position[task.id])
+
+
+def completed_by(
+    session: Session, actor: Actor, *, limit: int = 100, offset: int = 0
+) -> Sequence[HumanTask]:
+    """The tasks the actor completed, the latest first (the "已办" list)."""
+    require(actor, Permission.BUSINESS)
+    if actor.user_id is None:
+        return []
+    return (
+        session.execute(
+            select(HumanTask)
+            .where(HumanTask.completed_by_id == actor.user_id)
+            .order_by(HumanTask.completed_at.desc(), HumanTask.id)
+            .limit(min(limit, MAX_PAGE))
+            .offset(offset)
+            .options(_LISTED_INSTANCE)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def _page_of_ids(session: Session, pieces: list[Select[Any]], limit: int, offset: int) -> list[str]:

@@ -109,6 +109,7 @@ class HumanTask(Base):
             sqlite_where=text("scope_unit_id IS NULL"),
         ),
         Index("ix_human_tasks_instance", "instance_id", "state"),
+        Index("ix_human_tasks_done_by", "completed_by_id", "completed_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -34,7 +34,7 @@ from app.workflow.human_tasks import (
     unclaim_task,
     visible_task,
 )
-from app.workflow.inbox import inbox
+from app.workflow.inbox import completed_by, inbox
 from app.workflow.models import InstanceStatus
 from app.workflow.queries import (
     diagram_marks,
@@ -76,6 +76,25 @@ def tasks() -> Any:
         processes=process_choices(db_session()),
         unit_of=units_by_id(db_session(), (t.instance.unit_id for t in rows)),
         claimer_of=display_names(db_session(), (t.claimed_by_id for t in rows)),
+    )
+
+
+@bp.get("/tasks/done")
+@login_required
+@permission_required(Permission.BUSINESS)
+def done_tasks() -> Any:
+    """The tasks the user completed ("已办"), the latest first, with their processes."""
+    page = page_number()
+    rows = completed_by(
+        db_session(), current_actor(), limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
+    )
+    rows, has_next = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    return render_template(
+        "workflow/done_tasks.html",
+        tasks=rows,
+        page=page,
+        has_next=has_next,
+        unit_of=units_by_id(db_session(), (t.instance.unit_id for t in rows)),
     )
 
 

@@ -27,7 +27,7 @@ PAGES = {
         "/indicators/",
         "/calendar/",
     ],
-    "unit1": ["/", "/tasks", "/indicators/"],
+    "unit1": ["/", "/tasks", "/tasks/done", "/indicators/"],
     "owner1": ["/workbench/", "/workbench/forms"],
 }
 

@@ -316,3 +316,29 @@ def test_a_process_with_steps_for_a_unit_is_started_only_for_a_unit(
     assert 'id="unit_code-errors" class="invalid-feedback d-block">该流程有单位经办的环节' in (
         page.get_data(as_text=True)
     )
+
+
+def test_the_done_list_shows_what_the_user_completed_latest_first(
+    client: FlaskClient, people: dict[str, Any]
+) -> None:
+    _deploy_page(client, "review_lanes.bpmn")
+    first, second = (_start_page(client, "review_lanes", "FGW") for _ in range(2))
+    sign_in(client, "unit1")
+    assert "暂无已办事项" in client.get("/tasks/done").get_data(as_text=True)
+    completed_in_order = []
+    for _ in range(2):
+        link = _task_link(client.get("/tasks").get_data(as_text=True))
+        page = client.get(link).get_data(as_text=True)
+        completed_in_order.append(re.findall(r'href="/instances/(\d+)"', page)[0])
+        data = {"csrf_token": page_csrf(client, link), "title": "优化营商环境", "weight": "20"}
+        assert client.post(link, data=data).status_code == 302
+    assert sorted(completed_in_order) == sorted([str(first), str(second)])
+    done = client.get("/tasks/done").get_data(as_text=True)
+    rows = done[done.index('data-testid="done-tasks"') :]
+    assert rows.count("起草指标") == 2
+    listed = re.findall(r'href="/instances/(\d+)"', rows)
+    assert listed == completed_in_order[::-1]  # the latest first
+    assert 'aria-current="page" href="/tasks/done">已办<' in done
+    client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
+    sign_in(client, "unit2")
+    assert "起草指标" not in client.get("/tasks/done").get_data(as_text=True)  # only one's own
