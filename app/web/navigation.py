@@ -18,13 +18,30 @@ class NavItem:
     label: object
     icon: str
     permission: Permission | None = None
+    also_for: tuple[str, ...] = ()  # other pages under this link (marked current there too)
+
+    def is_current(self, endpoint: str | None) -> bool:
+        """Whether the page being shown is this link's."""
+        return endpoint == self.endpoint or endpoint in self.also_for
 
 
 NAV_ITEMS = (
     NavItem("web.dashboard", _l("Dashboard"), "house"),
-    NavItem("workflow.tasks", _l("My tasks"), "inbox", Permission.BUSINESS),
+    NavItem(
+        "workflow.tasks",
+        _l("My tasks"),
+        "inbox",
+        Permission.BUSINESS,
+        also_for=("workflow.done_tasks", "workflow.task"),
+    ),
     NavItem("indicators.index", _l("Indicators"), "list-check", Permission.BUSINESS),
-    NavItem("workflow.instances", _l("Instances"), "list-task", Permission.BUSINESS),
+    NavItem(
+        "workflow.instances",
+        _l("Instances"),
+        "list-task",
+        Permission.BUSINESS,
+        also_for=("workflow.instance",),
+    ),
     NavItem("workflow.processes", _l("Processes"), "diagram-3", Permission.BUSINESS),
     NavItem("supervision.index", _l("Supervision"), "alarm", Permission.SUPERVISE),
     NavItem(

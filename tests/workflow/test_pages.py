@@ -339,6 +339,7 @@ def test_the_done_list_shows_what_the_user_completed_latest_first(
     listed = re.findall(r'href="/instances/(\d+)"', rows)
     assert listed == completed_in_order[::-1]  # the latest first
     assert 'aria-current="page" href="/tasks/done">已办<' in done
+    assert re.search(r'nav-link active"\s+aria-current="page"\s+href="/tasks"', done)  # the menu
     client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
     sign_in(client, "unit2")
     assert "起草指标" not in client.get("/tasks/done").get_data(as_text=True)  # only one's own
