@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select, union
+from sqlalchemy import ColumnElement, Select, Subquery, and_, false, or_, select, union
 from sqlalchemy.orm import Session, joinedload
 
 from app.auth.actor import Actor
@@ -70,7 +70,7 @@ def inbox(
 ) -> Sequence[HumanTask]:
     """Ready tasks the actor may work, soonest due first.
 
-    The page's ids are chosen first, and only those tasks are then loaded with their instances
+    The page's ids are chosen first, and only those tasks are then joined with their instances
     (joining before sorting sorted every matching row: 10,000 for an office clerk). Each way a
     task can be the actor's is its own index search, cut to the page, and the pieces are merged:
     one query with OR left the choice of index to SQLite's planner, which scanned every ready task.
@@ -93,15 +93,18 @@ def inbox(
         pieces = [query.where(condition) for condition in _inbox_index_searches(actor)]
     if not pieces:
         return []
-    limit = min(limit, MAX_PAGE)
-    ids = _page_of_ids(session, pieces, limit, offset)
-    if not ids:
-        return []
-    tasks = session.execute(
-        select(HumanTask).where(HumanTask.id.in_(ids)).options(_LISTED_INSTANCE)
-    ).scalars()
-    position = {task_id: number for number, task_id in enumerate(ids)}
-    return sorted(tasks, key=lambda task: position[task.id])
+    dialect_name = session.get_bind().dialect.name
+    page = _page(pieces, min(limit, MAX_PAGE), offset, dialect_name)
+    return (
+        session.execute(
+            select(HumanTask)
+            .join(page, HumanTask.id == page.c.id)
+            .options(_LISTED_INSTANCE)
+            .order_by(*_listing_order(page.c, dialect_name))
+        )
+        .scalars()
+        .all()
+    )
 
 
 def completed_by(
@@ -125,24 +128,23 @@ def completed_by(
     )
 
 
-def _page_of_ids(session: Session, pieces: list[Select[Any]], limit: int, offset: int) -> list[str]:
-    """The ids on the page of the union of `pieces` (id, due_at, created_at), in listing order."""
-    dialect_name = session.get_bind().dialect.name
+def _page(pieces: list[Select[Any]], limit: int, offset: int, dialect_name: str) -> Subquery:
+    """The page of the union of `pieces` (id, due_at, created_at): the tasks are loaded by
+    joining it, in one round trip."""
     order = _listing_order(HumanTask, dialect_name)
     if len(pieces) == 1:
-        page = pieces[0].order_by(*order).limit(limit).offset(offset)
-        return list(session.execute(page).scalars())
+        return pieces[0].order_by(*order).limit(limit).offset(offset).subquery()
     # SQLite takes ORDER BY and LIMIT in a compound query's parts only inside a subquery. UNION
     # (not ALL): a task that is the actor's in two ways is listed once.
     cut = [select(piece.order_by(*order).limit(limit + offset).subquery()) for piece in pieces]
     merged = union(*cut).subquery()
-    page = (
-        select(merged.c.id)
+    return (
+        select(merged)
         .order_by(*_listing_order(merged.c, dialect_name))
         .limit(limit)
         .offset(offset)
+        .subquery()
     )
-    return list(session.execute(page).scalars())
 
 
 def visible_instance(session: Session, actor: Actor, instance_id: int) -> ProcessInstance:
