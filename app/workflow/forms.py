@@ -229,18 +229,19 @@ def form_errors(form: Form, data: Any) -> list[dict[str, str]]:
         {"path": _path_of(error), "message": _message(error)}
         for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     ]
-    return _fields_not_to_set(form.schema, data) + errors
+    return _fields_not_to_set(form, data) + errors
 
 
-def _fields_not_to_set(schema: dict[str, Any], data: Any) -> list[dict[str, str]]:
+def _fields_not_to_set(form: Form, data: Any) -> list[dict[str, str]]:
     if not isinstance(data, dict):
         return []
-    properties = schema.get("properties", {})
-    opened = schema.get("additionalProperties", False) is not False
+    properties = form.schema.get("properties", {})
+    opened = form.schema.get("additionalProperties", False) is not False
     problems = []
     for key in data:
         declared = properties.get(key)
-        if isinstance(declared, dict) and declared.get("readOnly") is True:
+        shown_only = form.ui_schema.get(key, {}).get("ui:readonly") is True
+        if isinstance(declared, dict) and (declared.get("readOnly") is True or shown_only):
             problems.append({"path": key, "message": _("This field is read-only.")})
         elif declared is None and not opened:
             problems.append({"path": key, "message": _("This form has no such field.")})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from werkzeug.datastructures import MultiDict
 
 from app.workflow.form_fields import data_from_post, form_fields
+from app.workflow.forms import Form, form_errors
 
 SCHEMA = {
     "type": "object",
@@ -111,3 +112,18 @@ def test_a_table_carries_hidden_and_read_only_columns_and_may_offer_no_blank_row
     assert data_from_post(REPORT, REPORT_UI, posted, {}) == {
         "entries": [{"indicator_id": 3, "title": "甲", "percent": 60}]
     }
+
+
+def test_a_completion_may_not_set_what_its_form_only_shows_or_does_not_declare() -> None:
+    form = Form(
+        "review",
+        SCHEMA | {"properties": {**SCHEMA["properties"], "note": {"type": "string"}}},
+        {"note": {"ui:readonly": True}},
+    )
+    problems = form_errors(
+        form, {"decision": "同意", "indicators": [], "note": "x", "unit_code": "JYT"}
+    )
+    assert [p["path"] for p in problems] == ["indicators", "note", "unit_code"]
+    assert form_errors(form, {"decision": "同意"}) == []
+    opened = Form("open", {**form.schema, "additionalProperties": True}, {})
+    assert [p["path"] for p in form_errors(opened, {"unit_code": "JYT"})] == []
