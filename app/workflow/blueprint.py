@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
 from flask import Blueprint, request
 
 from app.extensions import db_session
@@ -16,6 +19,17 @@ def page_number() -> int:
     """The `page` argument (1 for anything that is not a page number in range)."""
     number = request.args.get("page", 1, type=int) or 1
     return min(max(number, 1), MAX_PAGE_NUMBER)
+
+
+Row = TypeVar("Row")
+
+
+def one_page(fetch: Callable[[int, int], Sequence[Row]]) -> tuple[int, Sequence[Row], bool]:
+    """The page the request asks for: its number, its rows (`fetch(limit, offset)`), and whether
+    a next page exists (one row more is fetched to know)."""
+    page = page_number()
+    rows = fetch(PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+    return page, rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
 def unit_id_of(code: str | None) -> int | None:

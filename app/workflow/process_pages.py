@@ -22,7 +22,7 @@ from app.errors import DomainError, InvalidInput
 from app.extensions import db_session
 from app.org.services import current_year, memberships, unit_or_none, units_by_id
 from app.web.context import current_actor, login_required, permission_required
-from app.workflow.blueprint import PAGE_SIZE, bp, page_number, unit_id_of
+from app.workflow.blueprint import bp, one_page, unit_id_of
 from app.workflow.deploy import deploy
 from app.workflow.diagrams import Upload
 from app.workflow.inbox import visible_instance
@@ -141,20 +141,21 @@ def diagram_xml(key: str, version: int) -> Any:
 @permission_required(Permission.BUSINESS)
 def instances() -> Any:
     """Instances the user may see, by status, process and unit."""
-    session, page = db_session(), page_number()
+    session = db_session()
     status = request.args.get("status") or None
     process_key = request.args.get("process") or None
     unit_code = request.args.get("unit") or None
-    rows = visible_instances(
-        session,
-        current_actor(),
-        status=InstanceStatus(status) if status in set(InstanceStatus) else None,
-        process_key=process_key,
-        unit_id=unit_id_of(unit_code),
-        limit=PAGE_SIZE + 1,
-        offset=(page - 1) * PAGE_SIZE,
+    page, rows, has_next = one_page(
+        lambda limit, offset: visible_instances(
+            session,
+            current_actor(),
+            status=InstanceStatus(status) if status in set(InstanceStatus) else None,
+            process_key=process_key,
+            unit_id=unit_id_of(unit_code),
+            limit=limit,
+            offset=offset,
+        )
     )
-    rows, has_next = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
     return render_template(
         "workflow/instances.html",
         rows=rows,

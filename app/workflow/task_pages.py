@@ -23,7 +23,7 @@ from app.extensions import db_session
 from app.org.services import current_year, memberships, unit_or_none, units_by_id
 from app.web.context import current_actor, login_required, permission_required
 from app.workflow.assignment import assignable_users
-from app.workflow.blueprint import PAGE_SIZE, bp, page_number, unit_id_of
+from app.workflow.blueprint import bp, one_page, unit_id_of
 from app.workflow.form_fields import data_from_post, form_fields
 from app.workflow.forms import FormProblem
 from app.workflow.human_tasks import (
@@ -49,20 +49,21 @@ from app.workflow.task_forms import task_form
 @permission_required(Permission.BUSINESS)
 def tasks() -> Any:
     """The inbox, soonest due first, filtered by process, unit and lateness."""
-    now, page = utcnow(), page_number()
+    now = utcnow()
     process_key = request.args.get("process") or None
     unit_code = request.args.get("unit") or None
-    rows = inbox(
-        db_session(),
-        current_actor(),
-        now=now,
-        process_key=process_key,
-        unit_id=unit_id_of(unit_code),
-        overdue=request.args.get("overdue") == "1",
-        limit=PAGE_SIZE + 1,
-        offset=(page - 1) * PAGE_SIZE,
+    page, rows, has_next = one_page(
+        lambda limit, offset: inbox(
+            db_session(),
+            current_actor(),
+            now=now,
+            process_key=process_key,
+            unit_id=unit_id_of(unit_code),
+            overdue=request.args.get("overdue") == "1",
+            limit=limit,
+            offset=offset,
+        )
     )
-    rows, has_next = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
     return render_template(
         "workflow/tasks.html",
         tasks=rows,
@@ -84,11 +85,11 @@ def tasks() -> Any:
 @permission_required(Permission.BUSINESS)
 def done_tasks() -> Any:
     """The tasks the user completed ("已办"), the latest first, with their processes."""
-    page = page_number()
-    rows = completed_by(
-        db_session(), current_actor(), limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
+    page, rows, has_next = one_page(
+        lambda limit, offset: completed_by(
+            db_session(), current_actor(), limit=limit, offset=offset
+        )
     )
-    rows, has_next = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
     return render_template(
         "workflow/done_tasks.html",
         tasks=rows,

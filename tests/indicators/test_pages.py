@@ -5,12 +5,13 @@ its field and changes nothing."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.extensions import db
+from app.indicators.models import Indicator
 from app.progress.models import ProcessRule, ProgressReport, Proposal, ProposalStatus
 from app.workflow.models import ProcessInstance
 from app.workflow.task_deadlines import alert_due_tasks
@@ -20,8 +21,10 @@ from tests.indicators.test_progress_reporting import YEAR, _approve, _this_month
 from tests.workflow.helpers import bearer, start
 
 
-def _late_report(client: FlaskClient) -> Proposal:
-    _approve("FGW")
+def _report_this_month(client: FlaskClient) -> tuple[list[Indicator], datetime]:
+    """FGW's indicators approved and this month's report started; the indicators and the due
+    time."""
+    approved = _approve("FGW")
     period, due = _this_month()
     start(
         client,
@@ -30,6 +33,11 @@ def _late_report(client: FlaskClient) -> Proposal:
         unit_code="FGW",
         data={"year": YEAR, "period": period},
     )
+    return approved, due
+
+
+def _late_report(client: FlaskClient) -> Proposal:
+    _approved, due = _report_this_month(client)
     alert_due_tasks(db.session, now=due + timedelta(minutes=1))
     db.session.commit()
     return db.session.execute(select(Proposal)).scalar_one()
@@ -203,15 +211,7 @@ def test_unit_staff_report_progress_on_a_table_of_their_own_indicators(
     shipped: FlaskClient,
 ) -> None:
     client = shipped
-    approved = _approve("FGW")
-    period, _due = _this_month()
-    start(
-        client,
-        bearer(client, "office1"),
-        "progress_reporting",
-        unit_code="FGW",
-        data={"year": YEAR, "period": period},
-    )
+    approved, _due = _report_this_month(client)
     sign_in(client, "unit1")
     link = re.search(r'href="(/tasks/[0-9a-f-]{36})"', client.get("/tasks").get_data(as_text=True))
     assert link

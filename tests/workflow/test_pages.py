@@ -15,7 +15,7 @@ from app.auth.roles import Role
 from app.evidence.models import EvidenceFile
 from app.extensions import db
 from app.org.models import Unit
-from app.workflow import process_pages, task_pages
+from app.workflow import blueprint
 from app.workflow.models import ProcessInstance
 from tests.factories import make_unit, make_user, page_csrf, sign_in
 from tests.workflow.helpers import DIAGRAMS, bearer
@@ -253,8 +253,7 @@ def test_the_office_gives_a_task_to_a_named_user_who_can_work_tasks(
 def test_the_inbox_and_the_instances_come_in_pages(
     client: FlaskClient, people: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(task_pages, "PAGE_SIZE", 2)
-    monkeypatch.setattr(process_pages, "PAGE_SIZE", 2)
+    monkeypatch.setattr(blueprint, "PAGE_SIZE", 2)
     _deploy_page(client, "review_lanes.bpmn")
     started = [_start_page(client, "review_lanes", "FGW") for _ in range(3)]
     sign_in(client, "office1")
