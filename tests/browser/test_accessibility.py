@@ -80,3 +80,21 @@ def test_the_pages_each_role_works_in_pass_wcag_2_aa(
             audited.wait_for_load_state("networkidle")
             problems += [f"{username} {path}: {v}" for v in _violations(audited)]
     assert problems == []
+
+
+def test_a_phone_shows_the_workers_pages_without_sideways_scrolling(
+    live_server: str, started: str, browser: Browser
+) -> None:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    _sign_in(phone, live_server, "office1")
+    too_wide = []
+    for wanted in ("/", "/tasks", "TASK", "/tasks/done", "/instances", "INSTANCE", "/processes"):
+        path = _resolved(phone, live_server, wanted, started)
+        phone.goto(f"{live_server}{path}")
+        phone.wait_for_load_state("networkidle")
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            too_wide.append(f"{path}: {width}px")
+    context.close()
+    assert too_wide == []
