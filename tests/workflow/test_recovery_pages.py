@@ -41,3 +41,25 @@ def test_office_staff_correct_the_failed_step_on_the_page_and_retry(client: Flas
     assert retried.status_code == 302
     done = instance(client, office, failed["id"])
     assert done["status"] == "completed" and done["data"]["r"] == 2.5
+
+
+def test_the_history_says_why_a_process_stopped(client: FlaskClient) -> None:
+    make_user("owner1", Role.PROCESS_OWNER)
+    make_user("office1", Role.OFFICE_STAFF)
+    office = bearer(client, "office1")
+    upload(
+        client, bearer(client, "owner1"), ("divide.bpmn", script_process("divide", "r = 10 / d"))
+    )
+    failed = start(client, office, "divide", data={"d": 0})
+    sign_in(client, "office1")
+    page_url = f"/instances/{failed['id']}"
+    token = page_csrf(client, page_url)
+    ended = client.post(f"{page_url}/terminate", data={"csrf_token": token, "reason": "重复发起"})
+    assert ended.status_code == 302
+    history = client.get(page_url).get_data(as_text=True)
+    assert 'data-kind="error">出错<div class="small text-danger">' in history
+    assert "division by zero" in history
+    assert (
+        'data-kind="terminated">流程终止<div class="small text-muted">原因：重复发起</div>'
+        in history
+    )
