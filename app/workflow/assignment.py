@@ -97,9 +97,7 @@ def assign(
         user_id = user_id_for(session, assignee)
         if user_id is not None:
             return Assignment(None, None, user_id)
-    groups = settings.get("candidate_groups") or []
-    role_code = settings.get("role") or (groups[0] if groups else None)
-    role = Role(role_code) if role_code else None
+    role = role_of_task(settings)
     if role is None:
         if uses_lanes:
             return Assignment(Role.OFFICE_STAFF, None, None)
@@ -111,6 +109,13 @@ def assign(
         if leader_id is not None:
             return Assignment(None, None, leader_id)
     return Assignment(role, None, None)
+
+
+def role_of_task(settings: dict[str, Any]) -> Role | None:
+    """The role a user task goes to: its lane's, else its first candidate group."""
+    groups = settings.get("candidate_groups") or []
+    role_code = settings.get("role") or (groups[0] if groups else None)
+    return Role(role_code) if role_code else None
 
 
 def can_work(actor: Actor, task: HumanTask) -> bool:

@@ -27,6 +27,7 @@ from app.calendar.services import working_calendar
 from app.db_batch import WriteBatch, send_at_commit
 from app.errors import InvalidInput, NotFound
 from app.org.services import unit_by_code
+from app.workflow.assignment import role_of_task
 from app.workflow.models import (
     InstanceEvent,
     InstanceStatus,
@@ -213,7 +214,7 @@ def _has_unit_tasks(definition: ProcessDefinition) -> bool:
     assignee): started by a person without a unit, nobody could work it. (Scheduled starts are
     the diagram's design and are not refused: refused, they would be retried forever.)"""
     return any(
-        settings.get("role") in UNIT_ROLES
+        role_of_task(settings) in UNIT_ROLES
         and not settings.get("unit")
         and not settings.get("assignee")
         for settings in definition.task_settings.values()
