@@ -191,7 +191,7 @@ PATHS: dict[str, dict[str, Any]] = {
                     "description": "tasks",
                     **_json({"type": "array", "items": {"$ref": "#/components/schemas/Task"}}),
                 },
-                **_errors(401, 403),
+                **_errors(400, 401, 403),
             },
             security=_BEARER,
             parameters=[
@@ -201,6 +201,14 @@ PATHS: dict[str, dict[str, Any]] = {
                     "schema": {"type": "string", "enum": ["0", "1"]},
                 },
                 {"name": "process_key", "in": "query", "schema": {"type": "string"}},
+                {
+                    "name": "due_before",
+                    "in": "query",
+                    "description": "tasks due by then: a date (its end, UTC+8) or a date-time",
+                    "schema": {"type": "string"},
+                },
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 500}},
+                {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
             ],
         )
     },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from flask import jsonify, request
@@ -14,6 +15,7 @@ from app.api.idempotency import idempotent_commit
 from app.api.serializers import definition_json, instance_json, task_json
 from app.auth.roles import Permission
 from app.auth.services import require
+from app.calendar.workdays import SHANGHAI, end_of_local_day
 from app.db import utcnow
 from app.extensions import db_session
 from app.workflow.deploy import deploy
@@ -156,11 +158,28 @@ def list_tasks() -> Any:
         api_actor(),
         now=now,
         overdue=request.args.get("overdue") in ("1", "true"),
+        due_by=_due_before(request.args.get("due_before")),
         process_key=request.args.get("process_key") or None,
         limit=request.args.get("limit", 100, type=int) or 100,
         offset=request.args.get("offset", 0, type=int) or 0,
     )
     return jsonify([task_json(t, now) for t in tasks])
+
+
+def _due_before(text: str | None) -> datetime | None:
+    """`due_before`: a date (its end, China Standard Time) or an ISO date and time."""
+    if not text:
+        return None
+    try:
+        if len(text) == 10:
+            return end_of_local_day(date.fromisoformat(text))
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise MalformedRequest(
+            _("due_before must be a date (2026-12-31) or a date and time."),
+            details={"field": "due_before"},
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
 @bp.get("/tasks/<task_id>")

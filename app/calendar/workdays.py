@@ -84,3 +84,8 @@ def local_date(value: date | datetime) -> date:
     if isinstance(value, date):
         return value
     raise TypeError(f"expected a date or datetime, got {type(value).__name__}")
+
+
+def end_of_local_day(day: date) -> datetime:
+    """23:59:59 Asia/Shanghai on `day`: a date's deadline."""
+    return datetime.combine(day, END_OF_DAY, tzinfo=SHANGHAI)

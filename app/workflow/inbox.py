@@ -63,12 +63,14 @@ def inbox(
     *,
     now: datetime,
     overdue: bool = False,
+    due_by: datetime | None = None,
     process_key: str | None = None,
     unit_id: int | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> Sequence[HumanTask]:
-    """Ready tasks the actor may work, soonest due first.
+    """Ready tasks the actor may work, soonest due first; `overdue` keeps the late ones, `due_by`
+    those due by that time.
 
     The page's ids are chosen first, and only those tasks are then joined with their instances
     (joining before sorting sorted every matching row: 10,000 for an office clerk). Each way a
@@ -81,6 +83,8 @@ def inbox(
     )
     if overdue:
         query = query.where(HumanTask.due_at < now)
+    if due_by is not None:  # due by then (tasks without a due date are not)
+        query = query.where(HumanTask.due_at <= due_by)
     if process_key or unit_id:
         query = query.join(HumanTask.instance)
     if process_key:

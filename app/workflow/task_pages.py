@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -16,6 +17,7 @@ from flask_babel import gettext as _
 
 from app.auth.roles import Permission
 from app.auth.services import display_names
+from app.calendar.workdays import end_of_local_day, local_date
 from app.db import utcnow
 from app.errors import DomainError, InvalidInput
 from app.evidence.services import readable_evidence, store_evidence
@@ -43,6 +45,14 @@ from app.workflow.queries import (
 )
 from app.workflow.task_forms import task_form
 
+DUE_WINDOWS = {"today": 1, "3d": 3, "7d": 7}  # calendar days, today included
+
+
+def _due_by(now: datetime) -> datetime | None:
+    """The end of the due window the inbox is filtered by (`due`), if any."""
+    days = DUE_WINDOWS.get(request.args.get("due", ""))
+    return end_of_local_day(local_date(now) + timedelta(days=days - 1)) if days else None
+
 
 @bp.get("/tasks")
 @login_required
@@ -60,6 +70,7 @@ def tasks() -> Any:
             process_key=process_key,
             unit_id=unit_id_of(unit_code),
             overdue=request.args.get("overdue") == "1",
+            due_by=_due_by(now),
             limit=limit,
             offset=offset,
         )
@@ -73,6 +84,7 @@ def tasks() -> Any:
         process_key=process_key,
         unit_code=unit_code,
         overdue=request.args.get("overdue") == "1",
+        due=request.args.get("due", ""),
         units=memberships(db_session(), current_year(db_session())),
         processes=process_choices(db_session()),
         unit_of=units_by_id(db_session(), (t.instance.unit_id for t in rows)),

@@ -3,7 +3,7 @@ board; the notification centre."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.auth.roles import Role
 from app.auth.services import actor_for
-from app.calendar.workdays import WorkdayCalendar
+from app.calendar.workdays import SHANGHAI, WorkdayCalendar, end_of_local_day
 from app.db import utcnow
 from app.extensions import db
 from app.notifications.models import Notification
@@ -320,3 +320,30 @@ def test_the_dashboard_lists_the_soonest_tasks_the_late_ones_and_unread_alerts(
     assert "1 项待办已逾期" in alerts and "任务已逾期" in alerts
     client.post("/notifications/read", data={"csrf_token": page_csrf(client, "/notifications/")})
     assert "任务已逾期" not in client.get("/").get_data(as_text=True)  # only unread alerts
+
+
+def test_the_inbox_filters_by_due_window_on_the_page_and_the_api(
+    client: FlaskClient, people: dict[str, Any]
+) -> None:
+    office, staff = bearer(client, "office1"), bearer(client, "unit1")
+    today = utcnow().astimezone(SHANGHAI).date()
+    for days in (0, 2, 5, 30):
+        due = end_of_local_day(today + timedelta(days=days)).isoformat()
+        start(client, office, "report_due", unit_code="FGW", data={"due": due})
+
+    def due_dates(query: str) -> list[str]:
+        response = client.get(f"/api/v1/tasks{query}", headers=staff)
+        assert response.status_code == 200, response.get_json()
+        return [t["due_at"][:10] for t in response.get_json()]
+
+    on = [(today + timedelta(days=d)).isoformat() for d in (0, 2, 5, 30)]
+    assert due_dates("") == on
+    assert due_dates(f"?due_before={on[1]}") == on[:2]  # the whole of that day counts
+    assert due_dates(f"?due_before={on[2]}T00:00:00%2B08:00") == on[:2]
+    bad = client.get("/api/v1/tasks?due_before=next-week", headers=staff)
+    assert bad.status_code == 400 and "due_before" in bad.get_data(as_text=True)
+
+    sign_in(client, "unit1")
+    for window, expected in (("today", 1), ("3d", 2), ("7d", 3), ("", 4)):
+        page = client.get(f"/tasks?due={window}").get_data(as_text=True)
+        assert page.count('href="/tasks/') - page.count('href="/tasks/done"') == expected, window
