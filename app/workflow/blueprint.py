@@ -7,8 +7,12 @@ from typing import TypeVar
 
 from flask import Blueprint, request
 
+from app.auth.actor import Actor
+from app.auth.roles import UNIT_ROLES
 from app.extensions import db_session
-from app.org.services import unit_by_code
+from app.org.models import UnitMembership
+from app.org.services import current_year, memberships, unit_by_code
+from app.workflow.assignment import OVERSEERS
 
 bp = Blueprint("workflow", __name__, template_folder="templates")
 PAGE_SIZE = 100
@@ -35,3 +39,15 @@ def one_page(fetch: Callable[[int, int], Sequence[Row]]) -> tuple[int, Sequence[
 def unit_id_of(code: str | None) -> int | None:
     """The id of the unit a filter names by code (None for no filter; NotFound if unknown)."""
     return unit_by_code(db_session(), code).id if code else None
+
+
+def filter_units(actor: Actor) -> Sequence[UnitMembership]:
+    """The units a list page may be filtered by: every unit for those who oversee all work,
+    else the actor's own units (a unit clerk with one unit gets no filter)."""
+    session = db_session()
+    year_units = memberships(session, current_year(session))
+    if actor.roles & OVERSEERS:
+        return year_units
+    own = actor.unit_ids_for(*UNIT_ROLES)
+    mine = [m for m in year_units if m.unit_id in own]
+    return mine if len(mine) > 1 else []

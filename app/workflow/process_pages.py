@@ -22,7 +22,7 @@ from app.errors import DomainError, InvalidInput
 from app.extensions import db_session
 from app.org.services import current_year, memberships, unit_or_none, units_by_id
 from app.web.context import current_actor, login_required, permission_required
-from app.workflow.blueprint import bp, one_page, unit_id_of
+from app.workflow.blueprint import bp, filter_units, one_page, unit_id_of
 from app.workflow.deploy import deploy
 from app.workflow.diagrams import Upload
 from app.workflow.inbox import visible_instance
@@ -166,7 +166,7 @@ def instances() -> Any:
         process_key=process_key,
         processes=process_choices(session),
         unit_code=unit_code,
-        units=memberships(session, current_year(session)),
+        units=filter_units(current_actor()),
         unit_of=units_by_id(session, (i.unit_id for i in rows)),
     )
 

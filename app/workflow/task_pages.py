@@ -22,10 +22,10 @@ from app.db import utcnow
 from app.errors import DomainError, InvalidInput
 from app.evidence.services import readable_evidence, store_evidence
 from app.extensions import db_session
-from app.org.services import current_year, memberships, unit_or_none, units_by_id
+from app.org.services import unit_or_none, units_by_id
 from app.web.context import current_actor, login_required, permission_required
 from app.workflow.assignment import assignable_users
-from app.workflow.blueprint import bp, one_page, unit_id_of
+from app.workflow.blueprint import bp, filter_units, one_page, unit_id_of
 from app.workflow.form_fields import data_from_post, form_fields
 from app.workflow.forms import FormProblem
 from app.workflow.human_tasks import (
@@ -85,7 +85,7 @@ def tasks() -> Any:
         unit_code=unit_code,
         overdue=request.args.get("overdue") == "1",
         due=request.args.get("due", ""),
-        units=memberships(db_session(), current_year(db_session())),
+        units=filter_units(current_actor()),
         processes=process_choices(db_session()),
         unit_of=units_by_id(db_session(), (t.instance.unit_id for t in rows)),
         claimer_of=display_names(db_session(), (t.claimed_by_id for t in rows)),

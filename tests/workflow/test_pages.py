@@ -344,3 +344,14 @@ def test_the_done_list_shows_what_the_user_completed_latest_first(
     client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
     sign_in(client, "unit2")
     assert "起草指标" not in client.get("/tasks/done").get_data(as_text=True)  # only one's own
+
+
+def test_only_those_who_oversee_all_units_filter_by_unit(
+    client: FlaskClient, people: dict[str, Any]
+) -> None:
+    sign_in(client, "unit1")
+    assert 'name="unit"' not in client.get("/tasks").get_data(as_text=True)  # one unit: no filter
+    client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
+    sign_in(client, "office1")
+    listing = client.get("/instances").get_data(as_text=True)
+    assert 'name="unit"' in listing and "江西省教育厅" in listing
