@@ -236,6 +236,7 @@ def _fields_not_to_set(form: Form, data: Any) -> list[dict[str, str]]:
     if not isinstance(data, dict):
         return []
     properties = form.schema.get("properties", {})
+    declared_anywhere = _declared_names(form.schema)
     opened = form.schema.get("additionalProperties", False) is not False
     problems = []
     for key in data:
@@ -243,6 +244,25 @@ def _fields_not_to_set(form: Form, data: Any) -> list[dict[str, str]]:
         shown_only = form.ui_schema.get(key, {}).get("ui:readonly") is True
         if isinstance(declared, dict) and (declared.get("readOnly") is True or shown_only):
             problems.append({"path": key, "message": _("This field is read-only.")})
-        elif declared is None and not opened:
+        elif key not in declared_anywhere and not opened:
             problems.append({"path": key, "message": _("This form has no such field.")})
     return problems
+
+
+_BRANCHES = ("allOf", "anyOf", "oneOf")
+
+
+def _declared_names(schema: Any) -> set[str]:
+    """The top-level property names a schema declares, in `properties` or in the branches of
+    its `allOf`/`anyOf`/`oneOf` and `if`/`then`/`else`."""
+    if not isinstance(schema, dict):
+        return set()
+    names = set(schema.get("properties", {}))
+    parts = [
+        *(b for key in _BRANCHES for b in schema.get(key, [])),
+        schema.get("then"),
+        schema.get("else"),
+    ]
+    for part in parts:
+        names |= _declared_names(part)
+    return names

@@ -127,3 +127,5 @@ def test_a_completion_may_not_set_what_its_form_only_shows_or_does_not_declare()
     assert form_errors(form, {"decision": "同意"}) == []
     opened = Form("open", {**form.schema, "additionalProperties": True}, {})
     assert [p["path"] for p in form_errors(opened, {"unit_code": "JYT"})] == []
+    branched = Form("branch", {"type": "object", "oneOf": [{"properties": {"amount": {}}}]}, {})
+    assert form_errors(branched, {"amount": 3}) == []  # declared in a branch
