@@ -8,10 +8,10 @@ from typing import TypeVar
 from flask import Blueprint, request
 
 from app.auth.actor import Actor
-from app.auth.roles import UNIT_ROLES
+from app.auth.roles import UNIT_ROLES, Role
 from app.extensions import db_session
 from app.org.models import UnitMembership
-from app.org.services import current_year, memberships, unit_by_code
+from app.org.services import current_year, memberships, unit_by_code, units_led_by
 from app.workflow.assignment import OVERSEERS
 
 bp = Blueprint("workflow", __name__, template_folder="templates")
@@ -43,11 +43,13 @@ def unit_id_of(code: str | None) -> int | None:
 
 def filter_units(actor: Actor) -> Sequence[UnitMembership]:
     """The units a list page may be filtered by: every unit for those who oversee all work,
-    else the actor's own units (a unit clerk with one unit gets no filter)."""
+    else the actor's own units and those they lead (one unit alone gets no filter)."""
     session = db_session()
     year_units = memberships(session, current_year(session))
     if actor.roles & OVERSEERS:
         return year_units
-    own = actor.unit_ids_for(*UNIT_ROLES)
+    own = set(actor.unit_ids_for(*UNIT_ROLES))
+    if Role.PROVINCIAL_LEADER in actor.roles and actor.user_id is not None:
+        own |= {m.unit_id for m in units_led_by(session, actor.user_id, current_year(session))}
     mine = [m for m in year_units if m.unit_id in own]
     return mine if len(mine) > 1 else []

@@ -355,3 +355,11 @@ def test_only_those_who_oversee_all_units_filter_by_unit(
     sign_in(client, "office1")
     listing = client.get("/instances").get_data(as_text=True)
     assert 'name="unit"' in listing and "江西省教育厅" in listing
+    client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
+
+    leader = make_user("leader9", Role.PROVINCIAL_LEADER)
+    for code in ("SWT", "KJT"):
+        make_unit(code, name=f"{code} 单位", leader=leader)
+    sign_in(client, "leader9")
+    led = client.get("/tasks").get_data(as_text=True)
+    assert "SWT 单位" in led and "KJT 单位" in led and "江西省教育厅" not in led  # the units led
