@@ -22,6 +22,7 @@ def test_office_staff_correct_the_failed_step_on_the_page_and_retry(client: Flas
     sign_in(client, "office1")
     page_url = f"/instances/{failed['id']}"
     page = client.get(page_url).get_data(as_text=True)
+    assert 'data-testid="instance-error"><strong>计算</strong>' in page  # the step by its name
     form = page[page.index('data-testid="retry"') :]
     assert "&#34;d&#34;: 0" in form and "备注" in form  # the step's data, readable, to correct
 
