@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -217,11 +217,15 @@ def _message(error: Any) -> str:
     return str(build()) if build else str(error.message)
 
 
-def form_errors(form: Form, data: Any) -> list[dict[str, str]]:
+def form_errors(
+    form: Form, data: Any, current: Mapping[str, Any] | None = None
+) -> list[dict[str, str]]:
     """Every way `data` breaks the form's schema, each with its field path; and the keys that
     are not the form's to set: submitted data goes into the process's variables, so a
-    completion may not overwrite what the form shows read-only (the drafts a reviewer judges)
-    nor variables the form does not ask for (unless its schema opens `additionalProperties`)."""
+    completion may not change what the form shows read-only (the drafts a reviewer judges)
+    nor variables the form does not ask for (unless its schema opens `additionalProperties`).
+    A key sent back as it stands in `current` (the task's data) changes nothing and passes: a
+    client may return the data it read with its fields filled in."""
     validator = Draft202012Validator(
         form.schema, format_checker=Draft202012Validator.FORMAT_CHECKER
     )
@@ -229,17 +233,27 @@ def form_errors(form: Form, data: Any) -> list[dict[str, str]]:
         {"path": _path_of(error), "message": _message(error)}
         for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     ]
-    return _fields_not_to_set(form, data) + errors
+    return _fields_not_to_set(form, data, current or {}) + errors
 
 
-def _fields_not_to_set(form: Form, data: Any) -> list[dict[str, str]]:
+def unchanged(current: Mapping[str, Any], key: str, value: Any) -> bool:
+    """Whether `value` is what `current` already holds at `key` (compared as JSON)."""
+    if key not in current:
+        return False
+    as_json = partial(json.dumps, sort_keys=True, default=str)
+    return bool(as_json(current[key]) == as_json(value))
+
+
+def _fields_not_to_set(form: Form, data: Any, current: Mapping[str, Any]) -> list[dict[str, str]]:
     if not isinstance(data, dict):
         return []
     properties = form.schema.get("properties", {})
     declared_anywhere = _declared_names(form.schema)
     opened = form.schema.get("additionalProperties", False) is not False
     problems = []
-    for key in data:
+    for key, value in data.items():
+        if unchanged(current, key, value):
+            continue
         declared = properties.get(key)
         shown_only = form.ui_schema.get(key, {}).get("ui:readonly") is True
         if isinstance(declared, dict) and (declared.get("readOnly") is True or shown_only):

@@ -216,12 +216,12 @@ def complete_task(
         raise Conflict(_("The task is no longer open."))
     if task.claimed_by_id not in (None, actor.user_id):
         raise Conflict(_("Someone else has claimed this task."))
-    form_data = validated_form_data(task, data)
     run = load_run(session, instance, actor)
     run.tasks_read = tasks_read
     spiff_task = run.workflow.get_task_from_id(uuid.UUID(task.id))
     if spiff_task is None or spiff_task.state != TaskState.READY:
         raise Conflict(_("The task is no longer open."))
+    form_data = validated_form_data(task, data, current=spiff_task.data)
     if hasattr(spiff_task.task_spec, "add_data_from_form"):
         spiff_task.task_spec.add_data_from_form(spiff_task, form_data)
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
@@ -13,6 +14,7 @@ from app.workflow.forms import (
     FormProblem,
     form_errors,
     load_form,
+    unchanged,
     with_choices,
 )
 from app.workflow.models import HumanTask
@@ -27,8 +29,12 @@ def task_form(task: HumanTask) -> Form:
     return with_choices(form, ChoiceContext(task.instance.unit_id, task.instance.year))
 
 
-def validated_form_data(task: HumanTask, data: Any) -> dict[str, Any]:
-    """The submitted data, if it is an object of allowed size that the task's form accepts."""
+def validated_form_data(
+    task: HumanTask, data: Any, current: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The submitted data, if it is an object of allowed size that the task's form accepts,
+    without the keys it sends back as they stand in `current` (the task's data): those change
+    nothing, and a form may not set some of them."""
     if not isinstance(data, dict):
         raise InvalidInput(
             _("The data must be an object."), details=[{"path": "", "message": "not an object"}]
@@ -39,7 +45,8 @@ def validated_form_data(task: HumanTask, data: Any) -> dict[str, Any]:
             form = task_form(task)
         except FormProblem as error:
             raise InvalidInput(str(error)) from None
-        errors = form_errors(form, data)
+        errors = form_errors(form, data, current)
         if errors:
             raise InvalidInput(_("Please correct the marked fields."), details=errors)
+        return {k: v for k, v in data.items() if not unchanged(current or {}, k, v)}
     return data

@@ -129,3 +129,8 @@ def test_a_completion_may_not_set_what_its_form_only_shows_or_does_not_declare()
     assert [p["path"] for p in form_errors(opened, {"unit_code": "JYT"})] == []
     branched = Form("branch", {"type": "object", "oneOf": [{"properties": {"amount": {}}}]}, {})
     assert form_errors(branched, {"amount": 3}) == []  # declared in a branch
+    current = {"indicators": [{"title": "甲"}], "unit_code": "FGW"}
+    sent_back = {"decision": "同意", "indicators": [{"title": "甲"}], "unit_code": "FGW"}
+    assert form_errors(form, sent_back, current) == []  # unchanged: a round trip
+    changed = {**sent_back, "unit_code": "JYT"}
+    assert [p["path"] for p in form_errors(form, changed, current)] == ["unit_code"]
