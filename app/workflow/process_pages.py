@@ -185,9 +185,7 @@ def _instance_page(
     actor, session = current_actor(), db_session()
     found = visible_instance(session, actor, instance_id)
     office = actor.can(Permission.RUN_CYCLE)
-    if retry_text is None and office:
-        failed = failed_step_data(session, found, actor)
-        retry_text = _readable(failed) if failed is not None else None
+    failed = failed_step_data(session, found, actor) if retry_text is None and office else None
     return render_template(
         "workflow/instance.html",
         instance=found,
@@ -197,12 +195,9 @@ def _instance_page(
         unit=unit_or_none(session, found.unit_id),
         show_data=office,
         retry_text=retry_text,
+        failed_data=failed,
         retry_error=retry_error,
     ), (422 if retry_error else 200)
-
-
-def _readable(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2)
 
 
 def _corrected_data(text: str) -> dict[str, Any]:

@@ -93,11 +93,14 @@ class HistoryEntry:
     actor_name: str | None
 
 
-def instance_history(session: Session, instance: ProcessInstance) -> list[HistoryEntry]:
-    """The instance's events in order, each with its actor's display name."""
+def instance_history(
+    session: Session, instance: ProcessInstance, *, people_only: bool = False
+) -> list[HistoryEntry]:
+    """The instance's events in order, each with its actor's display name; `people_only`: only
+    what people did (the engine's own steps left out)."""
     rows = session.execute(
         select(InstanceEvent, User.display_name)
-        .outerjoin(User, User.id == InstanceEvent.actor_id)
+        .join(User, User.id == InstanceEvent.actor_id, isouter=not people_only)
         .where(InstanceEvent.instance_id == instance.id)
         .order_by(InstanceEvent.id)
     ).all()

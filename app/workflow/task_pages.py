@@ -137,7 +137,7 @@ def _render_task(
         fields=fields,
         instance=instance,
         unit=unit_or_none(db_session(), instance.unit_id),
-        people_history=[h for h in instance_history(db_session(), instance) if h.actor_name],
+        people_history=instance_history(db_session(), instance, people_only=True),
         marks=diagram_marks(db_session(), instance),
         assignable=assignable_users(db_session())
         if current_actor().can(Permission.SUPERVISE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask.testing import FlaskClient
 
 from app.auth.roles import Role
@@ -9,13 +10,20 @@ from tests.factories import make_user, page_csrf, sign_in
 from tests.workflow.helpers import bearer, instance, script_process, start, upload
 
 
-def test_office_staff_correct_the_failed_step_on_the_page_and_retry(client: FlaskClient) -> None:
+@pytest.fixture
+def office(client: FlaskClient) -> dict[str, str]:
+    """office1's API headers, with `divide` (r = 10 / d in a script task) deployed."""
     make_user("owner1", Role.PROCESS_OWNER)
     make_user("office1", Role.OFFICE_STAFF)
-    office = bearer(client, "office1")
     upload(
         client, bearer(client, "owner1"), ("divide.bpmn", script_process("divide", "r = 10 / d"))
     )
+    return bearer(client, "office1")
+
+
+def test_office_staff_correct_the_failed_step_on_the_page_and_retry(
+    client: FlaskClient, office: dict[str, str]
+) -> None:
     failed = start(client, office, "divide", data={"d": 0, "备注": "测试"})
     assert failed["status"] == "error"
 
@@ -44,13 +52,9 @@ def test_office_staff_correct_the_failed_step_on_the_page_and_retry(client: Flas
     assert done["status"] == "completed" and done["data"]["r"] == 2.5
 
 
-def test_the_history_says_why_a_process_stopped(client: FlaskClient) -> None:
-    make_user("owner1", Role.PROCESS_OWNER)
-    make_user("office1", Role.OFFICE_STAFF)
-    office = bearer(client, "office1")
-    upload(
-        client, bearer(client, "owner1"), ("divide.bpmn", script_process("divide", "r = 10 / d"))
-    )
+def test_the_history_says_why_a_process_stopped(
+    client: FlaskClient, office: dict[str, str]
+) -> None:
     failed = start(client, office, "divide", data={"d": 0})
     sign_in(client, "office1")
     page_url = f"/instances/{failed['id']}"
