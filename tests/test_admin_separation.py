@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -157,12 +159,37 @@ def test_the_system_admin_creates_accounts_that_must_change_their_password(
     assert "Temp-pass-2026" not in user.password_hash
 
 
-def test_office_staff_read_units_but_only_the_system_admin_edits_them(client: FlaskClient) -> None:
+def test_the_office_manages_units_and_the_system_admin_does_not(client: FlaskClient) -> None:
+    """SPEC §1: office staff manage units; the three administrators do no business work."""
     make_unit("FGW")
     make_user("office1", Role.OFFICE_STAFF)
+    make_user("sysadmin1", Role.SYSADMIN)
+    new_unit = {
+        "code": "NEW",
+        "name_zh": "新单位",
+        "category": "economic",
+        "headcount": 10,
+        "leader_id": 0,
+    }
+    sign_in(client, "sysadmin1")
+    token = page_csrf(client, "/")
+    assert client.get("/admin/units").status_code == 403
+    assert client.post("/admin/units", data={"csrf_token": token, **new_unit}).status_code == 403
+    client = client.application.test_client()
     sign_in(client, "office1")
-    page = client.get("/admin/units")
-    assert "FGW" in page.get_data(as_text=True)
+    assert "FGW" in client.get("/admin/units").get_data(as_text=True)
+    token = page_csrf(client, "/admin/units")
+    response = client.post("/admin/units", data={"csrf_token": token, **new_unit})
+    assert response.status_code == 302
+    saved = db.session.execute(select(AuditEntry).where(AuditEntry.action == "unit.save"))
+    assert [e.actor_name for e in saved.scalars()][-1] == "office1"
+
+
+def test_unit_staff_read_units_but_do_not_edit_them(client: FlaskClient) -> None:
+    unit = make_unit("FGW")
+    make_user("unit1", (Role.UNIT_STAFF, unit))
+    sign_in(client, "unit1")
+    assert "FGW" in client.get("/admin/units").get_data(as_text=True)
     token = page_csrf(client, "/")
     response = client.post(
         "/admin/units",
@@ -180,8 +207,8 @@ def test_office_staff_read_units_but_only_the_system_admin_edits_them(client: Fl
 
 def test_unit_form_errors_are_shown_next_to_fields(client: FlaskClient) -> None:
     make_unit("FGW", name="江西省发展和改革委员会")
-    make_user("sysadmin1", Role.SYSADMIN)
-    sign_in(client, "sysadmin1")
+    make_user("office1", Role.OFFICE_STAFF)
+    sign_in(client, "office1")
     token = page_csrf(client, "/admin/units")
     response = client.post(
         "/admin/units",
@@ -196,3 +223,61 @@ def test_unit_form_errors_are_shown_next_to_fields(client: FlaskClient) -> None:
     )
     assert response.status_code == 200
     assert "name_zh-errors" in response.get_data(as_text=True)
+
+
+def test_the_system_admin_unlocks_an_account_and_it_is_audited(client: FlaskClient) -> None:
+    make_user("sysadmin1", Role.SYSADMIN)
+    locked = make_user("clerk", Role.OFFICE_STAFF)
+    locked.locked_until = utcnow() + timedelta(minutes=10)
+    locked.failed_logins = 0
+    db.session.commit()
+    sign_in(client, "sysadmin1")
+    token = page_csrf(client, "/admin/users")
+    assert "解锁" in client.get("/admin/users").get_data(as_text=True)
+    assert (
+        client.post(f"/admin/users/{locked.id}/unlock", data={"csrf_token": token}).status_code
+        == 302
+    )
+    db.session.expire_all()
+    assert db.session.get(User, locked.id).locked_until is None
+    entry = db.session.execute(
+        select(AuditEntry).where(AuditEntry.action == "user.unlock")
+    ).scalar_one()
+    assert entry.actor_name == "sysadmin1" and entry.object_id == str(locked.id)
+
+
+def test_a_password_reset_forces_a_change_and_ends_the_users_sessions(
+    client: FlaskClient,
+) -> None:
+    make_user("sysadmin1", Role.SYSADMIN)
+    clerk = make_user("clerk", Role.OFFICE_STAFF)
+    clerk_client = client.application.test_client()
+    sign_in(clerk_client, "clerk")
+    assert clerk_client.get("/notifications/").status_code == 200
+    sign_in(client, "sysadmin1")
+    token = page_csrf(client, f"/admin/users/{clerk.id}/password")
+    weak = client.post(
+        f"/admin/users/{clerk.id}/password", data={"csrf_token": token, "password": "weak"}
+    )
+    assert weak.status_code == 200 and "password-errors" in weak.get_data(as_text=True)
+    done = client.post(
+        f"/admin/users/{clerk.id}/password",
+        data={"csrf_token": token, "password": "Reset-pass-2026"},
+    )
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, clerk.id).must_change_password
+    assert clerk_client.get("/notifications/").status_code == 302  # signed out everywhere
+    assert (
+        db.session.execute(select(AuditEntry).where(AuditEntry.action == "user.password_reset"))
+        .scalar_one()
+        .actor_name
+        == "sysadmin1"
+    )
+
+
+def test_only_the_system_admin_resets_passwords(client: FlaskClient) -> None:
+    make_user("secadmin1", Role.SECADMIN)
+    clerk = make_user("clerk", Role.OFFICE_STAFF)
+    sign_in(client, "secadmin1")
+    assert client.get(f"/admin/users/{clerk.id}/password").status_code == 403

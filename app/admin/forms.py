@@ -19,6 +19,12 @@ class UserForm(FlaskForm):  # type: ignore[misc]
     password = PasswordField(_l("Temporary password"), validators=[DataRequired()])
 
 
+class PasswordResetForm(FlaskForm):  # type: ignore[misc]
+    """A temporary password the user must change at the next sign-in."""
+
+    password = PasswordField(_l("Temporary password"), validators=[DataRequired()])
+
+
 class GrantForm(FlaskForm):  # type: ignore[misc]
     """A role for a user, with the unit for unit roles."""
 

@@ -1,4 +1,5 @@
-"""Administration pages: users (sysadmin), roles (secadmin), units (sysadmin; office staff read)."""
+"""Administration pages: users (sysadmin), roles (secadmin), units (office staff edit, business
+roles read)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.admin.forms import GrantForm, UnitForm, UserForm
+from app.admin.forms import GrantForm, PasswordResetForm, UnitForm, UserForm
 from app.auth.models import RoleGrant, User
 from app.auth.roles import Permission, Role
-from app.auth.services import create_user, grant_role, require, revoke_role, set_user_active
+from app.auth.services import (
+    create_user,
+    grant_role,
+    require,
+    reset_password,
+    revoke_role,
+    set_user_active,
+    unlock_user,
+)
 from app.db import utcnow
 from app.errors import InvalidInput
 from app.extensions import db, db_session
@@ -86,6 +95,49 @@ def set_active(user_id: int) -> Any:
     return redirect(url_for("admin.users"))
 
 
+@bp.post("/users/<int:user_id>/unlock")
+@login_required
+@permission_required(Permission.MANAGE_USERS)
+def unlock(user_id: int) -> Any:
+    """Lift a sign-in lock."""
+    user = db.session.get(User, user_id) or abort(404)
+    unlock_user(db_session(), actor=current_actor(), user=user, now=utcnow())
+    db.session.commit()
+    flash(_("Account %(name)s unlocked.", name=user.username), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@login_required
+@permission_required(Permission.MANAGE_USERS)
+def password(user_id: int) -> Any:
+    """Set a temporary password that the user must change at the next sign-in."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            reset_password(
+                db_session(),
+                actor=current_actor(),
+                user=user,
+                temporary_password=form.password.data,
+                now=utcnow(),
+            )
+        except InvalidInput as error:
+            _attach_errors(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "The password of %(name)s was reset; it must be changed at the next sign-in.",
+                    name=user.username,
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.users"))
+    return render_template("admin/password.html", form=form, user=user)
+
+
 @bp.route("/roles", methods=["GET", "POST"])
 @login_required
 @permission_required(Permission.GRANT_ROLES)
@@ -142,7 +194,8 @@ def _leader_choices() -> list[tuple[int, str]]:
 @bp.route("/units", methods=["GET", "POST"])
 @login_required
 def units() -> Any:
-    """The units assessed this year; the system administrator adds and edits them."""
+    """The units assessed this year; the office adds and edits them (SPEC §1), everyone in the
+    business reads them."""
     actor = current_actor()
     if not (actor.can(Permission.MANAGE_UNITS) or actor.can(Permission.BUSINESS)):
         require(actor, Permission.MANAGE_UNITS)

@@ -63,7 +63,9 @@ ACTION_LABELS: dict[str, Any] = {
     "unit.save": _l("Unit saved"),
     "user.create": _l("Account created"),
     "user.password_change": _l("Password changed"),
+    "user.password_reset": _l("Password reset by an administrator"),
     "user.set_active": _l("Account enabled or disabled"),
+    "user.unlock": _l("Account unlocked"),
     "year.create": _l("Assessment year created"),
 }
 

@@ -58,6 +58,7 @@ class Permission(StrEnum):
 
     MANAGE_USERS = "manage_users"
     MANAGE_UNITS = "manage_units"
+    CONFIGURE = "configure"  # system settings such as the working-day calendar
     GRANT_ROLES = "grant_roles"
     READ_AUDIT = "read_audit"
     BUSINESS = "business"  # any business work: inboxes, indicators, scores
@@ -67,12 +68,14 @@ class Permission(StrEnum):
 
 
 _ADMIN_PERMISSIONS = {
-    Role.SYSADMIN: frozenset({Permission.MANAGE_USERS, Permission.MANAGE_UNITS}),
+    Role.SYSADMIN: frozenset({Permission.MANAGE_USERS, Permission.CONFIGURE}),
     Role.SECADMIN: frozenset({Permission.GRANT_ROLES}),
     Role.AUDITOR: frozenset({Permission.READ_AUDIT}),
 }
 _EXTRA_BUSINESS_PERMISSIONS = {
-    Role.OFFICE_STAFF: frozenset({Permission.RUN_CYCLE, Permission.SUPERVISE}),
+    Role.OFFICE_STAFF: frozenset(
+        {Permission.RUN_CYCLE, Permission.SUPERVISE, Permission.MANAGE_UNITS}
+    ),
     Role.OFFICE_DIRECTOR: frozenset({Permission.RUN_CYCLE, Permission.SUPERVISE}),
     Role.SUPERVISOR: frozenset({Permission.SUPERVISE}),
     Role.PROCESS_OWNER: frozenset({Permission.EDIT_PROCESSES}),

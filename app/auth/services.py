@@ -274,6 +274,50 @@ def set_user_active(
     )
 
 
+def unlock_user(session: Session, *, actor: Actor, user: User, now: datetime) -> None:
+    """Lift the lock that failed sign-ins put on an account."""
+    require(actor, Permission.MANAGE_USERS)
+    before = {"locked_until": user.locked_until, "failed_logins": user.failed_logins}
+    user.locked_until = None
+    user.failed_logins = 0
+    record(
+        session,
+        actor=actor,
+        action="user.unlock",
+        object_type="user",
+        object_id=user.id,
+        before=before,
+        after={"locked_until": None, "failed_logins": 0},
+        now=now,
+    )
+
+
+def reset_password(
+    session: Session, *, actor: Actor, user: User, temporary_password: str, now: datetime
+) -> None:
+    """Give the account a temporary password, to be changed at its next sign-in; it is signed
+    out everywhere and unlocked. An administrator never resets their own password this way."""
+    require(actor, Permission.MANAGE_USERS)
+    if actor.user_id == user.id:
+        raise AccessDenied(_("Change your own password on the password page."))
+    check_password_policy(temporary_password, user.username)
+    user.password_hash = _hash(temporary_password)
+    user.password_changed_at = now
+    user.must_change_password = True
+    user.locked_until = None
+    user.failed_logins = 0
+    end_all_sessions(session, user)
+    record(
+        session,
+        actor=actor,
+        action="user.password_reset",
+        object_type="user",
+        object_id=user.id,
+        after={"must_change_password": True},
+        now=now,
+    )
+
+
 def _check_separation(user: User, role: Role) -> None:
     held = {grant.role for grant in user.grants}
     if role in ADMIN_ROLES and held - {role}:

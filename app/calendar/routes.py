@@ -31,7 +31,7 @@ bp = Blueprint("calendar", __name__, url_prefix="/calendar", template_folder="te
 
 def _require_viewer() -> None:
     actor = current_actor()
-    if not actor.can(Permission.MANAGE_UNITS):
+    if not actor.can(Permission.CONFIGURE):
         require(actor, Permission.RUN_CYCLE)
 
 

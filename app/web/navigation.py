@@ -53,7 +53,7 @@ NAV_ITEMS = (
     NavItem("admin.units", _l("Units"), "buildings", Permission.MANAGE_UNITS),
     NavItem("admin.roles", _l("Roles"), "shield-lock", Permission.GRANT_ROLES),
     NavItem("calendar.year_view", _l("Calendar"), "calendar3", Permission.RUN_CYCLE),
-    NavItem("calendar.year_view", _l("Calendar"), "calendar3", Permission.MANAGE_UNITS),
+    NavItem("calendar.year_view", _l("Calendar"), "calendar3", Permission.CONFIGURE),
     NavItem("audit.log", _l("Audit log"), "journal-check", Permission.READ_AUDIT),
     NavItem("portal.index", _l("Public portal"), "globe2"),
 )

@@ -44,7 +44,7 @@ def _calendar_warning() -> str | None:
     holiday data, or next year's arrangement missing from November on (SPEC §13)."""
     if not current_user.is_authenticated or not (
         current_user.actor.can(Permission.RUN_CYCLE)
-        or current_user.actor.can(Permission.MANAGE_UNITS)
+        or current_user.actor.can(Permission.CONFIGURE)
     ):
         return None
     session = db_session()
