@@ -202,6 +202,12 @@ PATHS: dict[str, dict[str, Any]] = {
                 },
                 {"name": "process_key", "in": "query", "schema": {"type": "string"}},
                 {
+                    "name": "q",
+                    "in": "query",
+                    "description": "free text: the task's, its process's or its unit's name",
+                    "schema": {"type": "string", "maxLength": 100},
+                },
+                {
                     "name": "due_before",
                     "in": "query",
                     "description": "tasks due by then: a date (its end, UTC+8) or a date-time",

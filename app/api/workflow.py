@@ -160,6 +160,7 @@ def list_tasks() -> Any:
         overdue=request.args.get("overdue") in ("1", "true"),
         due_by=_due_before(request.args.get("due_before")),
         process_key=request.args.get("process_key") or None,
+        search=request.args.get("q"),
         limit=request.args.get("limit", 100, type=int) or 100,
         offset=request.args.get("offset", 0, type=int) or 0,
     )

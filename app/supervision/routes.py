@@ -68,6 +68,7 @@ def _filtered_board(now: datetime) -> list[BoardRow]:
         process_key=request.args.get("process") or None,
         lane=request.args.get("lane") or None,
         min_age_days=request.args.get("age", 0, type=int) or 0,
+        search=request.args.get("q"),
     )
 
 

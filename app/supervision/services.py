@@ -19,6 +19,7 @@ from app.auth.services import require
 from app.errors import Conflict, NotFound
 from app.org.models import Unit
 from app.workflow.models import HumanTask, HumanTaskState, ProcessDefinition, ProcessInstance
+from app.workflow.search import tasks_matching
 from app.workflow.task_deadlines import holders_of, notify_about_task, workers_of
 
 CHASE_INTERVAL = timedelta(days=1)
@@ -60,8 +61,10 @@ def board(
     only: Lateness | None = None,
     lane: str | None = None,
     min_age_days: int = 0,
+    search: str | None = None,
 ) -> list[BoardRow]:
-    """Every open task, most late first; filtered by unit, process, lane and age (days open)."""
+    """Every open task, most late first; filtered by unit, process, lane, age (days open) and
+    free text (task, process or unit)."""
     require(actor, Permission.SUPERVISE)
     query = (
         select(HumanTask, Unit)
@@ -78,6 +81,8 @@ def board(
         query = query.where(HumanTask.lane.contains(lane))
     if min_age_days > 0:
         query = query.where(HumanTask.created_at <= now - timedelta(days=min_age_days))
+    if search and search.strip():
+        query = query.where(tasks_matching(search))
     rows = [
         BoardRow(task, lateness(task, now), unit)
         for task, unit in session.execute(

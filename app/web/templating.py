@@ -43,8 +43,7 @@ def _calendar_warning() -> str | None:
     """For office staff and system administrators: deadlines still computed without official
     holiday data, or next year's arrangement missing from November on (SPEC §13)."""
     if not current_user.is_authenticated or not (
-        current_user.actor.can(Permission.RUN_CYCLE)
-        or current_user.actor.can(Permission.CONFIGURE)
+        current_user.actor.can(Permission.RUN_CYCLE) or current_user.actor.can(Permission.CONFIGURE)
     ):
         return None
     session = db_session()

@@ -15,6 +15,7 @@ from app.auth.actor import Actor
 from app.auth.roles import UNIT_ROLES, Permission
 from app.auth.services import require
 from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
+from app.workflow.search import tasks_matching
 
 MAX_PAGE = 500
 
@@ -66,11 +67,12 @@ def inbox(
     due_by: datetime | None = None,
     process_key: str | None = None,
     unit_id: int | None = None,
+    search: str | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> Sequence[HumanTask]:
     """Ready tasks the actor may work, soonest due first; `overdue` keeps the late ones, `due_by`
-    those due by that time.
+    those due by that time, `search` those whose task, process or unit it names.
 
     The page's ids are chosen first, and only those tasks are then joined with their instances
     (joining before sorting sorted every matching row: 10,000 for an office clerk). Each way a
@@ -91,6 +93,8 @@ def inbox(
         query = query.where(ProcessInstance.process_key == process_key)
     if unit_id:
         query = query.where(ProcessInstance.unit_id == unit_id)
+    if search and search.strip():
+        query = query.where(tasks_matching(search))
     if overdue and actor.can(Permission.SUPERVISE):  # supervisors see all late work
         pieces = [query]
     else:

@@ -152,6 +152,7 @@ def instances() -> Any:
             status=InstanceStatus(status) if status in set(InstanceStatus) else None,
             process_key=process_key,
             unit_id=unit_id_of(unit_code),
+            search=request.args.get("q"),
             limit=limit,
             offset=offset,
         )
@@ -166,6 +167,7 @@ def instances() -> Any:
         process_key=process_key,
         processes=process_choices(session),
         unit_code=unit_code,
+        search=request.args.get("q", ""),
         units=filter_units(current_actor()),
         unit_of=units_by_id(session, (i.unit_id for i in rows)),
     )

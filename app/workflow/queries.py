@@ -22,6 +22,7 @@ from app.workflow.models import (
     ProcessDefinition,
     ProcessInstance,
 )
+from app.workflow.search import instances_matching
 
 DONE_EVENTS = ("task_completed", "timer_fired")
 
@@ -33,6 +34,7 @@ def visible_instances(
     status: InstanceStatus | None = None,
     process_key: str | None = None,
     unit_id: int | None = None,
+    search: str | None = None,
     limit: int = 200,
     offset: int = 0,
 ) -> Sequence[ProcessInstance]:
@@ -50,6 +52,8 @@ def visible_instances(
         query = query.where(ProcessInstance.process_key == process_key)
     if unit_id:
         query = query.where(ProcessInstance.unit_id == unit_id)
+    if search and search.strip():
+        query = query.where(instances_matching(search))
     newest_first = query.order_by(ProcessInstance.id.desc()).limit(limit).offset(offset)
     return session.execute(newest_first).scalars().all()
 

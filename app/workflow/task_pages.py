@@ -71,6 +71,7 @@ def tasks() -> Any:
             unit_id=unit_id_of(unit_code),
             overdue=request.args.get("overdue") == "1",
             due_by=_due_by(now),
+            search=request.args.get("q"),
             limit=limit,
             offset=offset,
         )
@@ -85,6 +86,7 @@ def tasks() -> Any:
         unit_code=unit_code,
         overdue=request.args.get("overdue") == "1",
         due=request.args.get("due", ""),
+        search=request.args.get("q", ""),
         units=filter_units(current_actor()),
         processes=process_choices(db_session()),
         unit_of=units_by_id(db_session(), (t.instance.unit_id for t in rows)),
