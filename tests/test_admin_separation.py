@@ -281,3 +281,17 @@ def test_only_the_system_admin_resets_passwords(client: FlaskClient) -> None:
     clerk = make_user("clerk", Role.OFFICE_STAFF)
     sign_in(client, "secadmin1")
     assert client.get(f"/admin/users/{clerk.id}/password").status_code == 403
+
+
+def test_the_role_and_category_choices_are_in_chinese(client: FlaskClient) -> None:
+    """Choices built when the module was imported came out in English (issue 18)."""
+    make_unit("FGW")
+    make_user("secadmin1", Role.SECADMIN)
+    make_user("office1", Role.OFFICE_STAFF)
+    sign_in(client, "secadmin1")
+    roles_page = client.get("/admin/roles").get_data(as_text=True)
+    assert "省绩效办工作人员" in roles_page and "Performance office staff" not in roles_page
+    office = client.application.test_client()
+    sign_in(office, "office1")
+    units_page = office.get("/admin/units").get_data(as_text=True)
+    assert "经济发展类" in units_page and "Economic development" not in units_page

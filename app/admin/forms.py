@@ -7,9 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.auth.roles import Role
-from app.org.models import Category
-
 
 class UserForm(FlaskForm):  # type: ignore[misc]
     """A new account: it gets a temporary password to change at first sign-in."""
@@ -29,7 +26,7 @@ class GrantForm(FlaskForm):  # type: ignore[misc]
     """A role for a user, with the unit for unit roles."""
 
     user_id = SelectField(_l("User"), coerce=int, validators=[DataRequired()])
-    role = SelectField(_l("Role"), choices=[(r.value, r.label) for r in Role])
+    role = SelectField(_l("Role"))  # choices are set per request, in the user's language
     unit_id = SelectField(_l("Unit (unit roles only)"), coerce=int, validators=[Optional()])
 
 
@@ -39,6 +36,6 @@ class UnitForm(FlaskForm):  # type: ignore[misc]
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=16)])
     name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=120)])
     name_en = StringField(_l("Name (English)"), validators=[Length(max=200)])
-    category = SelectField(_l("Category"), choices=[(c.value, c.label) for c in Category])
+    category = SelectField(_l("Category"))  # choices are set per request
     headcount = IntegerField(_l("Civil-servant headcount"), validators=[NumberRange(min=0)])
     leader_id = SelectField(_l("Leader in charge"), coerce=int, validators=[Optional()])

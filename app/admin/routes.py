@@ -24,7 +24,7 @@ from app.auth.services import (
 from app.db import utcnow
 from app.errors import InvalidInput
 from app.extensions import db, db_session
-from app.org.models import Unit
+from app.org.models import Category, Unit
 from app.org.services import UnitInput, current_year, memberships, save_unit
 from app.web.context import current_actor, login_required, permission_required
 
@@ -146,8 +146,9 @@ def roles() -> Any:
     form = GrantForm()
     all_users = _all_users()
     units = list(db.session.execute(select(Unit).order_by(Unit.code)).scalars())
-    form.user_id.choices = [(u.id, f"{u.username} · {u.display_name}") for u in all_users]
-    form.unit_id.choices = [(0, "—")] + [(u.id, f"{u.code} · {u.name_zh}") for u in units]
+    form.user_id.choices = [(u.id, f"{u.display_name}（{u.username}）") for u in all_users]
+    form.role.choices = [(r.value, r.label) for r in Role]
+    form.unit_id.choices = [(0, "—")] + [(u.id, u.name_zh) for u in units]
     if form.validate_on_submit():
         user = db.session.get(User, form.user_id.data) or abort(404)
         unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
@@ -202,6 +203,7 @@ def units() -> Any:
     year = current_year(db_session())
     form = UnitForm()
     form.leader_id.choices = _leader_choices()
+    form.category.choices = [(c.value, c.label) for c in Category]
     if request.method == "POST":
         require(actor, Permission.MANAGE_UNITS)
     if form.validate_on_submit():

@@ -24,7 +24,7 @@ def editor_texts() -> dict[str, str]:
         "processKey": _("Process key"),
         "processKeyHelp": _("Letters, digits and '_'; deploying again makes a new version of it."),
         "processName": _("Process name"),
-        "name": _("Name"),
+        "name": _("Label shown on the diagram"),
         "role": _("Role of the lane"),
         "noRole": _("(no role)"),
         "form": _("Form"),
