@@ -11,6 +11,7 @@
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const modeler = new window.BpmnJS({
     container: container, keyboard: { bindTo: document },
+    additionalModules: [window.JxTranslate.module],
     moddleExtensions: { spiffworkflow: window.JxPanel.moddle }
   });
   const panel = new window.JxPanel(modeler, document.getElementById("properties"), {

@@ -20,3 +20,16 @@ def test_a_process_owner_opens_the_editor_and_validates(live_server: str, page: 
     page.get_by_role("button", name="校验").click()
     expect(page.locator("#editor-status")).not_to_be_empty()
     screenshot(page, "workbench-editor")
+
+
+def test_the_modeler_palette_speaks_chinese(live_server: str, page: Page) -> None:
+    """bpmn-js's own menus went untranslated (issue 18): its translate module gives them in zh."""
+    page.goto(f"{live_server}/login")
+    page.get_by_label("用户名").fill("owner1")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{live_server}/workbench/")
+    expect(page.locator(".djs-palette [aria-label='创建任务']")).to_have_count(1)
+    expect(page.locator(".djs-palette [aria-label='Create task']")).to_have_count(0)
+    page.locator('.djs-element[data-element-id="StartEvent_1"]').click()
+    expect(page.locator(".djs-context-pad [title='追加任务']")).to_have_count(1)
