@@ -46,6 +46,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit.routes import bp as audit_bp  # noqa: PLC0415
     from app.auth.routes import bp as auth_bp  # noqa: PLC0415
     from app.calendar.routes import bp as calendar_bp  # noqa: PLC0415
+    from app.evaluations.survey.answer_pages import bp as survey_bp  # noqa: PLC0415
+    from app.evaluations.survey.routes import bp as surveys_bp  # noqa: PLC0415
     from app.indicators.routes import bp as indicators_bp  # noqa: PLC0415
     from app.notifications.routes import bp as notifications_bp  # noqa: PLC0415
     from app.portal.routes import bp as portal_bp  # noqa: PLC0415
@@ -66,6 +68,8 @@ def _register_blueprints(app: Flask) -> None:
         portal_bp,
         progress_bp,
         supervision_bp,
+        survey_bp,
+        surveys_bp,
         workflow_bp,
         workbench_bp,
     ):
