@@ -223,10 +223,12 @@ def parse_inputs(document: Any) -> ScoringInputs:
     for position, raw in enumerate(raw_units if isinstance(raw_units, list) else []):
         unit, unit_problems = _parse_unit(raw, position)
         problems.extend(unit_problems)
-        if unit is not None and unit.code in seen:
-            reader.problem(f"units[{position}].code", _("%(code)s appears twice.", code=unit.code))
-        elif unit is not None:
-            seen.add(unit.code)
+        code = raw.get("code") if isinstance(raw, dict) else None
+        if isinstance(code, str) and code in seen:
+            reader.problem(f"units[{position}].code", _("%(code)s appears twice.", code=code))
+        elif isinstance(code, str):
+            seen.add(code)
+        if unit is not None:
             units.append(unit)
     if problems or year is None or rounding is None:
         raise InputsProblem(problems)
