@@ -13,14 +13,8 @@ from types import MappingProxyType
 
 from flask_babel import gettext as _
 
-from app.scoring.inputs import (
-    DepartmentalItem,
-    IndicatorInput,
-    InputsProblem,
-    Problem,
-    PublicRatings,
-    UnitInputs,
-)
+from app.scoring.inputs import DepartmentalItem, IndicatorInput, PublicRatings, UnitInputs
+from app.scoring.problems import InputsProblem, Problem
 
 CENT = Decimal("0.01")
 DEFAULT_LEVEL_SCORES: Mapping[str, Decimal] = MappingProxyType(

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from flask_babel import gettext as _
 
-from app.errors import InvalidInput
 from app.org.models import Category
+from app.scoring.problems import InputReader, InputsProblem, Problem
 
 LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
 DEPARTMENTAL_ITEMS = ("leadership", "party", "security", "energy", "budget")
@@ -78,119 +78,6 @@ class ScoringInputs:
     quota_rounding: QuotaRounding = QuotaRounding.FLOOR
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the inputs: the unit (None for the file itself), the input, why."""
-
-    unit: str | None
-    input: str
-    message: str
-
-    def as_dict(self) -> dict[str, str | None]:
-        """The problem as error details."""
-        return {"unit": self.unit, "input": self.input, "message": self.message}
-
-
-class InputsProblem(InvalidInput):
-    """The inputs cannot be scored; `details` lists every problem with its unit and input."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        lines = [p.message for p in problems]
-        super().__init__(
-            _("The scoring inputs have %(count)d problem(s):", count=len(problems))
-            + "\n"
-            + "\n".join(lines),
-            details=[p.as_dict() for p in problems],
-        )
-        self.problems = problems
-
-
-@dataclass
-class _Reader:
-    """Reads one unit's (or the file's) fields, collecting problems instead of stopping."""
-
-    unit: str | None
-    problems: list[Problem] = field(default_factory=list)
-
-    def problem(self, where: str, message: str) -> None:
-        prefix = (
-            _("Unit %(code)s, %(input)s:", code=self.unit, input=where)
-            if self.unit is not None
-            else _("Inputs file, %(input)s:", input=where)
-        )
-        self.problems.append(Problem(self.unit, where, f"{prefix} {message}"))
-
-    def required(self, data: Mapping[str, Any], key: str, where: str | None = None) -> Any:
-        if key not in data:
-            self.problem(where or key, _("missing."))
-            return None
-        return data[key]
-
-    def number(
-        self,
-        value: Any,
-        where: str,
-        *,
-        low: Decimal | None = None,
-        high: Decimal | None = None,
-    ) -> Decimal | None:
-        if value is None:
-            self.problem(where, _("missing."))
-            return None
-        number = _as_decimal(value)
-        if number is None:
-            self.problem(where, _("%(value)s is not a number.", value=json.dumps(value)))
-            return None
-        if low is not None and number < low:
-            self.problem(where, _("%(value)s is below %(low)s.", value=number, low=low))
-            return None
-        if high is not None and number > high:
-            self.problem(where, _("%(value)s is above %(high)s.", value=number, high=high))
-            return None
-        return number
-
-    def count(self, value: Any, where: str) -> int | None:
-        number = self.number(value, where, low=Decimal(0))
-        if number is None:
-            return None
-        if number != number.to_integral_value():
-            self.problem(where, _("%(value)s is not a whole number.", value=number))
-            return None
-        return int(number)
-
-    def numbers(
-        self, value: Any, where: str, *, high: Decimal | None = None
-    ) -> tuple[Decimal, ...]:
-        if value is None:
-            self.problem(where, _("missing."))
-            return ()
-        if not isinstance(value, list):
-            self.problem(where, _("must be a list of numbers."))
-            return ()
-        read = [
-            self.number(v, f"{where}[{i}]", low=Decimal(0), high=high) for i, v in enumerate(value)
-        ]
-        return tuple(n for n in read if n is not None)
-
-    def flag(self, data: Mapping[str, Any], key: str) -> bool:
-        value = data.get(key, False)
-        if not isinstance(value, bool):
-            self.problem(key, _("must be true or false."))
-            return False
-        return value
-
-
-def _as_decimal(value: Any) -> Decimal | None:
-    """A JSON number or numeric text as a finite Decimal from its text, else None."""
-    if isinstance(value, bool) or not isinstance(value, int | Decimal | str | float):
-        return None
-    try:
-        number = Decimal(value.strip()) if isinstance(value, str) else Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
 def parse_inputs_text(text: str | bytes) -> ScoringInputs:
     """Read an inputs file's text: numbers as Decimal from their text, every problem reported."""
     try:
@@ -208,7 +95,7 @@ def _refuse_constant(name: str) -> str:
 
 def parse_inputs(document: Any) -> ScoringInputs:
     """Typed inputs from a parsed JSON document, or InputsProblem listing every problem."""
-    reader = _Reader(unit=None)
+    reader = InputReader(unit=None)
     if not isinstance(document, dict):
         reader.problem("", _("must be a JSON object."))
         raise InputsProblem(reader.problems)
@@ -235,7 +122,7 @@ def parse_inputs(document: Any) -> ScoringInputs:
     return ScoringInputs(year=year, units=tuple(units), quota_rounding=rounding)
 
 
-def _quota_rounding(reader: _Reader, value: Any) -> QuotaRounding | None:
+def _quota_rounding(reader: InputReader, value: Any) -> QuotaRounding | None:
     try:
         return QuotaRounding(value)
     except ValueError:
@@ -249,10 +136,10 @@ def _quota_rounding(reader: _Reader, value: Any) -> QuotaRounding | None:
 def _parse_unit(raw: Any, position: int) -> tuple[UnitInputs | None, list[Problem]]:
     code = raw.get("code") if isinstance(raw, dict) else None
     if not isinstance(raw, dict) or not isinstance(code, str) or not code.strip():
-        reader = _Reader(unit=None)
+        reader = InputReader(unit=None)
         reader.problem(f"units[{position}].code", _("every unit needs its code."))
         return None, reader.problems
-    reader = _Reader(unit=code)
+    reader = InputReader(unit=code)
     category = _category(reader, reader.required(raw, "category"))
     headcount = reader.count(raw.get("headcount"), "headcount")
     indicators = _indicators(reader, reader.required(raw, "indicators"))
@@ -274,7 +161,7 @@ def _parse_unit(raw: Any, position: int) -> tuple[UnitInputs | None, list[Proble
     return (None if reader.problems else unit), reader.problems
 
 
-def _category(reader: _Reader, value: Any) -> Category | None:
+def _category(reader: InputReader, value: Any) -> Category | None:
     if value is None:
         return None
     try:
@@ -286,7 +173,7 @@ def _category(reader: _Reader, value: Any) -> Category | None:
         return None
 
 
-def _indicators(reader: _Reader, value: Any) -> tuple[IndicatorInput, ...]:
+def _indicators(reader: InputReader, value: Any) -> tuple[IndicatorInput, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -314,7 +201,12 @@ def _indicators(reader: _Reader, value: Any) -> tuple[IndicatorInput, ...]:
 
 
 def _public(
-    reader: _Reader, raw: Mapping[str, Any], counts_key: str, score_key: str, *, may_be_absent: bool
+    reader: InputReader,
+    raw: Mapping[str, Any],
+    counts_key: str,
+    score_key: str,
+    *,
+    may_be_absent: bool,
 ) -> PublicRatings:
     if score_key in raw:
         given = raw[score_key]
@@ -341,7 +233,7 @@ def _public(
     return PublicRatings(counts=read)
 
 
-def _departmental(reader: _Reader, value: Any) -> Mapping[str, DepartmentalItem]:
+def _departmental(reader: InputReader, value: Any) -> Mapping[str, DepartmentalItem]:
     if value is None:
         return {}
     if not isinstance(value, dict):

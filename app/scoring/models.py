@@ -59,7 +59,7 @@ class ScoreRow(Base):
     e: Mapped[str] = mapped_column(_DECIMAL_TEXT)
     t: Mapped[str] = mapped_column(_DECIMAL_TEXT)
     rank: Mapped[int]
-    grade: Mapped[Grade] = mapped_column(str_enum(Grade, 8))
+    proposed_grade: Mapped[Grade] = mapped_column(str_enum(Grade, 8))
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     excellent_places: Mapped[int]
 

@@ -196,7 +196,7 @@ def store_scores(
             "year": year,
             "version": run.version,
             "reason": run.reason,
-            "grades": {row.unit.code: row.grade.value for row in run.rows},
+            "grades": {row.unit.code: row.proposed_grade.value for row in run.rows},
             "T": {row.unit.code: row.t for row in run.rows},
         },
         now=now,
@@ -220,7 +220,7 @@ def _row(proposed: ProposedGrade, score: UnitScore, unit: Unit) -> ScoreRow:
         e=str(score.E),
         t=str(score.T),
         rank=proposed.rank,
-        grade=proposed.grade,
+        proposed_grade=proposed.grade,
         flags=list(proposed.flags),
         excellent_places=proposed.excellent_places,
     )
@@ -265,7 +265,7 @@ def stored_table(session: Session, actor: Actor, year: int) -> dict[str, Any]:
                 "E": _two_decimals(Decimal(row.e)),
                 "T": _two_decimals(Decimal(row.t)),
                 "rank": row.rank,
-                "grade": row.grade.value,
+                "grade": row.proposed_grade.value,
                 "flags": list(row.flags),
                 "excellent_places": row.excellent_places,
             }

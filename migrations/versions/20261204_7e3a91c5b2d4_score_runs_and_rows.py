@@ -55,7 +55,7 @@ def upgrade():
     sa.Column('e', sa.String(length=80), nullable=False),
     sa.Column('t', sa.String(length=80), nullable=False),
     sa.Column('rank', sa.Integer(), nullable=False),
-    sa.Column('grade', sa.Enum('优秀', '良好', '合格', '不合格', name='grade', native_enum=False, length=8), nullable=False),
+    sa.Column('proposed_grade', sa.Enum('优秀', '良好', '合格', '不合格', name='grade', native_enum=False, length=8), nullable=False),
     sa.Column('flags', sa.JSON(), nullable=False),
     sa.Column('excellent_places', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['run_id'], ['score_runs.id'], name=op.f('fk_score_rows_run_id_score_runs')),

@@ -16,7 +16,8 @@ from app.scoring.arithmetic import (
     score_unit,
     score_units,
 )
-from app.scoring.inputs import DepartmentalItem, IndicatorInput, InputsProblem, PublicRatings
+from app.scoring.inputs import DepartmentalItem, IndicatorInput, PublicRatings
+from app.scoring.problems import InputsProblem
 from tests.scoring.builders import worked_example
 
 

@@ -9,13 +9,8 @@ from typing import Any
 import pytest
 
 from app.org.models import Category
-from app.scoring.inputs import (
-    InputsProblem,
-    QuotaRounding,
-    inputs_as_json,
-    parse_inputs,
-    parse_inputs_text,
-)
+from app.scoring.inputs import QuotaRounding, inputs_as_json, parse_inputs, parse_inputs_text
+from app.scoring.problems import InputsProblem
 from tests.scoring.builders import worked_example_document
 
 

@@ -60,7 +60,7 @@ def test_storing_keeps_every_component_unrounded_with_grade_and_audit() -> None:
     ) * Decimal(fgw.e)
     assert fgw.dept.startswith("46.666666")
     assert (fgw.k, fgw.l, fgw.d, fgw.y) == ("72.0", "18", "80", "90")
-    assert (fgw.rank, fgw.grade.value, fgw.excellent_places) == (1, "良好", 46)
+    assert (fgw.rank, fgw.proposed_grade.value, fgw.excellent_places) == (1, "良好", 46)
     entry = db.session.execute(
         select(AuditEntry).where(AuditEntry.action == "scores.store")
     ).scalar_one()
@@ -77,8 +77,8 @@ def test_recomputing_makes_a_new_version_and_keeps_the_old_one() -> None:
     db.session.commit()
     runs = db.session.execute(select(ScoreRun).order_by(ScoreRun.version)).scalars().all()
     assert [(r.version, r.reason) for r in runs] == [(1, "年度计分"), (2, "申诉复核后重算")]
-    assert {row.unit.code: row.grade.value for row in runs[0].rows}["NYT"] == "合格"
-    assert {row.unit.code: row.grade.value for row in runs[1].rows}["NYT"] == "良好"
+    assert {row.unit.code: row.proposed_grade.value for row in runs[0].rows}["NYT"] == "合格"
+    assert {row.unit.code: row.proposed_grade.value for row in runs[1].rows}["NYT"] == "良好"
 
 
 @pytest.mark.usefixtures("units")
