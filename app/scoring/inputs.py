@@ -128,7 +128,10 @@ def _quota_rounding(reader: InputReader, value: Any) -> QuotaRounding | None:
     except ValueError:
         reader.problem(
             "quota_rounding",
-            _("%(value)s is not floor or half_up.", value=json.dumps(value, default=str)),
+            _(
+                "%(value)s is not floor or half_up.",
+                value=json.dumps(value, default=str, ensure_ascii=False),
+            ),
         )
         return None
 
@@ -168,7 +171,11 @@ def _category(reader: InputReader, value: Any) -> Category | None:
         return Category(value)
     except ValueError:
         reader.problem(
-            "category", _("%(value)s is not a category.", value=json.dumps(value, default=str))
+            "category",
+            _(
+                "%(value)s is not a category.",
+                value=json.dumps(value, default=str, ensure_ascii=False),
+            ),
         )
         return None
 

@@ -13,6 +13,9 @@ from flask_babel import gettext as _
 
 from app.errors import InvalidInput
 
+# No score input comes near a billion; bigger ones would overflow the Decimal context.
+_LARGEST_EXPONENT = 9
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -75,7 +78,11 @@ class InputReader:
             return None
         number = _as_decimal(value)
         if number is None:
-            self.problem(where, _("%(value)s is not a number.", value=json.dumps(value)))
+            shown = json.dumps(value, default=str, ensure_ascii=False)
+            self.problem(where, _("%(value)s is not a number.", value=shown))
+            return None
+        if number.adjusted() > _LARGEST_EXPONENT:
+            self.problem(where, _("%(value)s is out of range.", value=number))
             return None
         if low is not None and number < low:
             self.problem(where, _("%(value)s is below %(low)s.", value=number, low=low))

@@ -191,7 +191,7 @@ def store_scores(
         action="scores.store",
         object_type="score_run",
         object_id=run.id,
-        before=None,
+        before={"version": run.version - 1} if run.version > 1 else None,
         after={
             "year": year,
             "version": run.version,

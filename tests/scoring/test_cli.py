@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.scoring.grades import DISQUALIFIED_FLAG, Grade, flag_text, tie_flag
 from app.scoring.models import ScoreRun
 from tests.factories import make_unit
 from tests.scoring.builders import worked_example_document
@@ -113,3 +115,10 @@ def test_a_file_that_is_not_json_exits_1(runner: Any, tmp_path: Path) -> None:
     result = runner.invoke(args=["scores", "what-if", str(path)])
     assert result.exit_code == 1
     assert "不是有效的 JSON" in result.output
+
+
+def test_flags_are_explained_in_chinese(app: Flask) -> None:
+    assert (
+        flag_text(tie_flag(Grade.EXCELLENT, 2)) == "因得分并列，优秀名额超出 2 个，需由委员会确认。"
+    )
+    assert flag_text(DISQUALIFIED_FLAG) == "因有记录在案的情形（第二十二条），不得评为优秀。"

@@ -81,6 +81,13 @@ def test_text_where_a_number_goes_is_refused(text: Any) -> None:
     assert problems_of(document(unit)) == [("FGW", "leaders[1]")]
 
 
+def test_a_list_or_a_huge_number_where_a_number_goes_is_refused() -> None:
+    unit = worked_example_document()
+    unit["indicators"][0]["weight"] = [1.5]
+    unit["deductions"] = "1e999999"
+    assert problems_of(document(unit)) == [("FGW", "indicators[0].weight"), ("FGW", "deductions")]
+
+
 def test_json_nan_is_not_a_number() -> None:
     text = json.dumps(document(worked_example_document())).replace(
         '"deductions": "5"', '"deductions": NaN'

@@ -76,6 +76,10 @@ def test_recomputing_makes_a_new_version_and_keeps_the_old_one() -> None:
     store_scores(db.session, SYSTEM, 2026, inputs("100"), "申诉复核后重算", now=NOW)
     db.session.commit()
     runs = db.session.execute(select(ScoreRun).order_by(ScoreRun.version)).scalars().all()
+    audited = db.session.execute(
+        select(AuditEntry).where(AuditEntry.action == "scores.store").order_by(AuditEntry.seq)
+    ).scalars()
+    assert [(e.before, e.after["version"]) for e in audited] == [(None, 1), ({"version": 1}, 2)]
     assert [(r.version, r.reason) for r in runs] == [(1, "年度计分"), (2, "申诉复核后重算")]
     assert {row.unit.code: row.proposed_grade.value for row in runs[0].rows}["NYT"] == "合格"
     assert {row.unit.code: row.proposed_grade.value for row in runs[1].rows}["NYT"] == "良好"
