@@ -174,26 +174,18 @@ def score_unit(unit: UnitInputs, scheme: ScoreScheme = DEFAULT_SCHEME) -> UnitSc
     leader = rating_score(unit.leaders, scheme.leader_points)
     y = yearend_score(unit.yearend, scheme)
     dept = departmental_score(unit.departmental, scheme)
-    missing = [
-        (name, message)
-        for name, value, message in (
-            ("indicators", k, _("no verified indicator with a weight.")),
-            ("leading_group", l_, _("no leading-group rating.")),
-            ("leaders", leader, _("no leader rating at all.")),
-            ("yearend", y, _("no year-end public evaluation (Y).")),
-            ("departmental", dept, _("no departmental item at all.")),
-        )
-        if value is None
-    ]
-    if missing or k is None or l_ is None or leader is None or y is None or dept is None:
+    if k is None or l_ is None or leader is None or y is None or dept is None:
         raise InputsProblem(
             [
-                Problem(
-                    unit.code,
-                    name,
-                    f"{_('Unit %(code)s, %(input)s:', code=unit.code, input=name)} {message}",
+                Problem.at(unit.code, name, why)
+                for name, value, why in (
+                    ("indicators", k, _("no verified indicator with a weight.")),
+                    ("leading_group", l_, _("no leading-group rating.")),
+                    ("leaders", leader, _("no leader rating at all.")),
+                    ("yearend", y, _("no year-end public evaluation (Y).")),
+                    ("departmental", dept, _("no departmental item at all.")),
                 )
-                for name, message in missing
+                if value is None
             ]
         )
     d = daily_score(unit.daily, scheme)

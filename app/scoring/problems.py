@@ -25,6 +25,16 @@ class Problem:
     input: str
     message: str
 
+    @classmethod
+    def at(cls, unit: str | None, where: str, why: str) -> Problem:
+        """The problem with a message that starts by naming the unit (or the file) and input."""
+        prefix = (
+            _("Unit %(code)s, %(input)s:", code=unit, input=where)
+            if unit is not None
+            else _("Inputs file, %(input)s:", input=where)
+        )
+        return cls(unit, where, f"{prefix} {why}")
+
     def as_dict(self) -> dict[str, str | None]:
         """The problem as error details."""
         return {"unit": self.unit, "input": self.input, "message": self.message}
@@ -52,12 +62,7 @@ class InputReader:
     problems: list[Problem] = field(default_factory=list)
 
     def problem(self, where: str, message: str) -> None:
-        prefix = (
-            _("Unit %(code)s, %(input)s:", code=self.unit, input=where)
-            if self.unit is not None
-            else _("Inputs file, %(input)s:", input=where)
-        )
-        self.problems.append(Problem(self.unit, where, f"{prefix} {message}"))
+        self.problems.append(Problem.at(self.unit, where, message))
 
     def required(self, data: Mapping[str, Any], key: str, where: str | None = None) -> Any:
         if key not in data:
