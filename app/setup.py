@@ -83,6 +83,7 @@ def _register_cli(app: Flask) -> None:
     from app.calendar.cli import calendar_cli  # noqa: PLC0415
     from app.indicators.cli import indicators_cli  # noqa: PLC0415
     from app.org.cli import demo_cli, users_cli  # noqa: PLC0415
+    from app.scoring.cli import scores_cli  # noqa: PLC0415
     from app.workflow.cli import bpmn_cli, scheduler_cli  # noqa: PLC0415
 
     for group in (
@@ -92,6 +93,7 @@ def _register_cli(app: Flask) -> None:
         demo_cli,
         indicators_cli,
         scheduler_cli,
+        scores_cli,
         users_cli,
     ):
         app.cli.add_command(group)

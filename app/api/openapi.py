@@ -7,6 +7,7 @@ from typing import Any
 from flask import jsonify
 
 from app.api import bp
+from app.api.scores import SCORE_TABLE_SCHEMA
 
 _ERROR = {"$ref": "#/components/responses/Error"}
 _BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
@@ -266,6 +267,20 @@ PATHS: dict[str, dict[str, Any]] = {
             },
         )
     },
+    "/years/{year}/scores": {
+        "get": _op(
+            "The year's latest stored score table and grade proposal",
+            {
+                "200": {
+                    "description": "score table",
+                    **_json({"$ref": "#/components/schemas/ScoreTable"}),
+                },
+                **_errors(401, 403, 404),
+            },
+            security=_BEARER,
+            parameters=[{**_path("year"), "schema": {"type": "integer"}}],
+        )
+    },
     "/openapi.json": {
         "get": _op("This document", {"200": {"description": "OpenAPI 3.1"}}, security=[])
     },
@@ -356,6 +371,7 @@ DOCUMENT: dict[str, Any] = {
                     "data": {"type": "object"},
                 },
             },
+            "ScoreTable": SCORE_TABLE_SCHEMA,
             "Error": {
                 "type": "object",
                 "required": ["error"],
