@@ -130,3 +130,11 @@ def started(live_server: str) -> Iterator[str]:
         {**token("office1"), "Content-Type": "application/json"},
     )
     yield str(instance["id"])
+
+
+def sign_in_as(page: object, live_server: str, username: str) -> None:
+    """Sign in through the page, as a person would."""
+    page.goto(f"{live_server}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
