@@ -52,6 +52,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.notifications.routes import bp as notifications_bp  # noqa: PLC0415
     from app.portal.routes import bp as portal_bp  # noqa: PLC0415
     from app.progress.routes import bp as progress_bp  # noqa: PLC0415
+    from app.scoring.routes import bp as scoring_bp  # noqa: PLC0415
     from app.supervision.routes import bp as supervision_bp  # noqa: PLC0415
     from app.web import init_web  # noqa: PLC0415
     from app.workbench.routes import bp as workbench_bp  # noqa: PLC0415
@@ -67,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
         notifications_bp,
         portal_bp,
         progress_bp,
+        scoring_bp,
         supervision_bp,
         survey_bp,
         surveys_bp,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.audit.services import record
@@ -234,16 +234,41 @@ def require_score_reader(actor: Actor) -> None:
 
 def latest_run(session: Session, year: int) -> ScoreRun:
     """The newest stored version of the year's scores, or NotFound."""
+    return run_of(session, year)
+
+
+def run_of(session: Session, year: int, version: int | None = None) -> ScoreRun:
+    """A stored version of the year's scores (the newest without `version`), or NotFound."""
+    query = select(ScoreRun).where(ScoreRun.year == year)
+    if version is not None:
+        query = query.where(ScoreRun.version == version)
     run = session.execute(
-        select(ScoreRun)
-        .where(ScoreRun.year == year)
-        .order_by(ScoreRun.version.desc())
+        query.order_by(ScoreRun.version.desc())
         .limit(1)
         .options(selectinload(ScoreRun.rows).selectinload(ScoreRow.unit))
     ).scalar_one_or_none()
     if run is None:
         raise NotFound(_("No scores have been computed for %(year)d.", year=year))
     return run
+
+
+def scored_years(session: Session) -> list[tuple[int, int]]:
+    """(year, newest version) of every year with stored scores, the newest year first."""
+    rows = session.execute(
+        select(ScoreRun.year, func.max(ScoreRun.version))
+        .group_by(ScoreRun.year)
+        .order_by(ScoreRun.year.desc())
+    )
+    return [(year, version) for year, version in rows]
+
+
+def versions_of(session: Session, year: int) -> list[ScoreRun]:
+    """Every stored version of the year's scores, the newest first (without their rows)."""
+    return list(
+        session.execute(
+            select(ScoreRun).where(ScoreRun.year == year).order_by(ScoreRun.version.desc())
+        ).scalars()
+    )
 
 
 def stored_table(session: Session, actor: Actor, year: int) -> dict[str, Any]:

@@ -48,6 +48,7 @@ NAV_ITEMS = (
         "progress.proposals", _l("Process management"), "clipboard-check", Permission.RUN_CYCLE
     ),
     NavItem("surveys.index", _l("Year-end survey"), "qr-code", Permission.RUN_CYCLE),
+    NavItem("scoring.index", _l("Scores"), "bar-chart", Permission.RUN_CYCLE),
     NavItem("workbench.editor", _l("Editor"), "pencil-square", Permission.EDIT_PROCESSES),
     NavItem("admin.units", _l("Units"), "buildings", Permission.BUSINESS),
     NavItem("admin.users", _l("Users"), "people", Permission.MANAGE_USERS),
