@@ -60,7 +60,10 @@ PATHS: dict[str, dict[str, Any]] = {
     "/me": {
         "get": _op(
             "The caller's account and roles",
-            {"200": {"description": "account", **_json({"type": "object"})}, "401": _ERROR},
+            {
+                "200": {"description": "account", **_json({"$ref": "#/components/schemas/Me"})},
+                "401": _ERROR,
+            },
             security=_BEARER,
         )
     },
@@ -285,6 +288,28 @@ DOCUMENT: dict[str, Any] = {
                     "token": {"type": "string"},
                     "token_type": {"type": "string"},
                     "expires_in": {"type": "integer"},
+                },
+            },
+            "Me": {
+                "type": "object",
+                "required": ["username", "roles"],
+                "properties": {
+                    "username": {"type": "string"},
+                    "roles": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["role", "unit_code"],
+                            "properties": {
+                                "role": {"type": "string"},
+                                "unit_code": {
+                                    "type": ["string", "null"],
+                                    "description": "the unit's code (as GET /units gives it); "
+                                    "null for a role not tied to a unit",
+                                },
+                            },
+                        },
+                    },
                 },
             },
             "Unit": {
