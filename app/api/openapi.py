@@ -371,6 +371,11 @@ DOCUMENT: dict[str, Any] = {
                     "lane": {"type": ["string", "null"]},
                     "form": {},
                     "due_at": {"type": ["string", "null"]},
+                    "follow_up_at": {
+                        "type": ["string", "null"],
+                        "description": "when the task's workers are reminded: the diagram's "
+                        "followUpDate, else 09:00 one working day before the due date",
+                    },
                     "overdue": {"type": "boolean"},
                     "data": {"type": "object"},
                 },
