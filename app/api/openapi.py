@@ -358,6 +358,17 @@ DOCUMENT: dict[str, Any] = {
                     "tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
                     "events": {"type": "array"},
                     "next_timer_at": {"type": ["string", "null"]},
+                    "error": {
+                        "type": ["object", "null"],
+                        "description": "set while the status is error: the message and the "
+                        "element (id and name) where it happened",
+                        "required": ["message", "element_id", "element_name"],
+                        "properties": {
+                            "message": {"type": "string"},
+                            "element_id": {"type": "string"},
+                            "element_name": {"type": "string"},
+                        },
+                    },
                 },
             },
             "Task": {
