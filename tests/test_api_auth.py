@@ -128,12 +128,26 @@ def test_api_needs_no_csrf_token_but_pages_do(client: FlaskClient) -> None:
     )
 
 
-def test_me_lists_roles_with_their_unit(client: FlaskClient) -> None:
+def test_me_names_each_roles_unit_by_its_code(client: FlaskClient) -> None:
+    make_unit("AAA")  # another unit first, so that ids and codes cannot coincide
     unit = make_unit("FGW")
-    make_user("unit1", (Role.UNIT_STAFF, unit))
+    make_user("unit1", (Role.UNIT_STAFF, unit), Role.EXPERT)
     token = api_token(client, "unit1")
     body = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).get_json()
-    assert body == {"username": "unit1", "roles": [{"role": "unit_staff", "unit_id": unit.id}]}
+    assert body == {
+        "username": "unit1",
+        "roles": [
+            {"role": "expert", "unit_code": None},
+            {"role": "unit_staff", "unit_code": "FGW"},
+        ],
+    }
+    codes = {
+        u["code"]
+        for u in client.get(
+            "/api/v1/units", headers={"Authorization": f"Bearer {token}"}
+        ).get_json()
+    }
+    assert "FGW" in codes  # the code is one other calls accept
 
 
 def test_the_token_endpoint_is_rate_limited(database_url: str) -> None:

@@ -14,6 +14,7 @@ from app.auth.tokens import issue_api_token, revoke_api_token
 from app.db import utcnow
 from app.errors import AuthenticationFailed, InvalidInput
 from app.extensions import db, db_session, limiter
+from app.org.services import units_by_id
 
 
 @bp.post("/auth/token")
@@ -66,12 +67,14 @@ def delete_token() -> Any:
 def me() -> Any:
     """The caller's account and roles."""
     actor = api_actor()
+    units = units_by_id(db_session(), (g.unit_id for g in actor.grants))
+    roles = [
+        {"role": g.role.value, "unit_code": units[g.unit_id].code if g.unit_id else None}
+        for g in actor.grants
+    ]
     return jsonify(
         {
             "username": actor.name,
-            "roles": [
-                {"role": g.role.value, "unit_id": g.unit_id}
-                for g in sorted(actor.grants, key=lambda g: (g.role, g.unit_id or 0))
-            ],
+            "roles": sorted(roles, key=lambda r: (r["role"], r["unit_code"] or "")),
         }
     )

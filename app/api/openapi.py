@@ -61,7 +61,10 @@ PATHS: dict[str, dict[str, Any]] = {
     "/me": {
         "get": _op(
             "The caller's account and roles",
-            {"200": {"description": "account", **_json({"type": "object"})}, "401": _ERROR},
+            {
+                "200": {"description": "account", **_json({"$ref": "#/components/schemas/Me"})},
+                "401": _ERROR,
+            },
             security=_BEARER,
         )
     },
@@ -308,6 +311,28 @@ DOCUMENT: dict[str, Any] = {
                     "expires_in": {"type": "integer"},
                 },
             },
+            "Me": {
+                "type": "object",
+                "required": ["username", "roles"],
+                "properties": {
+                    "username": {"type": "string"},
+                    "roles": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["role", "unit_code"],
+                            "properties": {
+                                "role": {"type": "string"},
+                                "unit_code": {
+                                    "type": ["string", "null"],
+                                    "description": "the unit's code (as GET /units gives it); "
+                                    "null for a role not tied to a unit",
+                                },
+                            },
+                        },
+                    },
+                },
+            },
             "Unit": {
                 "type": "object",
                 "required": ["code", "name", "category"],
@@ -354,6 +379,17 @@ DOCUMENT: dict[str, Any] = {
                     "tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
                     "events": {"type": "array"},
                     "next_timer_at": {"type": ["string", "null"]},
+                    "error": {
+                        "type": ["object", "null"],
+                        "description": "set while the status is error: the message and the "
+                        "element (id and name) where it happened",
+                        "required": ["message", "element_id", "element_name"],
+                        "properties": {
+                            "message": {"type": "string"},
+                            "element_id": {"type": "string"},
+                            "element_name": {"type": "string"},
+                        },
+                    },
                 },
             },
             "Task": {
@@ -367,6 +403,11 @@ DOCUMENT: dict[str, Any] = {
                     "lane": {"type": ["string", "null"]},
                     "form": {},
                     "due_at": {"type": ["string", "null"]},
+                    "follow_up_at": {
+                        "type": ["string", "null"],
+                        "description": "when the task's workers are reminded: the diagram's "
+                        "followUpDate, else 09:00 one working day before the due date",
+                    },
                     "overdue": {"type": "boolean"},
                     "data": {"type": "object"},
                 },

@@ -47,6 +47,7 @@ def task_json(task: HumanTask, now: datetime) -> dict[str, Any]:
         "role": task.role.value if task.role else None,
         "form": task.form,
         "due_at": iso(task.due_at),
+        "follow_up_at": iso(task.remind_at),
         "overdue": task.state is HumanTaskState.READY
         and task.due_at is not None
         and task.due_at < now,
@@ -65,6 +66,21 @@ def _event_json(event: InstanceEvent) -> dict[str, Any]:
         "element_id": event.element_id,
         "element_name": event.element_name,
         "detail": event.detail,
+    }
+
+
+def _error_json(session: Session, instance: ProcessInstance) -> dict[str, Any]:
+    """The instance's error: its message and the element (id and name) where it happened."""
+    element_name = session.execute(
+        select(InstanceEvent.element_name)
+        .where(InstanceEvent.instance_id == instance.id, InstanceEvent.kind == "error")
+        .order_by(InstanceEvent.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return {
+        "message": instance.error_message,
+        "element_id": instance.error_element,
+        "element_name": element_name or instance.error_element,
     }
 
 
@@ -95,11 +111,7 @@ def instance_json(
         "data": instance.data,
         "tasks": [task_json(t, now) for t in tasks],
         "next_timer_at": iso(instance.next_timer_at),
-        "error": (
-            {"message": instance.error_message, "element_id": instance.error_element}
-            if instance.error_message
-            else None
-        ),
+        "error": _error_json(session, instance) if instance.error_message else None,
         "started_at": iso(instance.started_at),
         "completed_at": iso(instance.completed_at),
     }

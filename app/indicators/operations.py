@@ -129,6 +129,10 @@ for operation in (
 
 register_choices("experts", lambda context: procedure.expert_choices(db_session()))
 register_choices(
+    "unit_indicators",
+    lambda context: procedure.draft_choices(db_session(), context.unit_id, context.year),
+)
+register_choices(
     "approved_indicators",
     lambda context: procedure.adjustable_choices(db_session(), context.unit_id, context.year),
 )

@@ -358,6 +358,14 @@ def expert_choices(session: Session) -> list[tuple[Any, str]]:
     return [(username, f"{name}（{username}）") for username, name in rows]
 
 
+def draft_choices(session: Session, unit_id: int | None, year: int | None) -> list[tuple[Any, str]]:
+    """The unit's own indicators of the year (cancelled ones left out): the ids a draft row
+    may name; a row without an id adds a duty."""
+    if unit_id is None or year is None:
+        return []
+    return [(i.id, f"{i.id} · {i.current.title}") for i in _live(session, year, unit_id)]
+
+
 def adjustable_choices(
     session: Session, unit_id: int | None, year: int | None
 ) -> list[tuple[Any, str]]:

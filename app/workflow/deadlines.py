@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.services import record
 from app.auth.actor import Actor
-from app.workflow.inbox_sync import evaluate_due
+from app.workflow.inbox_sync import task_deadlines
 from app.workflow.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
 from app.workflow.runtime import advance, load_run, lock_instance
 from app.workflow.timer_rows import next_timer_due
@@ -63,16 +63,22 @@ def _recompute_instance(session: Session, instance_id: int, actor: Actor, now: d
         settings = run.definition.task_settings.get(task.spec_id, {})
         if spiff_task is None:
             continue
-        before = task.due_at
-        task.due_at, task.due_provisional = evaluate_due(run, spiff_task, settings.get("due"), now)
+        before = {"due_at": task.due_at, "remind_at": task.remind_at}
+        deadlines = task_deadlines(run, spiff_task, settings, now)
+        task.due_at, task.due_provisional = deadlines.due_at, deadlines.due_provisional
+        task.remind_at, task.escalate_at = deadlines.remind_at, deadlines.escalate_at
         record(
             session,
             actor=actor,
             action="task.due_recomputed",
             object_type="task",
             object_id=task.id,
-            before={"due_at": before},
-            after={"due_at": task.due_at, "provisional": task.due_provisional},
+            before=before,
+            after={
+                "due_at": task.due_at,
+                "remind_at": task.remind_at,
+                "provisional": task.due_provisional,
+            },
             now=now,
         )
         changed += 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from lxml import etree
@@ -18,6 +17,12 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from app.auth.roles import Role
 from app.workflow.serialization import CAMUNDA, SPIFF
+from app.workflow.time_expressions import (
+    braced_expression,
+    camunda_timer_expression,
+    date_expression,
+    timer_definitions,
+)
 from app.workflow.xml_safety import parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -25,7 +30,6 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 HUMAN_TASK_TAGS = ("userTask", "manualTask")
 _ROLE_IN_NAME = re.compile(r"[（(]\s*([a-z_]+)\s*[)）]\s*$")
-_CAMUNDA_EXPRESSION = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -107,20 +111,8 @@ def camunda_expression(value: str | None) -> str | None:
     """A Camunda `${expr}` as a Python expression; a plain value as a string literal."""
     if value is None or not value.strip():
         return None
-    match = _CAMUNDA_EXPRESSION.match(value)
-    return match.group(1).strip() if match else repr(value.strip())
-
-
-def due_expression(value: str | None) -> str | None:
-    """A spiff `dueDate` property: an ISO 8601 literal is quoted, anything else is an expression."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        datetime.fromisoformat(text)
-    except ValueError:
-        return text if not text.upper().startswith("P") else repr(text)
-    return repr(text)
+    inner = braced_expression(value)
+    return inner if inner is not None else repr(value.strip())
 
 
 def _spiff_properties(node: etree._Element) -> dict[str, str]:
@@ -147,7 +139,8 @@ def _camunda_settings(node: etree._Element) -> dict[str, Any]:
     return {
         "form": node.get(f"{{{CAMUNDA_NS}}}formKey") or None,
         "ui_form": None,
-        "due": camunda_expression(node.get(f"{{{CAMUNDA_NS}}}dueDate")),
+        "due": date_expression(node.get(f"{{{CAMUNDA_NS}}}dueDate")),
+        "follow_up": date_expression(node.get(f"{{{CAMUNDA_NS}}}followUpDate")),
         "assignee": camunda_expression(node.get(f"{{{CAMUNDA_NS}}}assignee")),
         "candidate_groups": [g.strip() for g in groups if g.strip()],
         "priority": node.get(f"{{{CAMUNDA_NS}}}priority") or props.get("priority"),
@@ -164,7 +157,8 @@ def _spiff_settings(node: etree._Element) -> dict[str, Any]:
     return {
         "form": props.get("formJsonSchemaFilename") or None,
         "ui_form": props.get("formUiSchemaFilename") or None,
-        "due": due_expression(props.get("dueDate")),
+        "due": date_expression(props.get("dueDate")),
+        "follow_up": date_expression(props.get("followUpDate")),
         "assignee": props.get("assignee") or None,
         "candidate_groups": [g.strip() for g in groups if g.strip()],
         "priority": props.get("priority"),
@@ -260,7 +254,19 @@ def parse_upload(uploads: list[Upload], earlier_files: Any) -> Bundle:
             )
         except (SpiffWorkflowException, ValueError, KeyError) as error:
             bundle.problems.append(_problem_from(error))
+    if dialect == CAMUNDA:
+        _read_camunda_timers(bundle)
     return bundle
+
+
+def _read_camunda_timers(bundle: Bundle) -> None:
+    """Camunda Modeler writes timers as ISO 8601 literals or `${expr}`; the engine evaluates
+    them as expressions, so they are stored as such (the deployed spec holds the expression)."""
+    for spec, subprocess_specs in bundle.specs.values():
+        for process_spec in [spec, *subprocess_specs.values()]:
+            for task_spec in process_spec.task_specs.values():
+                for definition in timer_definitions(task_spec):
+                    definition.expression = camunda_timer_expression(definition.expression)
 
 
 def _add_called_processes(

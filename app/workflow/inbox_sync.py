@@ -3,63 +3,82 @@ due date and alert times; rows of tasks the engine cancelled leave the inbox."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from app.calendar.workdays import END_OF_DAY, SHANGHAI
 from app.workflow.assignment import assign, unit_id_for
 from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
 from app.workflow.row_writes import insert_human_tasks
 from app.workflow.runtime import EngineRun
-from app.workflow.task_deadlines import alert_times
+from app.workflow.task_deadlines import alert_times, moment_from_value
+
+# What each evaluated setting is called in an instance's error message.
+_SETTING_NAMES = {
+    "due": "due date",
+    "follow_up": "follow-up date",
+    "assignee": "assignee",
+    "unit": "unit",
+}
 
 
-def _due_at(value: Any, now: datetime) -> datetime | None:
-    """A due date from an expression's value: aware datetime, date, ISO string or duration."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        aware: datetime = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return aware.astimezone(UTC)
-    if isinstance(value, date):  # a day: due at its end, China time
-        return datetime.combine(value, END_OF_DAY, tzinfo=SHANGHAI).astimezone(UTC)
-    if isinstance(value, str) and value.strip().upper().startswith("P"):
-        duration = TimerEventDefinition.parse_iso_duration(value.strip())
-        offset: timedelta = TimerEventDefinition.get_timedelta_from_start(duration, now)
-        return now + offset
-    if isinstance(value, str):
-        moment: datetime = TimerEventDefinition.get_datetime(value.strip())
-        return moment.astimezone(UTC)
-    raise ValueError(
-        f"a due date must be a date-time, an ISO 8601 string or a duration, not {value!r}"
-    )
-
-
-def _evaluate(run: EngineRun, task: Task, expression: str | None) -> Any:
+def _evaluate(run: EngineRun, task: Task, settings: dict[str, Any], key: str) -> Any:
+    """The value of a user task's setting; an error in it is the task's error (so the instance
+    error names the element)."""
+    expression = settings.get(key)
     if not expression:
         return None
-    return run.engine.environment.evaluate(expression, dict(task.data))
+    try:
+        return run.engine.environment.evaluate(expression, dict(task.data))
+    except Exception as error:
+        raise WorkflowTaskException(
+            f"{_SETTING_NAMES[key]} {expression}: {error}", task=task, exception=error
+        ) from error
 
 
-def evaluate_due(
-    run: EngineRun, task: Task, expression: str | None, now: datetime
-) -> tuple[datetime | None, bool]:
-    """The due date and whether it fell in a year without official calendar data."""
+def _moment(run: EngineRun, task: Task, settings: dict[str, Any], key: str, now: datetime) -> Any:
+    value = _evaluate(run, task, settings, key)
+    try:
+        return moment_from_value(value, now)
+    except ValueError as error:
+        raise WorkflowTaskException(
+            f"{_SETTING_NAMES[key]} {settings[key]}: {error}", task=task, exception=error
+        ) from error
+
+
+@dataclass(frozen=True)
+class TaskDeadlines:
+    """A task's due date (and whether it fell in a year without official calendar data), and
+    when its workers are reminded and the office director is alerted."""
+
+    due_at: datetime | None
+    due_provisional: bool
+    remind_at: datetime | None
+    escalate_at: datetime | None
+
+
+def task_deadlines(
+    run: EngineRun, task: Task, settings: dict[str, Any], now: datetime
+) -> TaskDeadlines:
+    """The due date, follow-up date and alert times of a user task, from its settings."""
     calendar = run.engine.environment.calendar
     earlier = set(calendar.provisional_years)
     calendar.provisional_years.clear()
     try:
-        due = _due_at(_evaluate(run, task, expression), now)
-        return due, bool(calendar.provisional_years)
+        due_at = _moment(run, task, settings, "due", now)
+        provisional = bool(calendar.provisional_years)
     finally:
         calendar.provisional_years |= earlier
+    follow_up_at = _moment(run, task, settings, "follow_up", now)
+    remind_at, escalate_at = alert_times(calendar, due_at, settings, follow_up_at)
+    return TaskDeadlines(due_at, provisional, remind_at, escalate_at)
 
 
 def _new_human_task(session: Session, run: EngineRun, task: Task, now: datetime) -> HumanTask:
@@ -70,12 +89,11 @@ def _new_human_task(session: Session, run: EngineRun, task: Task, now: datetime)
         run.instance,
         settings,
         definition.uses_lanes,
-        _evaluate(run, task, settings.get("assignee")),
-        unit_id=unit_id_for(session, _evaluate(run, task, settings.get("unit"))),
+        _evaluate(run, task, settings, "assignee"),
+        unit_id=unit_id_for(session, _evaluate(run, task, settings, "unit")),
     )
     priority = str(settings.get("priority") or "")
-    due_at, due_provisional = evaluate_due(run, task, settings.get("due"), now)
-    remind_at, escalate_at = alert_times(run.engine.environment.calendar, due_at, settings)
+    deadlines = task_deadlines(run, task, settings, now)
     return HumanTask(
         id=str(task.id),
         instance_id=run.instance.id,
@@ -87,10 +105,10 @@ def _new_human_task(session: Session, run: EngineRun, task: Task, now: datetime)
         user_id=assignment.user_id,
         form=settings.get("form"),
         ui_form=settings.get("ui_form"),
-        due_at=due_at,
-        due_provisional=due_provisional,
-        remind_at=remind_at,
-        escalate_at=escalate_at,
+        due_at=deadlines.due_at,
+        due_provisional=deadlines.due_provisional,
+        remind_at=deadlines.remind_at,
+        escalate_at=deadlines.escalate_at,
         priority=int(priority) if priority.lstrip("-").isdigit() else 0,
         state=HumanTaskState.READY,
         created_at=now,
@@ -139,7 +157,11 @@ def sync_human_tasks(session: Session, run: EngineRun, *, now: datetime) -> None
     for task_id, task in ready.items():
         existing = rows.get(task_id)
         if existing is None:
-            existing = _new_human_task(session, run, task, now)
+            try:
+                existing = _new_human_task(session, run, task, now)
+            except WorkflowTaskException:
+                task.error()  # so that a retry, with the data corrected, evaluates it again
+                raise
             new_tasks.append(existing)
             run.event("task_ready", task, now=now)
         elif existing.state is not HumanTaskState.READY:

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition,
-    TimerEventDefinition,
-)
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from app.calendar.workdays import WorkdayCalendar
 from app.workflow.diagrams import Bundle, Problem, lane_role
 from app.workflow.forms import FormProblem, choice_provider_problems, load_form
 from app.workflow.process_starts import start_set_of
 from app.workflow.registry import REGISTRY
-from app.workflow.sandbox import HELPER_NAMES, ScriptRejected, compile_code, policy_problems
-from app.workflow.scripting import SandboxEnvironment
+from app.workflow.sandbox import ScriptRejected, compile_code, policy_problems
+from app.workflow.task_deadlines import moment_from_value
+from app.workflow.time_expressions import (
+    ValueCheck,
+    expression_problems,
+    timer_definitions,
+    timer_value_problem,
+)
 
 MAX_CARDINALITY = 1000
-MIN_CYCLE = timedelta(hours=1)
 
 
 def _code_of(task_spec: Any) -> Iterator[tuple[str, str, str]]:
@@ -39,7 +39,7 @@ def _code_of(task_spec: Any) -> Iterator[tuple[str, str, str]]:
         source = getattr(task_spec, attribute, None)
         if isinstance(source, str) and source.strip():
             yield "eval", attribute, source
-    for definition in _timer_definitions(task_spec):
+    for definition in timer_definitions(task_spec):
         yield "eval", "timer", definition.expression
     for name, param in (getattr(task_spec, "operation_params", None) or {}).items():
         yield "eval", f"parameter {name}", str(param.get("value", ""))
@@ -73,38 +73,31 @@ def _dmn_code(task_spec: Any) -> Iterator[tuple[str, str, str]]:
                 yield "eval", f"DMN output of row {rule.row_number}", entry.text
 
 
-def _timer_definitions(task_spec: Any) -> list[TimerEventDefinition]:
-    definition = getattr(task_spec, "event_definition", None)
-    parts = (
-        definition.event_definitions
-        if isinstance(definition, MultipleEventDefinition)
-        else [definition]
-    )
-    return [p for p in parts if isinstance(p, TimerEventDefinition)]
+def _timer_value(definition: TimerEventDefinition) -> ValueCheck:
+    def check(value: Any) -> None:
+        problem = timer_value_problem(definition, value)
+        if problem is not None:
+            raise ValueError(problem)
+
+    return check
 
 
 def _check_timer(definition: TimerEventDefinition, element: str) -> list[Problem]:
-    code = compile_code(definition.expression, "eval")
-    if code.names - HELPER_NAMES or not code.inline:
-        return []  # depends on task data: checked when it runs
-    try:
-        value = SandboxEnvironment(WorkdayCalendar()).evaluate(definition.expression, {})
-        if isinstance(definition, CycleTimerEventDefinition):
-            _cycles, _start, duration = TimerEventDefinition.parse_iso_recurring_interval(value)
-            if duration < MIN_CYCLE:
-                return [
-                    Problem(f"timer cycle {value} repeats more often than once an hour", element)
-                ]
-        else:
-            TimerEventDefinition.parse_time_or_duration(value)
-    except Exception:
-        return [
-            Problem(
-                f"timer {definition.expression!r} is not an ISO 8601 date, duration or cycle",
-                element,
-            )
-        ]
-    return []
+    problems = expression_problems(definition.expression, "timer", _timer_value(definition))
+    return [Problem(p, element) for p in problems]
+
+
+def _date_value(value: Any) -> None:
+    moment_from_value(value, datetime.now(UTC))
+
+
+def _check_dates(settings: dict[str, Any], element: str) -> list[Problem]:
+    return [
+        Problem(problem, element)
+        for key, what in (("due", "due date"), ("follow_up", "follow-up date"))
+        if settings.get(key)
+        for problem in expression_problems(settings[key], what, _date_value)
+    ]
 
 
 def _check_code(task_spec: Any) -> list[Problem]:
@@ -120,7 +113,7 @@ def _check_code(task_spec: Any) -> list[Problem]:
             for problem in policy_problems(source, mode)
         ]
     if not problems:
-        for definition in _timer_definitions(task_spec):
+        for definition in timer_definitions(task_spec):
             problems += _check_timer(definition, task_spec.bpmn_id)
         start_for = start_set_of(task_spec)
         if start_for is not None and REGISTRY.get(start_for) is None:
@@ -173,7 +166,8 @@ def _check_human_task(
             problems += [Problem(p, element) for p in choice_provider_problems(form.schema)]
         except FormProblem as error:
             problems.append(Problem(str(error), element))
-    for key in ("due", "assignee", "unit"):
+    problems += _check_dates(settings, element)
+    for key in ("assignee", "unit"):
         if settings.get(key):
             try:
                 compile_code(settings[key], "eval")

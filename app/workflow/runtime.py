@@ -16,6 +16,7 @@ from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session, joinedload, undefer
 
@@ -325,8 +326,21 @@ def _check_grown_data(task: Task, limit: int) -> None:
         )
 
 
+def _failed_task(workflow: BpmnWorkflow, error: Exception) -> Task | None:
+    """The task an error happened at; for an error that names none, the step the engine was
+    at (an instance error always names its element)."""
+    task: Task | None = getattr(error, "task", None)
+    if task is not None:
+        return task
+    for state in (TaskState.ERROR, TaskState.STARTED, TaskState.READY, TaskState.WAITING):
+        for candidate in workflow.get_tasks(state=state):
+            if getattr(candidate.task_spec, "bpmn_id", None):
+                return candidate
+    return None
+
+
 def _error_columns(run: EngineRun, error: Exception, now: datetime) -> dict[str, Any]:
-    task = getattr(error, "task", None)
+    task = _failed_task(run.workflow, error)
     message = str(error).split("\n")[0][:2000]
     run.event("error", task, now=now, detail={"message": message})
     return {

@@ -22,6 +22,7 @@ from app.workflow.sandbox import (
     plain_results,
 )
 from app.workflow.sandbox_runner import runner
+from app.workflow.time_expressions import timer_definitions, timer_value_problem
 
 ServiceContext = Callable[[dict[str, Any]], ServiceCall]
 
@@ -79,7 +80,18 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
 
 
 class SandboxScriptEngine(PythonScriptEngine):  # type: ignore[misc]
-    """A script engine whose service errors keep their message (3.2.0 makes them NameErrors)."""
+    """A script engine whose service errors keep their message (3.2.0 makes them NameErrors)
+    and whose timers' values are checked, so that a bad one is an error of its element."""
+
+    def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
+        """Evaluate `expression` for `task`; a timer's value must be an ISO 8601 date-time,
+        duration or cycle (SpiffWorkflow would fail on it later, with no task named)."""
+        value = super().evaluate(task, expression, external_context)
+        for definition in timer_definitions(task.task_spec):
+            problem = definition.expression == expression and timer_value_problem(definition, value)
+            if problem:
+                raise WorkflowTaskException(problem, task=task)
+        return value
 
     def call_service(self, task: Any, **kwargs: Any) -> str:
         """Call the environment's service; errors become task errors naming the operation."""

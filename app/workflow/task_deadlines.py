@@ -8,11 +8,13 @@ PostgreSQL) and its `*_at` stamp is written in the same transaction as the notif
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -20,14 +22,16 @@ from app.audit.services import record
 from app.auth.actor import Actor
 from app.auth.models import RoleGrant
 from app.auth.roles import UNIT_ROLES, Role
-from app.calendar.workdays import SHANGHAI, WorkdayCalendar, local_date
+from app.calendar.workdays import END_OF_DAY, SHANGHAI, WorkdayCalendar, local_date
 from app.notifications.services import notify
 from app.workflow.models import HumanTask, HumanTaskState, InstanceEvent
+from app.workflow.time_expressions import is_duration
 
 DEFAULT_REMINDER_WORKDAYS = 1
 DEFAULT_ESCALATION_WORKDAYS = 3
 REMINDER_TIME = time(9, 0)
 SYSTEM = Actor.system("deadlines")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 # Called when a task goes overdue, in the same transaction (the P proposals listen here).
@@ -40,12 +44,45 @@ def _workdays(value: Any, default: int) -> int:
     return int(text) if text.isdigit() else default
 
 
+def moment_from_value(value: Any, now: datetime) -> datetime | None:
+    """A due or follow-up date from its expression's value: an aware date-time, a date or an
+    ISO 8601 day (its last second, China time), an ISO 8601 date-time string, or an ISO 8601
+    duration from `now`."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        aware: datetime = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, END_OF_DAY, tzinfo=SHANGHAI).astimezone(UTC)
+    if isinstance(value, str) and _DAY.match(value.strip()):
+        return moment_from_value(date.fromisoformat(value.strip()), now)
+    if isinstance(value, str) and is_duration(value.strip()):
+        duration = TimerEventDefinition.parse_iso_duration(value.strip())
+        offset: timedelta = TimerEventDefinition.get_timedelta_from_start(duration, now)
+        return now + offset
+    if isinstance(value, str):
+        try:
+            moment: datetime = TimerEventDefinition.get_datetime(value.strip())
+        except ValueError:
+            pass
+        else:
+            return moment.astimezone(UTC)
+    raise ValueError(
+        f"{value!r} is not a date-time, a date, an ISO 8601 date-time or an ISO 8601 duration"
+    )
+
+
 def alert_times(
-    calendar: WorkdayCalendar, due_at: datetime | None, settings: dict[str, Any]
+    calendar: WorkdayCalendar,
+    due_at: datetime | None,
+    settings: dict[str, Any],
+    follow_up_at: datetime | None = None,
 ) -> tuple[datetime | None, datetime | None]:
-    """When to remind (09:00 China time, N working days before) and when to escalate."""
+    """When to remind and when to escalate. The reminder goes out at the task's follow-up date
+    when it has one, else at 09:00 China time N working days before the due date."""
     if due_at is None:
-        return None, None
+        return follow_up_at, None
     before = _workdays(settings.get("reminder_workdays"), DEFAULT_REMINDER_WORKDAYS)
     after = _workdays(settings.get("escalation_workdays"), DEFAULT_ESCALATION_WORKDAYS)
     remind_day = calendar.add_workdays(local_date(due_at), -before) if before else None
@@ -54,7 +91,7 @@ def alert_times(
         if remind_day is not None
         else None
     )
-    return remind_at, calendar.workday_deadline(due_at, after)
+    return follow_up_at or remind_at, calendar.workday_deadline(due_at, after)
 
 
 def working_days_late(calendar: WorkdayCalendar, due_at: datetime, done_at: datetime) -> int:

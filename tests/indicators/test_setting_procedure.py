@@ -203,3 +203,26 @@ def test_setting_for_a_unit_already_approved_ends_without_touching_its_indicator
     assert again["status"] == "completed"  # FGW's drafts are in review: nothing to draft
     assert {i.status for i in _indicators()} == {IndicatorStatus.IN_REVIEW}
     assert [t for t in inbox(client, bearer(client, "unit1")) if t["spec_id"] == "draft"] == []
+
+
+def test_the_draft_form_declares_the_units_own_indicator_ids(shipped: FlaskClient) -> None:
+    client = shipped
+    office, unit = bearer(client, "office1"), bearer(client, "unit1")
+    start(client, office, "indicator_setting", unit_code="FGW", data={"year": YEAR})
+    draft = only_task(client, unit, "draft")
+    id_field = draft["form"]["schema"]["properties"]["indicators"]["items"]["properties"]["id"]
+    own = {i.id for i in _indicators()}
+    assert own and {choice["const"] for choice in id_field["oneOf"]} == own
+    assert all(choice["title"] for choice in id_field["oneOf"])
+
+    others = db.session.execute(
+        select(Indicator.id).where(Indicator.unit_id != _indicators()[0].unit_id)
+    ).scalars()
+    foreign = next(iter(others))
+    rows = weighted(draft["data"]["indicators"], [20, 20, 40])
+    refused = complete(
+        client, unit, draft["id"], indicators=[*rows[:2], {**rows[2], "id": foreign}]
+    )
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["details"][0]["path"] == "indicators/2/id"
+    assert only_task(client, unit, "draft")["id"] == draft["id"]  # nothing was saved

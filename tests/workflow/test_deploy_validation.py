@@ -551,7 +551,7 @@ POSITIONS: dict[str, tuple[Any, str]] = {
     "condition": (_gateway, "condition:"),
     "timer": (lambda p: linear(timer_event("pos", "timeDuration", escape(p))), "timer:"),
     "cardinality": (_multi_instance, "cardinality:"),
-    "due-date": (lambda p: linear(user_task("pos", dueDate=p)), "due:"),
+    "due-date": (lambda p: linear(user_task("pos", dueDate=p)), "due date:"),
 }
 
 
