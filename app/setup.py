@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
     # Importing these registers the service operations diagrams may call.
     from app.indicators import operations as _indicator_operations  # noqa: F401, PLC0415
     from app.progress import operations as _progress_operations  # noqa: F401, PLC0415
+    from app.signoff import operations as _signoff_operations  # noqa: F401, PLC0415
     from app.workflow import operations  # noqa: F401, PLC0415
 
     _register_blueprints(app)
@@ -52,6 +53,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.notifications.routes import bp as notifications_bp  # noqa: PLC0415
     from app.portal.routes import bp as portal_bp  # noqa: PLC0415
     from app.progress.routes import bp as progress_bp  # noqa: PLC0415
+    from app.results.routes import bp as results_bp  # noqa: PLC0415
     from app.scoring.routes import bp as scoring_bp  # noqa: PLC0415
     from app.supervision.routes import bp as supervision_bp  # noqa: PLC0415
     from app.web import init_web  # noqa: PLC0415
@@ -69,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
         portal_bp,
         progress_bp,
         scoring_bp,
+        results_bp,
         supervision_bp,
         survey_bp,
         surveys_bp,

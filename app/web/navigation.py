@@ -47,6 +47,13 @@ NAV_ITEMS = (
     NavItem(
         "progress.proposals", _l("Process management"), "clipboard-check", Permission.RUN_CYCLE
     ),
+    NavItem(
+        "results.latest",
+        _l("Use of results"),
+        "award",
+        Permission.RUN_CYCLE,
+        also_for=("results.year_page",),
+    ),
     NavItem("surveys.index", _l("Year-end survey"), "qr-code", Permission.RUN_CYCLE),
     NavItem("scoring.index", _l("Scores"), "bar-chart", Permission.RUN_CYCLE),
     NavItem("workbench.editor", _l("Editor"), "pencil-square", Permission.EDIT_PROCESSES),
