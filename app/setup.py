@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
     # Importing these registers the service operations diagrams may call.
     from app.indicators import operations as _indicator_operations  # noqa: F401, PLC0415
     from app.progress import operations as _progress_operations  # noqa: F401, PLC0415
+    from app.verification import operations as _verification_operations  # noqa: F401, PLC0415
     from app.workflow import operations  # noqa: F401, PLC0415
 
     _register_blueprints(app)

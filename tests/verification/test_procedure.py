@@ -1,0 +1,200 @@
+"""The `year_end_verification` diagram driven through the API by the demo accounts working their
+own inboxes: self-evaluation, the head's signature, the lead unit's opinion, the office's
+verification (with a return), the field check of the drawn sample and its findings."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app.extensions import db
+from app.progress.models import Proposal, ProposalStatus
+from app.verification.models import Finding, Verification, VerificationStatus
+from app.verification.queries import verified_indicators
+from app.verification.sampling import derive_seed, draw_sample
+from tests.indicators.drive import done, only_task
+from tests.verification.conftest import YEAR, unit_of
+from tests.workflow.helpers import bearer, complete, inbox, instance, start
+
+
+def _evidence(client: FlaskClient, headers: dict[str, str], task: dict[str, Any]) -> str:
+    response = client.post(
+        f"/api/v1/tasks/{task['id']}/files",
+        headers=headers,
+        data={"file": (io.BytesIO(b"%PDF-1.7\n self-evaluation"), "自评报告.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_json()
+    return str(response.get_json()["id"])
+
+
+def _claims(rows: list[dict[str, Any]], percent: float) -> list[dict[str, Any]]:
+    return [
+        {
+            **row,
+            "completion": percent,
+            "self_score": round(row["weight"] * percent / 100, 2),
+            "explanation": "全年任务按计划完成",
+        }
+        for row in rows
+    ]
+
+
+def _self_evaluate_and_sign(client: FlaskClient, percent: float) -> None:
+    """unit1 claims `percent` on every indicator with evidence; head1 signs; gxt1 agrees."""
+    unit = bearer(client, "unit1")
+    task = only_task(client, unit, "self_evaluate")
+    done(
+        client,
+        unit,
+        task,
+        entries=_claims(task["data"]["entries"], percent),
+        evidence=_evidence(client, unit, task),
+    )
+    sign = only_task(client, bearer(client, "head1"), "head_signoff")
+    assert [r["completion"] for r in sign["data"]["entries"]] == [percent] * 3
+    done(client, bearer(client, "head1"), sign, head_decision="approve")
+    lead = only_task(client, bearer(client, "gxt1"), "lead_review")
+    assert len(lead["data"]["entries"]) == 3
+    done(
+        client,
+        bearer(client, "gxt1"),
+        lead,
+        lead_assessment="agree",
+        lead_comment="与牵头掌握情况一致",
+    )
+
+
+def test_the_verification_runs_through_the_inboxes_to_verified_completions(
+    approved: FlaskClient,
+) -> None:
+    client = approved
+    office, unit = bearer(client, "office1"), bearer(client, "unit1")
+    started = start(client, office, "year_end_verification", unit_code="FGW", data={"year": YEAR})
+
+    # The table is pre-filled with the approved indicators: title, target and weight.
+    task = only_task(client, unit, "self_evaluate")
+    rows = task["data"]["entries"]
+    assert len(rows) == 3 and sum(r["weight"] for r in rows) == 80
+    assert all(r["title"] and "target" in r for r in rows)
+    columns = task["form"]["ui_schema"]["entries"]["items"]
+    assert columns["weight"] == {"ui:readonly": True}
+
+    # A self-score above the indicator's weight comes back with its reason.
+    too_high = [{**r, "self_score": r["weight"] + 1} for r in _claims(rows, 90)]
+    done(client, unit, task, entries=too_high, evidence=_evidence(client, unit, task))
+    again = only_task(client, unit, "self_evaluate")
+    assert len(again["data"]["claim_problems"]) == 3
+    assert (
+        "自评得分"
+        in again["form"]["schema"]["properties"]["entries"]["items"]["properties"]["self_score"][
+            "title"
+        ]
+    )
+    done(client, unit, again, entries=_claims(rows, 90), evidence=again["data"]["evidence"])
+    done(
+        client,
+        bearer(client, "head1"),
+        only_task(client, bearer(client, "head1"), "head_signoff"),
+        head_decision="approve",
+    )
+    lead = only_task(client, bearer(client, "gxt1"), "lead_review")
+    done(
+        client, bearer(client, "gxt1"), lead, lead_assessment="partly", lead_comment="部分佐证不全"
+    )
+
+    # The office sees the claims and the lead unit's opinion; a c above 1 is refused at its field.
+    verify = only_task(client, office, "office_verify")
+    assert [c["completion"] for c in verify["data"]["claims"]] == ["90%"] * 3
+    assert verify["data"]["lead_reviews"] == [
+        {"lead_unit": "GXT", "assessment": "partly", "comment": "部分佐证不全"}
+    ]
+    rows_to_verify = verify["data"]["verifications"]
+    assert [r["verified_completion"] for r in rows_to_verify] == [0.9] * 3
+    bad = [{**rows_to_verify[0], "verified_completion": 1.5}, *rows_to_verify[1:]]
+    refused = complete(client, office, verify["id"], verifications=bad, verify_decision="accept")
+    assert refused.status_code == 422
+    paths = [d["path"] for d in refused.get_json()["error"]["details"]]
+    assert paths == ["verifications/0/verified_completion"]
+    no_reason = complete(client, office, verify["id"], verify_decision="return")
+    assert no_reason.status_code == 422
+    assert [d["path"] for d in no_reason.get_json()["error"]["details"]] == ["return_reasons"]
+
+    # Returned: the unit sees the office's reasons, claims again, and it comes back.
+    done(client, office, verify, verify_decision="return", return_reasons="佐证材料不完整，请补充")
+    back = only_task(client, unit, "self_evaluate")
+    assert back["data"]["return_reasons"] == "佐证材料不完整，请补充"
+    assert "return_reasons" in back["form"]["schema"]["properties"]
+    assert back["form"]["schema"]["properties"]["return_reasons"]["readOnly"] is True
+    verification = db.session.execute(select(Verification)).scalar_one()
+    assert verification.status is VerificationStatus.SELF_EVALUATING
+    assert verification.return_reasons == "佐证材料不完整，请补充"
+    done(client, unit, back, entries=_claims(rows, 85), evidence=_evidence(client, unit, back))
+    done(
+        client,
+        bearer(client, "head1"),
+        only_task(client, bearer(client, "head1"), "head_signoff"),
+        head_decision="approve",
+    )
+    lead = only_task(client, bearer(client, "gxt1"), "lead_review")
+    done(client, bearer(client, "gxt1"), lead, lead_assessment="agree", lead_comment="已补充")
+
+    verify = only_task(client, office, "office_verify")
+    assert verify["data"]["return_reasons"] == "佐证材料不完整，请补充"  # the earlier opinion
+    decided = [
+        {**r, "verified_completion": c, "note": "核实"}
+        for r, c in zip(verify["data"]["verifications"], [0.8, 1, 0.75], strict=True)
+    ]
+    done(client, office, verify, verifications=decided, verify_decision="accept")
+
+    # The field check shows the seed and the drawn indicator (20 % of 3: one).
+    check = only_task(client, office, "field_check")
+    db.session.expire_all()
+    verification = db.session.execute(select(Verification)).scalar_one()
+    assert verification.status is VerificationStatus.FIELD_CHECK
+    assert check["data"]["drawn_seed"] == verification.sample_seed
+    assert verification.sample_seed == derive_seed(YEAR, "FGW", verification.salt)
+    [drawn] = check["data"]["findings"]
+    population = [e.indicator_id for e in verification.entries]
+    assert [drawn["indicator_id"]] == draw_sample(
+        population, verification.sample_seed, Decimal("0.2")
+    )
+    done(
+        client,
+        office,
+        check,
+        findings=[{**drawn, "finding": "untrue", "note": "现场核查与佐证不符"}],
+    )
+    assert instance(client, office, started["id"])["status"] == "completed"
+    assert inbox(client, office) == []
+
+    # Done: c stored per indicator, the finding recorded and proposed for the office to confirm.
+    db.session.expire_all()
+    verification = db.session.execute(select(Verification)).scalar_one()
+    assert verification.status is VerificationStatus.DONE
+    assert [e.verified_completion for e in verification.entries] == [
+        Decimal("0.8"),
+        Decimal(1),
+        Decimal("0.75"),
+    ]
+    [sampled] = [e for e in verification.entries if e.sampled]
+    assert sampled.finding is Finding.UNTRUE
+    [proposal] = db.session.execute(select(Proposal)).scalars()
+    assert (proposal.rule_code, proposal.status, proposal.unit_id) == (
+        "untrue_evidence",
+        ProposalStatus.PROPOSED,
+        unit_of("FGW").id,
+    )
+    assert proposal.source["indicator_id"] == sampled.indicator_id
+    assert proposal.source["note"] == "现场核查与佐证不符"
+    fgw = verified_indicators(db.session, YEAR)["FGW"]
+    assert [(v.completion, v.cancelled) for v in fgw] == [
+        (Decimal("0.8"), False),
+        (Decimal(1), False),
+        (Decimal("0.75"), False),
+    ]
+    assert sum(v.weight for v in fgw) == 80
