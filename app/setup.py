@@ -52,6 +52,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.portal.routes import bp as portal_bp  # noqa: PLC0415
     from app.progress.routes import bp as progress_bp  # noqa: PLC0415
     from app.supervision.routes import bp as supervision_bp  # noqa: PLC0415
+    from app.verification.routes import bp as verification_bp  # noqa: PLC0415
     from app.web import init_web  # noqa: PLC0415
     from app.workbench.routes import bp as workbench_bp  # noqa: PLC0415
     from app.workflow.routes import bp as workflow_bp  # noqa: PLC0415
@@ -67,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
         portal_bp,
         progress_bp,
         supervision_bp,
+        verification_bp,
         workflow_bp,
         workbench_bp,
     ):
