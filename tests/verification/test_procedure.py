@@ -16,6 +16,7 @@ from app.progress.models import Proposal, ProposalStatus
 from app.verification.models import Finding, Verification, VerificationStatus
 from app.verification.queries import verified_indicators
 from app.verification.sampling import derive_seed, draw_sample
+from tests.factories import page_csrf, sign_in
 from tests.indicators.drive import done, only_task
 from tests.verification.conftest import YEAR, unit_of
 from tests.workflow.helpers import bearer, complete, inbox, instance, start
@@ -44,8 +45,8 @@ def _claims(rows: list[dict[str, Any]], percent: float) -> list[dict[str, Any]]:
     ]
 
 
-def _self_evaluate_and_sign(client: FlaskClient, percent: float) -> None:
-    """unit1 claims `percent` on every indicator with evidence; head1 signs; gxt1 agrees."""
+def _claim(client: FlaskClient, percent: float) -> None:
+    """unit1 claims `percent` on every indicator, with evidence."""
     unit = bearer(client, "unit1")
     task = only_task(client, unit, "self_evaluate")
     done(
@@ -54,18 +55,6 @@ def _self_evaluate_and_sign(client: FlaskClient, percent: float) -> None:
         task,
         entries=_claims(task["data"]["entries"], percent),
         evidence=_evidence(client, unit, task),
-    )
-    sign = only_task(client, bearer(client, "head1"), "head_signoff")
-    assert [r["completion"] for r in sign["data"]["entries"]] == [percent] * 3
-    done(client, bearer(client, "head1"), sign, head_decision="approve")
-    lead = only_task(client, bearer(client, "gxt1"), "lead_review")
-    assert len(lead["data"]["entries"]) == 3
-    done(
-        client,
-        bearer(client, "gxt1"),
-        lead,
-        lead_assessment="agree",
-        lead_comment="与牵头掌握情况一致",
     )
 
 
@@ -120,6 +109,17 @@ def test_the_verification_runs_through_the_inboxes_to_verified_completions(
     assert refused.status_code == 422
     paths = [d["path"] for d in refused.get_json()["error"]["details"]]
     assert paths == ["verifications/0/verified_completion"]
+    # On the task page the same c is refused with the message next to its field.
+    sign_in(client, "office1")
+    page = client.get(f"/tasks/{verify['id']}").get_data(as_text=True)
+    assert "部分佐证不全" in page and unit_of("GXT").name_zh in page
+    form = {"csrf_token": page_csrf(client, f"/tasks/{verify['id']}"), "verify_decision": "accept"}
+    for number, row in enumerate(rows_to_verify):
+        form[f"verifications.{number}.indicator_id"] = str(row["indicator_id"])
+        form[f"verifications.{number}.title"] = row["title"]
+        form[f"verifications.{number}.verified_completion"] = "1.5" if number == 0 else "0.9"
+    answer = client.post(f"/tasks/{verify['id']}", data=form)
+    assert answer.status_code == 422 and "invalid-feedback" in answer.get_data(as_text=True)
     no_reason = complete(client, office, verify["id"], verify_decision="return")
     assert no_reason.status_code == 422
     assert [d["path"] for d in no_reason.get_json()["error"]["details"]] == ["return_reasons"]
@@ -159,6 +159,9 @@ def test_the_verification_runs_through_the_inboxes_to_verified_completions(
     assert check["data"]["drawn_seed"] == verification.sample_seed
     assert verification.sample_seed == derive_seed(YEAR, "FGW", verification.salt)
     [drawn] = check["data"]["findings"]
+    assert [v["note"] for v in check["data"]["verifications"]] == ["核实"] * 3
+    page = client.get(f"/tasks/{check['id']}").get_data(as_text=True)
+    assert verification.sample_seed in page and drawn["title"] in page and "佐证不实" in page
     population = [e.indicator_id for e in verification.entries]
     assert [drawn["indicator_id"]] == draw_sample(
         population, verification.sample_seed, Decimal("0.2")
@@ -198,3 +201,38 @@ def test_the_verification_runs_through_the_inboxes_to_verified_completions(
         (Decimal("0.75"), False),
     ]
     assert sum(v.weight for v in fgw) == 80
+
+
+def test_the_head_sends_the_claims_back_with_a_comment_the_staff_see(
+    approved: FlaskClient,
+) -> None:
+    client = approved
+    start(
+        client,
+        bearer(client, "office1"),
+        "year_end_verification",
+        unit_code="FGW",
+        data={"year": YEAR},
+    )
+    _claim(client, 70)
+    head = bearer(client, "head1")
+    sign = only_task(client, head, "head_signoff")
+    assert [r["completion"] for r in sign["data"]["entries"]] == [70] * 3
+    assert complete(client, head, sign["id"], head_decision="return").status_code == 422
+    done(client, head, sign, head_decision="return", head_comment="第二项说明过于简略")
+    back = only_task(client, bearer(client, "unit1"), "self_evaluate")
+    assert back["data"]["head_comment"] == "第二项说明过于简略"
+    assert [r["completion"] for r in back["data"]["entries"]] == [70] * 3  # nothing lost
+    sign_in(client, "unit1")
+    page = client.get(f"/tasks/{back['id']}").get_data(as_text=True)
+    assert "第二项说明过于简略" in page and back["data"]["entries"][0]["title"] in page
+    assert inbox(client, bearer(client, "gxt1")) == []
+
+
+def test_a_second_start_for_a_unit_with_one_open_ends_at_once(approved: FlaskClient) -> None:
+    client = approved
+    office = bearer(client, "office1")
+    start(client, office, "year_end_verification", unit_code="FGW", data={"year": YEAR})
+    second = start(client, office, "year_end_verification", unit_code="FGW", data={"year": YEAR})
+    assert instance(client, office, second["id"])["status"] == "completed"
+    assert len(inbox(client, bearer(client, "unit1"))) == 1
