@@ -80,11 +80,13 @@ def _verification_problems(
 ) -> tuple[list[str], dict[int, tuple[Decimal, str]]]:
     problems: list[str] = []
     given: dict[int, tuple[Decimal, str]] = {}
+    named: set[int] = set()
     for row in rows if isinstance(rows, list) else []:
         indicator = indicator_of(row, indicators)
         if indicator is None:
             problems.append(_("A row names an indicator that is not one of this unit's."))
             continue
+        named.add(indicator.id)
         c = decimal_or_none(row.get("verified_completion"))
         if c is None or not 0 <= c <= 1:
             title = indicator.current.title
@@ -94,7 +96,7 @@ def _verification_problems(
     problems += [
         _("%(title)s: the verified completion is missing.", title=i.current.title)
         for i in indicators.values()
-        if i.id not in given and not any(i.current.title in p for p in problems)
+        if i.id not in named
     ]
     return problems, given
 

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from app.audit.services import record
 from app.auth.actor import Actor
+from app.auth.models import RoleGrant, User
+from app.auth.roles import Role
 from app.errors import Conflict, NotFound
 from app.indicators.models import Indicator, IndicatorKind, IndicatorStatus, KeyTask
 from app.org.models import Unit
@@ -160,11 +162,13 @@ def _claim_problems(
     """What is wrong with the claimed rows, and the good claims by indicator id."""
     problems: list[str] = []
     claims: dict[int, tuple[Decimal, Decimal, str]] = {}
+    named: set[int] = set()
     for row in rows if isinstance(rows, list) else []:
         indicator = indicator_of(row, indicators)
         if indicator is None:
             problems.append(_("A row names an indicator that is not one of this unit's."))
             continue
+        named.add(indicator.id)
         title, weight = indicator.current.title, indicator.current.weight
         percent = decimal_or_none(row.get("completion"))
         score = decimal_or_none(row.get("self_score"))
@@ -179,25 +183,37 @@ def _claim_problems(
     problems += [
         _("%(title)s: the self-evaluation is missing.", title=i.current.title)
         for i in indicators.values()
-        if i.id not in claims and not any(i.current.title in p for p in problems)
+        if i.id not in named
     ]
     return problems, claims
 
 
-def lead_units(session: Session, unit_id: int, indicators: list[Indicator]) -> list[str]:
-    """Codes of the other units leading the key tasks among these indicators."""
+def lead_units(
+    session: Session, unit_id: int, indicators: list[Indicator]
+) -> tuple[list[str], list[str]]:
+    """Codes of the other units leading the key tasks among these indicators: those whose staff
+    give their opinion, and those without an active staff account, which are skipped (a step
+    nobody can work would hold the verification up for good)."""
     task_ids = [i.key_task_id for i in indicators if i.kind is IndicatorKind.KEY_TASK]
     if not task_ids:
-        return []
-    return list(
+        return [], []
+    codes = session.execute(
+        select(Unit.code)
+        .join(KeyTask, KeyTask.lead_unit_id == Unit.id)
+        .where(KeyTask.id.in_(task_ids), Unit.id != unit_id)
+        .distinct()
+        .order_by(Unit.code)
+    ).scalars()
+    staffed = set(
         session.execute(
             select(Unit.code)
-            .join(KeyTask, KeyTask.lead_unit_id == Unit.id)
-            .where(KeyTask.id.in_(task_ids), Unit.id != unit_id)
-            .distinct()
-            .order_by(Unit.code)
+            .join(RoleGrant, RoleGrant.unit_id == Unit.id)
+            .join(User, User.id == RoleGrant.user_id)
+            .where(RoleGrant.role == Role.UNIT_STAFF, User.is_active.is_(True))
         ).scalars()
     )
+    found = list(codes)
+    return [c for c in found if c in staffed], [c for c in found if c not in staffed]
 
 
 def submit_self_evaluation(
@@ -266,9 +282,13 @@ def sign(
     found = find_verification(session, unit_id, year, lock=True)
     if found.status is not VerificationStatus.SELF_EVALUATING or found.submitted_at is None:
         raise Conflict(_("There is no submitted self-evaluation to sign."))
+    leads: list[str] = []
+    unstaffed: list[str] = []
     if approve:
         found.status = VerificationStatus.VERIFYING
         found.signed_at, found.signed_by_id = now, actor.user_id
+        indicators = approved_indicators(session, unit_id, year)
+        leads, unstaffed = lead_units(session, unit_id, indicators)
     record(
         session,
         actor=actor,
@@ -276,11 +296,15 @@ def sign(
         object_type="verification",
         object_id=found.id,
         before={"status": VerificationStatus.SELF_EVALUATING.value},
-        after={"status": found.status.value, "comment": comment},
+        after={
+            "status": found.status.value,
+            "comment": comment,
+            "lead_units": leads,
+            "lead_units_without_staff": unstaffed,
+        },
         now=now,
     )
-    leads = lead_units(session, unit_id, approved_indicators(session, unit_id, year))
-    return {"state": found.status.value, "lead_units": leads if approve else []}
+    return {"state": found.status.value, "lead_units": leads}
 
 
 def record_lead_opinions(

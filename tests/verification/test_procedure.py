@@ -11,14 +11,15 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from app.audit.models import AuditEntry
 from app.extensions import db
 from app.progress.models import Proposal, ProposalStatus
 from app.verification.models import Finding, Verification, VerificationStatus
 from app.verification.queries import verified_indicators
 from app.verification.sampling import derive_seed, draw_sample
 from tests.factories import page_csrf, sign_in
-from tests.indicators.drive import done, only_task
-from tests.verification.conftest import YEAR, unit_of
+from tests.indicators.drive import done, only_task, work
+from tests.verification.conftest import YEAR, approve, unit_of
 from tests.workflow.helpers import bearer, complete, inbox, instance, start
 
 
@@ -236,3 +237,28 @@ def test_a_second_start_for_a_unit_with_one_open_ends_at_once(approved: FlaskCli
     second = start(client, office, "year_end_verification", unit_code="FGW", data={"year": YEAR})
     assert instance(client, office, second["id"])["status"] == "completed"
     assert len(inbox(client, bearer(client, "unit1"))) == 1
+    nothing = start(client, office, "year_end_verification", unit_code="GXT", data={"year": YEAR})
+    assert instance(client, office, nothing["id"])["status"] == "completed"  # nothing approved
+
+
+def test_the_demo_accounts_alone_drive_it_to_its_end_skipping_a_lead_unit_without_staff(
+    shipped: FlaskClient,
+) -> None:
+    client = shipped
+    approve("FGW")  # its key tasks' lead unit GXT has no staff account in the demo
+    office = bearer(client, "office1")
+    started = start(client, office, "year_end_verification", unit_code="FGW", data={"year": YEAR})
+    _claim(client, 100)
+    work(client, "head1", "head_signoff", head_decision="approve")
+    [signed] = db.session.execute(
+        select(AuditEntry).where(AuditEntry.action == "verification.signed")
+    ).scalars()
+    assert signed.after["lead_units"] == [] and signed.after["lead_units_without_staff"] == ["GXT"]
+    verify = work(client, "office1", "office_verify", verify_decision="accept")
+    assert verify["data"]["lead_reviews"] == []
+    check = only_task(client, office, "field_check")
+    findings = [{**row, "finding": "confirmed"} for row in check["data"]["findings"]]
+    done(client, office, check, findings=findings)
+    assert instance(client, office, started["id"])["status"] == "completed"
+    assert db.session.execute(select(Proposal)).first() is None
+    assert [v.completion for v in verified_indicators(db.session, YEAR)["FGW"]] == [Decimal(1)] * 3

@@ -100,6 +100,49 @@ def test_without_a_given_seed_the_draw_uses_year_unit_and_the_stored_salt(
     assert len(result["sample"]) == 1
 
 
+def test_a_verification_missing_a_row_or_naming_another_units_indicator_writes_nothing(
+    shipped: FlaskClient,
+) -> None:
+    approve("FGW")
+    gxt_indicator = (
+        db.session.execute(select(Indicator.id).where(Indicator.unit_id == unit_of("GXT").id))
+        .scalars()
+        .first()
+    )
+    fgw = unit_of("FGW").id
+    now = utcnow()
+    opened = procedure.open_verification(
+        db.session, actor=SYSTEM, unit_id=fgw, year=YEAR, instance_id=None, now=now
+    )
+    rows = [
+        {**r, "completion": 50, "self_score": 1, "explanation": "部分完成"}
+        for r in opened["entries"]
+    ]
+    procedure.submit_self_evaluation(
+        db.session, actor=SYSTEM, unit_id=fgw, year=YEAR, rows=rows, evidence_ids=[], now=now
+    )
+    procedure.sign(
+        db.session, actor=SYSTEM, unit_id=fgw, year=YEAR, approve=True, comment="", now=now
+    )
+    rows = checks.verification_forms(db.session, unit_id=fgw, year=YEAR)["verifications"]
+    result = checks.record_verification(
+        db.session,
+        actor=SYSTEM,
+        unit_id=fgw,
+        year=YEAR,
+        rows=[*rows[:2], {"indicator_id": gxt_indicator, "verified_completion": 1}],
+        accept=True,
+        reasons="",
+        seed=None,
+        share=None,
+        now=now,
+    )
+    assert result["state"] == "problems" and len(result["problems"]) == 2
+    verification = db.session.execute(select(Verification)).scalar_one()
+    assert [e.verified_completion for e in verification.entries] == [None] * 3
+    assert not any(e.sampled for e in verification.entries)
+
+
 def test_scoring_reads_c_only_once_verified_and_sees_cancelled_indicators(
     shipped: FlaskClient,
 ) -> None:
