@@ -289,6 +289,8 @@ def _propose_untrue(
             "instance_id": found.instance_id,
             "indicator_id": entry.indicator_id,
             "indicator": _field_row(entry, titles)["title"],
+            # The proposals page names the step a fact came from by `task`.
+            "task": _("Field check: %(title)s", title=_field_row(entry, titles)["title"]),
             "note": entry.finding_note,
         },
         now=now,

@@ -195,6 +195,9 @@ def test_the_verification_runs_through_the_inboxes_to_verified_completions(
     )
     assert proposal.source["indicator_id"] == sampled.indicator_id
     assert proposal.source["note"] == "现场核查与佐证不符"
+    proposals_page = client.get("/progress/proposals").get_data(as_text=True)
+    assert "核验发现佐证材料不实" in proposals_page
+    assert f"实地核查：{proposal.source['indicator']}" in proposals_page
     fgw = verified_indicators(db.session, YEAR)["FGW"]
     assert [(v.completion, v.cancelled) for v in fgw] == [
         (Decimal("0.8"), False),
