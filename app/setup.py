@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
     from app.indicators import operations as _indicator_operations  # noqa: F401, PLC0415
     from app.progress import operations as _progress_operations  # noqa: F401, PLC0415
     from app.signoff import operations as _signoff_operations  # noqa: F401, PLC0415
+    from app.verification import operations as _verification_operations  # noqa: F401, PLC0415
     from app.workflow import operations  # noqa: F401, PLC0415
 
     _register_blueprints(app)
@@ -56,6 +57,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.results.routes import bp as results_bp  # noqa: PLC0415
     from app.scoring.routes import bp as scoring_bp  # noqa: PLC0415
     from app.supervision.routes import bp as supervision_bp  # noqa: PLC0415
+    from app.verification.routes import bp as verification_bp  # noqa: PLC0415
     from app.web import init_web  # noqa: PLC0415
     from app.workbench.routes import bp as workbench_bp  # noqa: PLC0415
     from app.workflow.routes import bp as workflow_bp  # noqa: PLC0415
@@ -75,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
         supervision_bp,
         survey_bp,
         surveys_bp,
+        verification_bp,
         workflow_bp,
         workbench_bp,
     ):

@@ -74,6 +74,15 @@ ACTION_LABELS: dict[str, Any] = {
     "user.password_reset": _l("Password reset by an administrator"),
     "user.set_active": _l("Account enabled or disabled"),
     "user.unlock": _l("Account unlocked"),
+    "verification.field_checked": _l("Field checks recorded"),
+    "verification.lead_opinions": _l("Lead units' opinions on the self-evaluation"),
+    "verification.opened": _l("Verification opened"),
+    "verification.returned": _l("Verification returned to the unit"),
+    "verification.sample_drawn": _l("Field-check sample drawn"),
+    "verification.self_evaluated": _l("Self-evaluation submitted"),
+    "verification.signed": _l("Self-evaluation signed by the head"),
+    "verification.started_for_all": _l("Verification started for the units"),
+    "verification.verified": _l("Completion verified"),
     "year.create": _l("Assessment year created"),
 }
 
@@ -100,6 +109,7 @@ OBJECT_LABELS: dict[str, Any] = {
     "task": _l("Task"),
     "unit": _l("Unit"),
     "user": _l("Account"),
+    "verification": _l("Year-end verification"),
     "year": _l("Assessment year"),
 }
 

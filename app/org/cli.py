@@ -16,6 +16,7 @@ from app.evaluations.survey.demo import load_survey_demo
 from app.extensions import db_session
 from app.indicators.demo import load_indicator_demo
 from app.org.demo import ACCOUNTS, DEMO_YEAR, database_is_empty, load_demo
+from app.verification.demo import load_verification_demo
 
 demo_cli = click.Group("demo", help="The demo province.")
 users_cli = click.Group("users", help="Accounts.")
@@ -36,6 +37,7 @@ def demo_load(if_empty: bool) -> None:
             )
             bpmn_dir = Path(current_app.config["BPMN_DIR"])
             added = load_indicator_demo(session, bpmn_dir=bpmn_dir, now=utcnow())
+            load_verification_demo(session, bpmn_dir=bpmn_dir, now=utcnow())
             click.echo(
                 f"Demo {DEMO_YEAR}: {added.key_tasks} key tasks, "
                 f"{added.instances} procedures worked to where they stand."

@@ -44,6 +44,9 @@ DEFAULT_RULES = (
     DefaultRule("late_report", _l("Progress report late"), Decimal("-0.5"), Decimal(5)),
     DefaultRule("missing_report", _l("Progress report missing"), Decimal(-1), Decimal(10)),
     DefaultRule("overdue_task", _l("Task overdue"), Decimal("-0.2"), Decimal(5)),
+    DefaultRule(
+        "untrue_evidence", _l("Evidence found untrue at verification"), Decimal(-1), Decimal(5)
+    ),
 )
 
 

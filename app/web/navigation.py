@@ -56,6 +56,13 @@ NAV_ITEMS = (
     ),
     NavItem("surveys.index", _l("Year-end survey"), "qr-code", Permission.RUN_CYCLE),
     NavItem("scoring.index", _l("Scores"), "bar-chart", Permission.RUN_CYCLE),
+    NavItem(
+        "verification.index",
+        _l("Verification"),
+        "patch-check",
+        Permission.RUN_CYCLE,
+        also_for=("verification.board", "verification.confirm_start"),
+    ),
     NavItem("workbench.editor", _l("Editor"), "pencil-square", Permission.EDIT_PROCESSES),
     NavItem("admin.units", _l("Units"), "buildings", Permission.BUSINESS),
     NavItem("admin.users", _l("Users"), "people", Permission.MANAGE_USERS),
