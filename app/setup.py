@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
     audit_services.install_session_hooks()
     db_batch.install_session_hooks()
     # Importing these registers the service operations diagrams may call.
+    from app.evaluations import operations as _evaluation_operations  # noqa: F401, PLC0415
     from app.indicators import operations as _indicator_operations  # noqa: F401, PLC0415
     from app.progress import operations as _progress_operations  # noqa: F401, PLC0415
     from app.workflow import operations  # noqa: F401, PLC0415
@@ -46,6 +47,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit.routes import bp as audit_bp  # noqa: PLC0415
     from app.auth.routes import bp as auth_bp  # noqa: PLC0415
     from app.calendar.routes import bp as calendar_bp  # noqa: PLC0415
+    from app.evaluations.routes import bp as evaluations_bp  # noqa: PLC0415
     from app.indicators.routes import bp as indicators_bp  # noqa: PLC0415
     from app.notifications.routes import bp as notifications_bp  # noqa: PLC0415
     from app.portal.routes import bp as portal_bp  # noqa: PLC0415
@@ -62,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_bp,
         audit_bp,
         calendar_bp,
+        evaluations_bp,
         notifications_bp,
         portal_bp,
         progress_bp,
