@@ -212,21 +212,22 @@ def _row_problem(
     year: int,
 ) -> str | None:
     """What is wrong with one workbook row, if anything."""
-    code, _name, score, skip = cells
+    code, score, skip = cells[0], cells[2], cells[3]
+    problem: str | None = None
     if code not in codes:
-        return _("no unit with code %(code)s in %(year)d", code=code or "—", year=year)
-    if code in entries:
-        return _("unit %(code)s appears twice", code=code)
-    if skip not in ("", "是", "否"):
-        return _("the last column takes 是 or nothing")
-    if score and skip == "是":
-        return _("Give a score or mark the unit as not taking part, not both.")
-    try:
-        if score:
+        problem = _("no unit with code %(code)s in %(year)d", code=code or "—", year=year)
+    elif code in entries:
+        problem = _("unit %(code)s appears twice", code=code)
+    elif skip not in ("", "是", "否"):
+        problem = _("the last column takes 是 or nothing")
+    elif score and skip == "是":
+        problem = _("Give a score or mark the unit as not taking part, not both.")
+    elif score:
+        try:
             parse_score(score, item.full_marks)
-    except InvalidInput as error:
-        return error.message
-    return None
+        except InvalidInput as error:
+            problem = error.message
+    return problem
 
 
 def read_workbook(

@@ -11,12 +11,12 @@ from flask_babel import gettext as _
 from app.auth.roles import Permission
 from app.auth.services import require
 from app.db import utcnow
-from app.errors import DomainError
+from app.errors import AccessDenied, DomainError
 from app.evaluations import departments, grid
 from app.evaluations.aggregates import year_evaluations
 from app.evaluations.models import DepartmentItem, SheetKind
 from app.extensions import db_session
-from app.org.services import memberships
+from app.org.services import current_year, memberships
 from app.web.context import current_actor, login_required, permission_required
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations", template_folder="templates")
@@ -241,3 +241,20 @@ def assign_owner(item: str) -> Any:
     db_session().commit()
     flash(_("Department assigned."), "success")
     return redirect(url_for("evaluations.overview", year=year))
+
+
+@bp.get("/")
+@login_required
+def index() -> Any:
+    """Each user's own year-end work: the office's overview, a rater's grid, a department's item."""
+    session, actor = db_session(), current_actor()
+    year = current_year(session)
+    if actor.can(Permission.RUN_CYCLE):
+        return redirect(url_for("evaluations.overview", year=year))
+    for kind, role in grid.RATER_ROLES.items():
+        if role in actor.roles:
+            return redirect(url_for("evaluations.sheet", year=year, kind=kind.value))
+    owned = departments.owned_items(session, actor.user_id or 0)
+    if owned:
+        return redirect(url_for("evaluations.department_item", year=year, item=owned[0].value))
+    raise AccessDenied(_("You have no year-end evaluation work."))
