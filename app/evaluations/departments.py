@@ -260,6 +260,11 @@ def read_workbook(
     return entries
 
 
+def is_complete(session: Session, year: int, item: DepartmentItem) -> bool:
+    """Whether every unit of the year has the item entered (a score or not taking part)."""
+    return len(item_scores(session, year, item)) >= len(memberships(session, year))
+
+
 def progress_by_item(session: Session, year: int) -> list[ItemProgress]:
     """Each item's owner and how many of the year's units it has entered."""
     total = len(memberships(session, year))

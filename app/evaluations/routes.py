@@ -15,6 +15,7 @@ from app.errors import AccessDenied, DomainError
 from app.evaluations import departments, grid
 from app.evaluations.aggregates import year_evaluations
 from app.evaluations.models import DepartmentItem, SheetKind
+from app.evaluations.procedure import complete_own_task
 from app.extensions import db_session
 from app.org.services import current_year, memberships
 from app.web.context import current_actor, login_required, permission_required
@@ -74,15 +75,20 @@ def save_sheet(year: int, kind: str) -> Any:
         for m in memberships(db_session(), year)
     }
     submit = request.form.get("action") == "submit"
+    actor, now = current_actor(), utcnow()
     try:
         grid.save_grid(
             db_session(),
-            actor=current_actor(),
+            actor=actor,
             year=year,
             kind=sheet_kind,
             entries=entries,
             submit=submit,
-            now=utcnow(),
+            now=now,
+        )
+        work_key = f"{sheet_kind.value}:{actor.name}"
+        task_done = submit and complete_own_task(
+            db_session(), actor=actor, year=year, work_key=work_key, now=now
         )
     except DomainError as error:
         db_session().rollback()
@@ -90,7 +96,10 @@ def save_sheet(year: int, kind: str) -> Any:
             year, sheet_kind, _field_errors(error) or {"": error.message}, error.status
         )
     db_session().commit()
-    flash(_("Sheet submitted.") if submit else _("Draft saved."), "success")
+    if task_done:
+        flash(_("Sheet submitted; your year-end evaluation task is done."), "success")
+    else:
+        flash(_("Sheet submitted.") if submit else _("Draft saved."), "success")
     return redirect(url_for("evaluations.sheet", year=year, kind=sheet_kind.value))
 
 
@@ -153,9 +162,13 @@ def save_department_item(year: int, item: str) -> Any:
 
 
 def _store_item(year: int, item: DepartmentItem, entries: dict[str, departments.ItemEntry]) -> Any:
+    actor, now = current_actor(), utcnow()
     try:
         departments.save_item(
-            db_session(), actor=current_actor(), year=year, item=item, entries=entries, now=utcnow()
+            db_session(), actor=actor, year=year, item=item, entries=entries, now=now
+        )
+        task_done = departments.is_complete(db_session(), year, item) and complete_own_task(
+            db_session(), actor=actor, year=year, work_key=f"item:{item.value}", now=now
         )
     except DomainError as error:
         db_session().rollback()
@@ -163,7 +176,10 @@ def _store_item(year: int, item: DepartmentItem, entries: dict[str, departments.
             raise
         return _item_page(year, item, _field_errors(error) or {"": error.message}, error.status)
     db_session().commit()
-    flash(_("Scores saved."), "success")
+    if task_done:
+        flash(_("Scores saved; the item is complete and your task is done."), "success")
+    else:
+        flash(_("Scores saved."), "success")
     return redirect(url_for("evaluations.department_item", year=year, item=item.value))
 
 

@@ -20,6 +20,7 @@ from app.evaluations.grid import GridEntry, save_grid
 from app.evaluations.models import DepartmentItem, SheetKind
 from app.extensions import db
 from tests.evaluations.conftest import ROOT, YEAR
+from tests.factories import page_csrf, sign_in
 from tests.indicators.drive import only_task
 from tests.workflow.helpers import bearer, complete, inbox, instance, start
 
@@ -125,13 +126,44 @@ def test_the_year_end_tasks_open_together_and_close_when_all_are_done(
     assert final["status"] == "completed"
 
 
-def test_a_year_without_units_is_refused(client: FlaskClient) -> None:
+def test_a_year_without_units_stops_at_the_planning_step_with_a_message(
+    client: FlaskClient,
+) -> None:
     deploy(client)
     response = client.post(
         "/api/v1/process-instances",
         headers=bearer(client, "office1"),
         json={"process_key": "evaluations", "data": {"year": 2031}},
     )
-    assert response.status_code in (201, 422)
-    if response.status_code == 201:
-        assert response.get_json()["status"] == "error"
+    started = response.get_json()
+    assert started["status"] == "error" and started["tasks"] == []
+    assert started["error"]["element_id"] == "plan_work"
+    assert "2031 年度没有参加考核的单位" in started["error"]["message"]
+
+
+def test_submitting_on_the_pages_completes_the_raters_own_task(client: FlaskClient) -> None:
+    deploy(client)
+    start(client, bearer(client, "office1"), "evaluations", data={"year": YEAR})
+    sign_in(client, "leader1")
+    path = f"/evaluations/{YEAR}/sheets/leader"
+    fields = {"score-FGW": "90", "score-GXT": "80", "abstain-JYT": "1"}
+    token = page_csrf(client, path)
+    response = client.post(
+        path, data={"csrf_token": token, "action": "submit", **fields}, follow_redirects=True
+    )
+    assert "您的年终评价任务已办结" in response.get_data(as_text=True)
+    assert inbox(client, bearer(client, "leader1")) == []
+    assert len(inbox(client, bearer(client, "leader2"))) == 1  # the others' tasks stay open
+
+    dept = client.application.test_client()
+    sign_in(dept, "dept1")
+    item = f"/evaluations/{YEAR}/departments/leadership"
+    token = page_csrf(dept, item)
+    dept.post(item, data={"csrf_token": token, "score-FGW": "14"})
+    assert len(inbox(client, bearer(client, "dept1"))) == 1  # not complete yet: still open
+    dept.post(item, data={"csrf_token": token, "score-GXT": "13", "skip-JYT": "1"})
+    assert len(inbox(client, bearer(client, "dept1"))) == 1  # FGW was left blank this time
+    dept.post(
+        item, data={"csrf_token": token, "score-FGW": "14", "score-GXT": "13", "skip-JYT": "1"}
+    )
+    assert inbox(client, bearer(client, "dept1")) == []
