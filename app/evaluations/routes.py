@@ -261,6 +261,7 @@ def assign_owner(item: str) -> Any:
 
 @bp.get("/")
 @login_required
+@permission_required(Permission.EVALUATE)
 def index() -> Any:
     """Each user's own year-end work: the office's overview, a rater's grid, a department's item."""
     session, actor = db_session(), current_actor()

@@ -47,7 +47,7 @@ NAV_ITEMS = (
     NavItem(
         "progress.proposals", _l("Process management"), "clipboard-check", Permission.RUN_CYCLE
     ),
-    NavItem("evaluations.index", _l("Year-end evaluations"), "clipboard-data", Permission.BUSINESS),
+    NavItem("evaluations.index", _l("Year-end evaluations"), "clipboard-data", Permission.EVALUATE),
     NavItem("workbench.editor", _l("Editor"), "pencil-square", Permission.EDIT_PROCESSES),
     NavItem("admin.units", _l("Units"), "buildings", Permission.BUSINESS),
     NavItem("admin.users", _l("Users"), "people", Permission.MANAGE_USERS),

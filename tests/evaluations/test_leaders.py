@@ -11,11 +11,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
+from app.auth.roles import Role
 from app.evaluations.aggregates import leader_scores, leading_group_scores
 from app.evaluations.models import RatingSheet, SheetStatus
 from app.extensions import db
 from tests.evaluations.conftest import YEAR
-from tests.factories import page_csrf, sign_in
+from tests.factories import make_unit, make_user, page_csrf, sign_in
 
 pytestmark = pytest.mark.usefixtures("province")
 LEADER_GRID = f"/evaluations/{YEAR}/sheets/leader"
@@ -125,3 +126,31 @@ def test_only_the_office_reopens_a_submitted_sheet_with_a_reason(
         select(AuditEntry).where(AuditEntry.action == "evaluation_sheet.reopen")
     ).scalar_one()
     assert entry.actor_name == "office1" and entry.after["reason"] == reason
+
+
+@pytest.mark.parametrize(
+    ("username", "lands_on"),
+    [
+        ("leader1", f"/evaluations/{YEAR}/sheets/leader"),
+        ("group1", f"/evaluations/{YEAR}/sheets/leading_group"),
+        ("dept1", f"/evaluations/{YEAR}/departments/leadership"),
+        ("office1", f"/evaluations/{YEAR}"),
+    ],
+)
+def test_each_evaluator_lands_on_their_own_work(
+    client: FlaskClient, username: str, lands_on: str
+) -> None:
+    sign_in(client, username)
+    response = client.get("/evaluations/")
+    assert response.status_code == 302 and response.location.endswith(lands_on)
+    assert "年终评价" in client.get("/").get_data(as_text=True)
+
+
+def test_people_without_evaluation_work_are_refused(app: Any, client: FlaskClient) -> None:
+    unit = make_unit("XYZ")
+    make_user("unit9", (Role.UNIT_STAFF, unit))
+    sign_in(client, "unit9")
+    assert client.get("/evaluations/").status_code == 403
+    assert client.get(f"/evaluations/{YEAR}").status_code == 403
+    assert client.get(LEADER_GRID).status_code == 403
+    assert "年终评价" not in client.get("/").get_data(as_text=True)
