@@ -19,6 +19,7 @@ from app.evaluations.departments import ItemEntry, save_item
 from app.evaluations.grid import GridEntry, save_grid
 from app.evaluations.models import DepartmentItem, SheetKind
 from app.extensions import db
+from app.workflow.models import HumanTask
 from tests.evaluations.conftest import ROOT, YEAR
 from tests.factories import page_csrf, sign_in
 from tests.indicators.drive import only_task
@@ -90,6 +91,11 @@ def test_the_year_end_tasks_open_together_and_close_when_all_are_done(
     task = only_task(client, bearer(client, "leader1"), "leader_rating")
     assert task["due_at"].startswith("2027-01-11T23:59:59+08:00"), task["due_at"]
     assert task["data"]["grid_link"] == f"/evaluations/{YEAR}/sheets/leader"
+    row = db.session.get(HumanTask, task["id"])
+    assert row is not None and row.remind_at is not None and row.escalate_at is not None
+    # reminded 2 working days before (Thu 7 Jan, 09:00), escalated 3 working days after
+    assert row.remind_at == datetime(2027, 1, 7, 1, 0, tzinfo=UTC)
+    assert row.escalate_at == datetime(2027, 1, 14, 15, 59, 59, tzinfo=UTC)
     assert task["data"]["units_total"] == 3
     assert (
         only_task(client, bearer(client, "dept1"), "department_entry")["data"]["work_key"]
