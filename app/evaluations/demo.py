@@ -1,7 +1,7 @@
 """The demo year's year-end evaluations: `leadership` owned by dept1, the `evaluations` procedure
-open (leader1, group1 and dept1 each have their task), some leaders' sheets partly entered or
-submitted, and part of the leadership item filled in. Idempotent: nothing is added once the
-year's procedure exists."""
+open (leader1, group1 and dept1 each have their task), two leaders' sheets submitted (their tasks
+done), two partly entered, and part of the leadership item filled in. Idempotent: nothing is
+added once the year's procedure exists."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from app.auth.services import actor_for
 from app.evaluations.departments import ItemEntry, assign_item, save_item
 from app.evaluations.grid import GridEntry, save_grid
 from app.evaluations.models import DepartmentItem, ItemOwner, SheetKind
+from app.evaluations.procedure import complete_own_task
 from app.org.demo import DEMO_YEAR
 from app.org.services import memberships
 from app.workflow.deploy import deploy
@@ -60,6 +61,7 @@ def load_evaluations_demo(session: Session, *, bpmn_dir: Path, now: datetime) ->
             uploads=[Upload(path.name, path.read_bytes())],
             now=now,
         )
+    start_instance(session, actor=office, key=KEY, data={"year": DEMO_YEAR}, now=now)
     codes = [m.unit.code for m in memberships(session, DEMO_YEAR)]
     for number, submit in ((2, True), (3, True), (4, False), (5, False)):
         entries = {
@@ -69,15 +71,19 @@ def load_evaluations_demo(session: Session, *, bpmn_dir: Path, now: datetime) ->
         }
         if submit and codes:
             entries[codes[-1]] = GridEntry(abstain=True)
+        leader = _actor(session, f"leader{number}")
         save_grid(
             session,
-            actor=_actor(session, f"leader{number}"),
+            actor=leader,
             year=DEMO_YEAR,
             kind=SheetKind.LEADER,
             entries=entries,
             submit=submit,
             now=now,
         )
+        if submit:
+            work_key = f"{SheetKind.LEADER.value}:{leader.name}"
+            complete_own_task(session, actor=leader, year=DEMO_YEAR, work_key=work_key, now=now)
     save_item(
         session,
         actor=_actor(session, "dept1"),
@@ -86,5 +92,4 @@ def load_evaluations_demo(session: Session, *, bpmn_dir: Path, now: datetime) ->
         entries={code: ItemEntry(str(Decimal(12) + i % 4)) for i, code in enumerate(codes[:30])},
         now=now,
     )
-    start_instance(session, actor=office, key=KEY, data={"year": DEMO_YEAR}, now=now)
     return 1

@@ -28,4 +28,5 @@ def test_the_demo_opens_each_raters_task_once(app: object, client: FlaskClient) 
         tasks = [t for t in inbox(client, bearer(client, username)) if t["spec_id"] == spec_id]
         assert len(tasks) == 1, username
     assert len(next(iter(leader_scores(db.session, 2026).values()))) == 2
+    assert inbox(client, bearer(client, "leader2")) == []  # submitted and confirmed
     assert len(departmental(db.session, 2026)) == 30
