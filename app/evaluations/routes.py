@@ -108,9 +108,9 @@ def save_sheet(year: int, kind: str) -> Any:
 @permission_required(Permission.RUN_CYCLE)
 def reopen(sheet_id: int) -> Any:
     """The office reopens a submitted sheet, with a reason."""
-    year = request.form.get("year", type=int) or 0
+    year = request.form.get("year", type=int) or current_year(db_session())
     try:
-        grid.reopen_sheet(
+        reopened = grid.reopen_sheet(
             db_session(),
             actor=current_actor(),
             sheet_id=sheet_id,
@@ -122,7 +122,7 @@ def reopen(sheet_id: int) -> Any:
         return _overview_page(year, {f"sheet-{sheet_id}": error.message}, error.status)
     db_session().commit()
     flash(_("Sheet reopened."), "success")
-    return redirect(url_for("evaluations.overview", year=year))
+    return redirect(url_for("evaluations.overview", year=reopened.year))
 
 
 def _item_page(year: int, item: DepartmentItem, errors: dict[str, str], code: int = 200) -> Any:
@@ -241,7 +241,7 @@ def overview(year: int) -> Any:
 def assign_owner(item: str) -> Any:
     """The office gives an item to a department account."""
     require(current_actor(), Permission.RUN_CYCLE)
-    year = request.form.get("year", type=int) or 0
+    year = request.form.get("year", type=int) or current_year(db_session())
     owned = _item(item)
     try:
         departments.assign_item(

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
+from app.audit.models import AuditEntry
 from app.evaluations.aggregates import departmental, year_evaluations
 from app.evaluations.models import DepartmentScore
 from app.extensions import db
@@ -112,3 +113,38 @@ def test_the_office_sees_completeness_per_item(client: FlaskClient) -> None:
     sign_in(office, "office1")
     page = office.get(f"/evaluations/{YEAR}").get_data(as_text=True)
     assert "领导班子考核" in page and "1 / 3" in page and "Dept1" in page
+
+
+def test_the_office_assigns_an_item_to_a_department_account(client: FlaskClient) -> None:
+    sign_in(client, "office1")
+    token = page_csrf(client, f"/evaluations/{YEAR}")
+    path = "/evaluations/items/energy/owner"
+    refused = client.post(path, data={"csrf_token": token, "year": YEAR, "username": "leader1"})
+    assert refused.status_code == 422
+    assert 'id="item-energy-error"' in refused.get_data(as_text=True)
+    assert (
+        client.post(path, data={"csrf_token": token, "year": YEAR, "username": "dept2"}).status_code
+        == 302
+    )
+    entry = (
+        db.session.execute(select(AuditEntry).where(AuditEntry.action == "department_item.assign"))
+        .scalars()
+        .all()[-1]
+    )
+    assert entry.object_id == "energy" and entry.actor_name == "office1"
+
+    department = client.application.test_client()
+    sign_in(department, "dept2")
+    assert department.get(f"/evaluations/{YEAR}/departments/energy").status_code == 200
+    other = client.application.test_client()
+    sign_in(other, "dept1")
+    assert other.get(f"/evaluations/{YEAR}/departments/energy").status_code == 403
+
+
+def test_a_department_cannot_assign_items(client: FlaskClient) -> None:
+    sign_in(client, "dept1")
+    token = page_csrf(client, "/")
+    response = client.post(
+        "/evaluations/items/energy/owner", data={"csrf_token": token, "username": "dept1"}
+    )
+    assert response.status_code == 403
