@@ -16,9 +16,9 @@ from app.auth.actor import Actor
 from app.auth.models import User
 from app.auth.services import actor_for
 from app.evaluations.departments import ItemEntry, assign_item, save_item
-from app.evaluations.grid import GridEntry, save_grid
+from app.evaluations.grid import GridEntry
 from app.evaluations.models import DepartmentItem, ItemOwner, SheetKind
-from app.evaluations.procedure import complete_own_task
+from app.evaluations.procedure import save_sheet
 from app.org.demo import DEMO_YEAR
 from app.org.services import memberships
 from app.workflow.deploy import deploy
@@ -71,19 +71,15 @@ def load_evaluations_demo(session: Session, *, bpmn_dir: Path, now: datetime) ->
         }
         if submit and codes:
             entries[codes[-1]] = GridEntry(abstain=True)
-        leader = _actor(session, f"leader{number}")
-        save_grid(
+        save_sheet(
             session,
-            actor=leader,
+            actor=_actor(session, f"leader{number}"),
             year=DEMO_YEAR,
             kind=SheetKind.LEADER,
             entries=entries,
             submit=submit,
             now=now,
         )
-        if submit:
-            work_key = f"{SheetKind.LEADER.value}:{leader.name}"
-            complete_own_task(session, actor=leader, year=DEMO_YEAR, work_key=work_key, now=now)
     save_item(
         session,
         actor=_actor(session, "dept1"),

@@ -12,10 +12,9 @@ from app.auth.roles import Permission
 from app.auth.services import require
 from app.db import utcnow
 from app.errors import AccessDenied, DomainError
-from app.evaluations import departments, grid
+from app.evaluations import departments, grid, procedure
 from app.evaluations.aggregates import year_evaluations
 from app.evaluations.models import DepartmentItem, SheetKind
-from app.evaluations.procedure import complete_own_task
 from app.extensions import db_session
 from app.org.services import current_year, memberships
 from app.web.context import current_actor, login_required, permission_required
@@ -75,20 +74,15 @@ def save_sheet(year: int, kind: str) -> Any:
         for m in memberships(db_session(), year)
     }
     submit = request.form.get("action") == "submit"
-    actor, now = current_actor(), utcnow()
     try:
-        grid.save_grid(
+        task_done = procedure.save_sheet(
             db_session(),
-            actor=actor,
+            actor=current_actor(),
             year=year,
             kind=sheet_kind,
             entries=entries,
             submit=submit,
-            now=now,
-        )
-        work_key = f"{sheet_kind.value}:{actor.name}"
-        task_done = submit and complete_own_task(
-            db_session(), actor=actor, year=year, work_key=work_key, now=now
+            now=utcnow(),
         )
     except DomainError as error:
         db_session().rollback()
@@ -162,13 +156,9 @@ def save_department_item(year: int, item: str) -> Any:
 
 
 def _store_item(year: int, item: DepartmentItem, entries: dict[str, departments.ItemEntry]) -> Any:
-    actor, now = current_actor(), utcnow()
     try:
-        departments.save_item(
-            db_session(), actor=actor, year=year, item=item, entries=entries, now=now
-        )
-        task_done = departments.is_complete(db_session(), year, item) and complete_own_task(
-            db_session(), actor=actor, year=year, work_key=f"item:{item.value}", now=now
+        task_done = procedure.save_item(
+            db_session(), actor=current_actor(), year=year, item=item, entries=entries, now=utcnow()
         )
     except DomainError as error:
         db_session().rollback()
