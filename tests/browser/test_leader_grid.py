@@ -4,9 +4,10 @@ box, type again; a draft keeps what was typed; the last unit is abstained from w
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import DEMO_PASSWORD, screenshot
+from tests.browser.test_accessibility import _violations
 
 pytestmark = pytest.mark.browser
 
@@ -42,3 +43,26 @@ def test_a_leader_fills_the_grid_with_the_keyboard_and_submits(
     expect(page.get_by_test_id("left")).to_contain_text("已于")
     expect(scores.first).to_be_disabled()
     screenshot(page, "leader-grid-submitted")
+
+
+@pytest.mark.parametrize(
+    ("username", "path"),
+    [
+        ("leader7", "/evaluations/2026/sheets/leader"),
+        ("group1", "/evaluations/2026/sheets/leading_group"),
+        ("office1", "/evaluations/2026"),
+    ],
+)
+def test_the_evaluation_pages_pass_the_wcag_checks(
+    live_server: str, browser: Browser, username: str, path: str
+) -> None:
+    context = browser.new_context(locale="zh-CN", bypass_csp=True)  # axe beside the strict CSP
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}{path}")
+    assert _violations(page) == [], path
+    context.close()
