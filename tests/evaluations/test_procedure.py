@@ -96,7 +96,7 @@ def test_the_year_end_tasks_open_together_and_close_when_all_are_done(
     # reminded 2 working days before (Thu 7 Jan, 09:00), escalated 3 working days after
     assert row.remind_at == datetime(2027, 1, 7, 1, 0, tzinfo=UTC)
     assert row.escalate_at == datetime(2027, 1, 14, 15, 59, 59, tzinfo=UTC)
-    assert task["data"]["units_total"] == 3
+    assert task["data"]["units_text"] == "3 个"
     assert (
         only_task(client, bearer(client, "dept1"), "department_entry")["data"]["work_key"]
         == "item:leadership"
@@ -173,3 +173,22 @@ def test_submitting_on_the_pages_completes_the_raters_own_task(client: FlaskClie
         item, data={"csrf_token": token, "score-FGW": "14", "score-GXT": "13", "skip-JYT": "1"}
     )
     assert inbox(client, bearer(client, "dept1")) == []
+
+
+def test_the_task_pages_show_what_is_being_decided(app: Any, client: FlaskClient) -> None:
+    deploy(client)
+    start(client, bearer(client, "office1"), "evaluations", data={"year": YEAR})
+    submit_sheet("leader1", SheetKind.LEADER)
+    task = only_task(client, bearer(client, "leader1"), "leader_rating")
+    sign_in(client, "leader1")
+    page = client.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert "省领导评价：Leader1" in page
+    assert f"/evaluations/{YEAR}/sheets/leader" in page
+    assert "Leader1：已提交" in page  # the one choice that completes the task
+
+    office = app.test_client()
+    sign_in(office, "office1")
+    close = only_task(client, bearer(client, "office1"), "survey_close")
+    page = office.get(f"/tasks/{close['id']}").get_data(as_text=True)
+    assert "Leader2" in page and "领导班子考核（15分）：Dept1" in page
+    assert "已关闭问卷，停止收集答卷" in page
