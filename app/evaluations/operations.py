@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from app.auth.models import RoleGrant, User
 from app.auth.roles import Role
 from app.errors import InvalidInput
-from app.evaluations.departments import progress_by_item
+from app.evaluations.departments import ItemProgress, progress_by_item
 from app.evaluations.grid import RATER_ROLES
-from app.evaluations.models import ItemOwner, RatingSheet, SheetKind, SheetStatus
+from app.evaluations.models import RatingSheet, SheetKind, SheetStatus
 from app.extensions import db_session
 from app.org.services import memberships
 from app.workflow.forms import ChoiceContext, register_choices
@@ -58,32 +58,31 @@ def _sheet_work(session: Session, year: int, kind: SheetKind) -> list[dict[str, 
     ]
 
 
+def _item_work(year: int, progress: ItemProgress) -> dict[str, Any]:
+    assert progress.owner is not None
+    item = progress.item
+    return {
+        "key": f"item:{item.value}",
+        "assignee": progress.owner.username,
+        "label": f"{item.label}（{item.full_marks}分）：{progress.owner.display_name}",
+        "link": item_link(year, item.value),
+    }
+
+
 def year_plan(session: Session, year: int, workdays: int | None) -> dict[str, Any]:
     """Who works what at the year's end, with the working days they have."""
-    if not memberships(session, year):
+    units = len(memberships(session, year))
+    if not units:
         raise InvalidInput(_("No units are assessed in %(year)d.", year=year))
-    owners = {row.item: row.user_id for row in session.execute(select(ItemOwner)).scalars()}
-    items = []
-    for progress in progress_by_item(session, year):
-        if progress.owner is None or progress.item not in owners:
-            continue
-        items.append(
-            {
-                "key": f"item:{progress.item.value}",
-                "assignee": progress.owner.username,
-                "label": f"{progress.item.label}（{progress.item.full_marks}分）："
-                f"{progress.owner.display_name}",
-                "link": item_link(year, progress.item.value),
-            }
-        )
+    items = progress_by_item(session, year)
     return {
         "year": year,
-        "units": len(memberships(session, year)),
-        "workdays": workdays if workdays and workdays > 0 else DEFAULT_WORKDAYS,
+        "units": units,
+        "workdays": workdays or DEFAULT_WORKDAYS,
         "leaders": _sheet_work(session, year, SheetKind.LEADER),
         "leading_group": _sheet_work(session, year, SheetKind.LEADING_GROUP),
-        "departments": items,
-        "unassigned_items": [p.item.label for p in progress_by_item(session, year) if not p.owner],
+        "departments": [_item_work(year, p) for p in items if p.owner is not None],
+        "unassigned_items": [p.item.label for p in items if p.owner is None],
     }
 
 

@@ -192,3 +192,21 @@ def test_the_task_pages_show_what_is_being_decided(app: Any, client: FlaskClient
     page = office.get(f"/tasks/{close['id']}").get_data(as_text=True)
     assert "Leader2" in page and "领导班子考核（15分）：Dept1" in page
     assert "已关闭问卷，停止收集答卷" in page
+
+
+@time_machine.travel(datetime(2027, 1, 4, 2, 0, tzinfo=UTC), tick=False)
+def test_the_tasks_are_due_in_ten_working_days_unless_the_data_says_otherwise(
+    client: FlaskClient,
+) -> None:
+    deploy(client)
+    office = bearer(client, "office1")
+    start(client, office, "evaluations", data={"year": YEAR})
+    task = only_task(client, bearer(client, "group1"), "group_rating")
+    assert task["due_at"] == "2027-01-18T23:59:59+08:00"
+    response = client.post(
+        "/api/v1/process-instances",
+        headers=office,
+        json={"process_key": "evaluations", "data": {"year": YEAR, "workdays": 0}},
+    )
+    assert response.get_json()["status"] == "error"
+    assert "1 至 60" in response.get_json()["error"]["message"]
