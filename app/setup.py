@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
     audit_services.install_session_hooks()
     db_batch.install_session_hooks()
     # Importing these registers the service operations diagrams may call.
+    from app.evaluations import operations as _evaluation_operations  # noqa: F401, PLC0415
     from app.indicators import operations as _indicator_operations  # noqa: F401, PLC0415
     from app.progress import operations as _progress_operations  # noqa: F401, PLC0415
     from app.signoff import operations as _signoff_operations  # noqa: F401, PLC0415
@@ -48,6 +49,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit.routes import bp as audit_bp  # noqa: PLC0415
     from app.auth.routes import bp as auth_bp  # noqa: PLC0415
     from app.calendar.routes import bp as calendar_bp  # noqa: PLC0415
+    from app.evaluations.routes import bp as evaluations_bp  # noqa: PLC0415
     from app.evaluations.survey.answer_pages import bp as survey_bp  # noqa: PLC0415
     from app.evaluations.survey.routes import bp as surveys_bp  # noqa: PLC0415
     from app.indicators.routes import bp as indicators_bp  # noqa: PLC0415
@@ -69,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_bp,
         audit_bp,
         calendar_bp,
+        evaluations_bp,
         notifications_bp,
         portal_bp,
         progress_bp,

@@ -65,6 +65,7 @@ class Permission(StrEnum):
     RUN_CYCLE = "run_cycle"
     SUPERVISE = "supervise"
     EDIT_PROCESSES = "edit_processes"
+    EVALUATE = "evaluate"  # year-end evaluation work: rating sheets, departmental items
 
 
 _ADMIN_PERMISSIONS = {
@@ -74,9 +75,14 @@ _ADMIN_PERMISSIONS = {
 }
 _EXTRA_BUSINESS_PERMISSIONS = {
     Role.OFFICE_STAFF: frozenset(
-        {Permission.RUN_CYCLE, Permission.SUPERVISE, Permission.MANAGE_UNITS}
+        {Permission.RUN_CYCLE, Permission.SUPERVISE, Permission.MANAGE_UNITS, Permission.EVALUATE}
     ),
-    Role.OFFICE_DIRECTOR: frozenset({Permission.RUN_CYCLE, Permission.SUPERVISE}),
+    Role.OFFICE_DIRECTOR: frozenset(
+        {Permission.RUN_CYCLE, Permission.SUPERVISE, Permission.EVALUATE}
+    ),
+    Role.PROVINCIAL_LEADER: frozenset({Permission.EVALUATE}),
+    Role.LEADING_GROUP: frozenset({Permission.EVALUATE}),
+    Role.DEPT_ASSESSOR: frozenset({Permission.EVALUATE}),
     Role.SUPERVISOR: frozenset({Permission.SUPERVISE}),
     Role.PROCESS_OWNER: frozenset({Permission.EDIT_PROCESSES}),
 }

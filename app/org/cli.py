@@ -12,6 +12,7 @@ from app.auth.roles import Role
 from app.auth.services import create_user, grant_role
 from app.db import unit_of_work, utcnow
 from app.errors import DomainError
+from app.evaluations.demo import load_evaluations_demo
 from app.evaluations.survey.demo import load_survey_demo
 from app.extensions import db_session
 from app.indicators.demo import load_indicator_demo
@@ -46,6 +47,7 @@ def demo_load(if_empty: bool) -> None:
                 session, secret_key=current_app.config["SECRET_KEY"], now=utcnow()
             )
             click.echo(f"Demo {DEMO_YEAR} year-end survey: {sheets} answer sheets added.")
+            load_evaluations_demo(session, bpmn_dir=bpmn_dir, now=utcnow())
     click.echo(f"Demo accounts (password {password}):")
     for account in ACCOUNTS:
         click.echo(f"  {account.username:<12} {account.role}")

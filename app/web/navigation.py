@@ -63,6 +63,7 @@ NAV_ITEMS = (
         Permission.RUN_CYCLE,
         also_for=("verification.board", "verification.confirm_start"),
     ),
+    NavItem("evaluations.index", _l("Year-end evaluations"), "clipboard-data", Permission.EVALUATE),
     NavItem("workbench.editor", _l("Editor"), "pencil-square", Permission.EDIT_PROCESSES),
     NavItem("admin.units", _l("Units"), "buildings", Permission.BUSINESS),
     NavItem("admin.users", _l("Users"), "people", Permission.MANAGE_USERS),

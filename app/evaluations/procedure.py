@@ -1,0 +1,83 @@
+"""The rater's side of the `evaluations` procedure: submitting a sheet, or finishing an item,
+completes the rater's own open task for it (through the workflow service, as the rater). Pages
+call these; a client of the API completes the task itself once the work is finished."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.actor import Actor
+from app.evaluations import departments, grid
+from app.evaluations.models import DepartmentItem, SheetKind
+from app.workflow.human_tasks import complete_task, task_data
+from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
+
+PROCESS_KEY = "evaluations"
+TASK_OF_WORK = {
+    "leader": "leader_rating",
+    "leading_group": "group_rating",
+    "item": "department_entry",
+}
+
+
+def complete_own_task(
+    session: Session, *, actor: Actor, year: int, work_key: str, now: datetime
+) -> bool:
+    """Complete the actor's open task for `work_key` in the year's procedure; False if none."""
+    spec_id = TASK_OF_WORK[work_key.split(":", 1)[0]]
+    tasks = session.execute(
+        select(HumanTask)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(
+            ProcessInstance.process_key == PROCESS_KEY,
+            ProcessInstance.year == year,
+            HumanTask.spec_id == spec_id,
+            HumanTask.state == HumanTaskState.READY,
+            HumanTask.user_id == actor.user_id,
+        )
+    ).scalars()
+    for task in tasks:
+        if task_data(session, actor, task).get("work_key") == work_key:
+            complete_task(session, actor=actor, task_id=task.id, data={"done": work_key}, now=now)
+            return True
+    return False
+
+
+def save_sheet(
+    session: Session,
+    *,
+    actor: Actor,
+    year: int,
+    kind: SheetKind,
+    entries: Mapping[str, grid.GridEntry],
+    submit: bool,
+    now: datetime,
+) -> bool:
+    """Save or submit the rater's grid; a submission completes their task. True if it did."""
+    grid.save_grid(
+        session, actor=actor, year=year, kind=kind, entries=entries, submit=submit, now=now
+    )
+    work_key = f"{kind.value}:{actor.name}"
+    return submit and complete_own_task(session, actor=actor, year=year, work_key=work_key, now=now)
+
+
+def save_item(
+    session: Session,
+    *,
+    actor: Actor,
+    year: int,
+    item: DepartmentItem,
+    entries: Mapping[str, departments.ItemEntry],
+    now: datetime,
+) -> bool:
+    """Store the department's entries; once every unit is entered, its task is completed. True
+    if it was."""
+    departments.save_item(session, actor=actor, year=year, item=item, entries=entries, now=now)
+    work_key = f"item:{item.value}"
+    return departments.is_complete(session, year, item) and complete_own_task(
+        session, actor=actor, year=year, work_key=work_key, now=now
+    )
