@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
     audit_services.install_session_hooks()
     db_batch.install_session_hooks()
     # Importing these registers the service operations diagrams may call.
+    from app.evaluations.ratings import operations as _rating_operations  # noqa: F401, PLC0415
     from app.indicators import operations as _indicator_operations  # noqa: F401, PLC0415
     from app.progress import operations as _progress_operations  # noqa: F401, PLC0415
     from app.workflow import operations  # noqa: F401, PLC0415
@@ -46,6 +47,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit.routes import bp as audit_bp  # noqa: PLC0415
     from app.auth.routes import bp as auth_bp  # noqa: PLC0415
     from app.calendar.routes import bp as calendar_bp  # noqa: PLC0415
+    from app.evaluations.ratings.public_routes import bp as ratings_bp  # noqa: PLC0415
+    from app.evaluations.ratings.routes import bp as ratings_office_bp  # noqa: PLC0415
     from app.indicators.routes import bp as indicators_bp  # noqa: PLC0415
     from app.notifications.routes import bp as notifications_bp  # noqa: PLC0415
     from app.portal.routes import bp as portal_bp  # noqa: PLC0415
@@ -65,6 +68,8 @@ def _register_blueprints(app: Flask) -> None:
         notifications_bp,
         portal_bp,
         progress_bp,
+        ratings_bp,
+        ratings_office_bp,
         supervision_bp,
         workflow_bp,
         workbench_bp,
@@ -77,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from app.audit.cli import audit_cli  # noqa: PLC0415
     from app.calendar.cli import calendar_cli  # noqa: PLC0415
+    from app.evaluations.ratings.cli import ratings_cli  # noqa: PLC0415
     from app.indicators.cli import indicators_cli  # noqa: PLC0415
     from app.org.cli import demo_cli, users_cli  # noqa: PLC0415
     from app.workflow.cli import bpmn_cli, scheduler_cli  # noqa: PLC0415
@@ -87,6 +93,7 @@ def _register_cli(app: Flask) -> None:
         calendar_cli,
         demo_cli,
         indicators_cli,
+        ratings_cli,
         scheduler_cli,
         users_cli,
     ):
