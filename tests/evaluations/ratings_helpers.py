@@ -22,10 +22,11 @@ def hidden_inputs(html: str) -> dict[str, str]:
 
 def rate(client: FlaskClient, token: str, level: Any = 5, **fields: Any) -> Any:
     """Open the rating page and post it with `level` and any other fields."""
-    page = client.get(f"/rate/{token}", headers=fields.pop("headers", None))
+    headers, environ = fields.pop("headers", None), fields.pop("environ_base", {})
+    page = client.get(f"/rate/{token}", headers=headers, environ_base=environ)
     assert page.status_code == 200, page.status_code
     data = {**hidden_inputs(page.get_data(as_text=True)), "level": level, **fields}
-    return client.post(f"/rate/{token}", data=data, headers=fields.get("headers"))
+    return client.post(f"/rate/{token}", data=data, headers=headers, environ_base=environ)
 
 
 @pytest.fixture
