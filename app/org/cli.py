@@ -12,6 +12,7 @@ from app.auth.roles import Role
 from app.auth.services import create_user, grant_role
 from app.db import unit_of_work, utcnow
 from app.errors import DomainError
+from app.evaluations.ratings.demo import load_rating_demo
 from app.extensions import db_session
 from app.indicators.demo import load_indicator_demo
 from app.org.demo import ACCOUNTS, DEMO_YEAR, database_is_empty, load_demo
@@ -39,6 +40,8 @@ def demo_load(if_empty: bool) -> None:
                 f"Demo {DEMO_YEAR}: {added.key_tasks} key tasks, "
                 f"{added.instances} procedures worked to where they stand."
             )
+            rated = load_rating_demo(session, bpmn_dir=bpmn_dir, now=utcnow())
+            click.echo(f"Demo {DEMO_YEAR}: {rated.ratings} public ratings.")
     click.echo(f"Demo accounts (password {password}):")
     for account in ACCOUNTS:
         click.echo(f"  {account.username:<12} {account.role}")
