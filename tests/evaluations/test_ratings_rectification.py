@@ -24,7 +24,7 @@ from app.extensions import db
 from app.org.models import Unit
 from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
 from tests.evaluations.ratings_helpers import rate
-from tests.factories import make_unit, make_user
+from tests.factories import make_unit, make_user, page_csrf, sign_in
 from tests.workflow.helpers import bearer, complete, inbox, instance, start
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -176,3 +176,18 @@ def test_a_rating_is_kept_when_the_procedure_is_not_deployed(
     with time_machine.travel(EVE_OF_HOLIDAYS, tick=False):
         assert rate(client, other.rating_token, 1, comment="差").status_code == 303
     assert _rating().rectification_instance_id is None
+
+
+def test_a_flagged_bad_review_waits_for_the_office_to_find_it_valid(
+    app: Flask, client: FlaskClient, unit: Unit
+) -> None:
+    app.config["RATING_BURST_THRESHOLD"] = 1  # every rating counts as a burst
+    rate(client, unit.rating_token, 1, comment="刷差评")
+    rating = _rating()
+    assert rating.flagged and rating.rectification_instance_id is None
+    office = app.test_client()
+    sign_in(office, "office1")
+    token = page_csrf(office, "/ratings/moderation")
+    office.post(f"/ratings/moderation/{rating.id}", data={"decision": "valid", "csrf_token": token})
+    assert _rating().rectification_instance_id is not None
+    assert any(t["spec_id"] == "reply" for t in inbox(client, bearer(client, "unit1")))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -15,6 +15,7 @@ from app.evaluations.ratings import qr
 from app.evaluations.ratings.links import rating_link
 from app.evaluations.ratings.models import Level, RatingDevice
 from app.evaluations.ratings.queries import moderation_queue, unit_summaries
+from app.evaluations.ratings.rules import rules_from
 from app.evaluations.ratings.services import issue_device_key, moderate
 from app.extensions import db_session
 from app.org.services import current_year, unit_by_code
@@ -81,6 +82,7 @@ def decide(rating_id: int) -> Any:
             valid=request.form.get("decision") == "valid",
             reason=request.form.get("reason", ""),
             now=utcnow(),
+            rules=rules_from(current_app.config),
         )
     except DomainError as error:
         session.rollback()

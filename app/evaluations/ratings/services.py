@@ -141,9 +141,18 @@ def submit_rating(
     except IntegrityError:
         raise _already_rated() from None
     _flag_burst(session, rating, rules, now)
-    if level.is_bad and comment:
+    # A flagged bad review waits for the office to find it valid before the unit must act.
+    if _needs_rectification(rating) and not rating.flagged:
         rating.rectification_instance_id = open_rectification(session, rating, unit, rules, now)
     return rating
+
+
+def _needs_rectification(rating: DailyRating) -> bool:
+    return (
+        Level(rating.level).is_bad
+        and bool(rating.comment)
+        and rating.rectification_instance_id is None
+    )
 
 
 def _flag_burst(session: Session, rating: DailyRating, rules: RatingRules, now: datetime) -> None:
@@ -215,9 +224,17 @@ def open_rectification(
 
 
 def moderate(
-    session: Session, *, actor: Actor, rating_id: int, valid: bool, reason: str, now: datetime
+    session: Session,
+    *,
+    actor: Actor,
+    rating_id: int,
+    valid: bool,
+    reason: str,
+    now: datetime,
+    rules: RatingRules | None = None,
 ) -> DailyRating:
-    """Mark a rating valid, or invalid with a reason: an invalid one stops counting, and stays."""
+    """Mark a rating valid, or invalid with a reason: an invalid one stops counting, and stays.
+    A flagged bad review found valid opens its rectification then."""
     if not actor.is_system:
         require(actor, Permission.RUN_CYCLE)
     rating = session.get(DailyRating, rating_id)
@@ -243,6 +260,12 @@ def moderate(
         after={"moderation": rating.moderation, "reason": rating.moderation_reason},
         now=now,
     )
+    if valid and _needs_rectification(rating):
+        unit = session.get(Unit, rating.unit_id)
+        assert unit is not None
+        rating.rectification_instance_id = open_rectification(
+            session, rating, unit, rules or RatingRules(), now
+        )
     return rating
 
 
