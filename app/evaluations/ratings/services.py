@@ -119,8 +119,6 @@ def submit_rating(
     address or device is flagged for moderation; a bad review with a comment opens a
     rectification for the unit."""
     level, comment, contact = _checked(form, rules)
-    if rated_today(session, unit, rater.device_hash, now):
-        raise _already_rated()
     rating = DailyRating(
         unit_id=unit.id,
         year=local_date(now).year,
@@ -136,7 +134,7 @@ def submit_rating(
         moderation=Moderation.PENDING if comment else Moderation.VALID,
     )
     try:
-        with session.begin_nested():  # a concurrent twin trips the unique constraint
+        with session.begin_nested():  # the unique constraint keeps one per device and day
             session.add(rating)
     except IntegrityError:
         raise _already_rated() from None
