@@ -105,6 +105,19 @@ def test_a_post_without_the_device_cookie_is_refused(app: Flask, unit: Unit) -> 
     assert _ratings() == []
 
 
+def test_a_forged_or_foreign_form_token_is_refused(app: Flask, client: FlaskClient) -> None:
+    unit, other = make_unit("FGW"), make_unit("NYT")
+    hidden = hidden_inputs(client.get(f"/rate/{other.rating_token}").get_data(as_text=True))
+    foreign = client.post(f"/rate/{unit.rating_token}", data={**hidden, "level": 5})
+    forged = client.post(
+        f"/rate/{unit.rating_token}",
+        data={"form_token": hidden["form_token"][:-4] + "AAAA", "level": 5},
+    )
+    assert (foreign.status_code, forged.status_code) == (400, 400)
+    assert 'data-testid="stale-form"' in forged.get_data(as_text=True)
+    assert _ratings() == []
+
+
 @pytest.mark.parametrize("level", ["6", "0", "abc", ""])
 def test_a_bad_level_is_422_next_to_the_field_and_keeps_the_comment(
     client: FlaskClient, unit: Unit, level: str
@@ -212,6 +225,33 @@ def test_too_many_ratings_from_one_client_get_429(database_url: str) -> None:
         db.session.remove()
         db.engine.dispose()
     assert statuses == [303, 303, 303, 429, 429]
+
+
+@pytest.mark.parametrize(
+    ("setting", "same_unit"), [("RATING_LIMIT_PER_UNIT", True), ("RATING_LIMIT_PER_DEVICE", False)]
+)
+def test_limits_per_unit_and_per_device(database_url: str, setting: str, same_unit: bool) -> None:
+    app = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_ENABLED": True,
+            setting: "2 per minute",
+        },
+    )
+    with app.app_context():
+        units = [make_unit(f"U{n}") for n in range(3)]
+        phone = app.test_client()
+        statuses = []
+        for index, unit in enumerate(units):
+            # a new phone each time for the unit limit, one phone for the device limit
+            client = app.test_client() if same_unit else phone
+            target = units[0] if same_unit else unit
+            address = {"REMOTE_ADDR": f"192.0.2.{index + 1}"}
+            statuses.append(rate(client, target.rating_token, 5, environ_base=address).status_code)
+        db.session.remove()
+        db.engine.dispose()
+    assert statuses == [303, 303, 429]
 
 
 def test_a_service_desk_device_posts_with_its_key(app: Flask, unit: Unit) -> None:

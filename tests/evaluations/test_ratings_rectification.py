@@ -89,9 +89,13 @@ def test_a_bad_review_with_a_comment_opens_a_rectification_due_in_five_working_d
     assert task.spec_id == "reply" and task.due_at == expected
     assert expected.date() > date(2026, 10, 7)  # the Golden Week holidays are not counted
     assert task.remind_at is not None and task.escalate_at is not None
-    shown = _task(client, "unit1", "reply")["data"]
-    assert shown["subject"] == "非常不满意：窗口人员态度差"
-    assert shown["kind_label"] == "群众差评整改"
+    shown = _task(client, "unit1", "reply")
+    assert shown["data"]["subject"] == "非常不满意：窗口人员态度差"
+    assert shown["data"]["kind_label"] == "群众差评整改"
+    staff = client.application.test_client()
+    sign_in(staff, "unit1")
+    html = staff.get(f"/tasks/{shown['id']}").get_data(as_text=True)
+    assert "窗口人员态度差" in html and "群众差评整改" in html and "整改情况及答复" in html
 
 
 @pytest.mark.parametrize(("level", "comment"), [(2, ""), (3, "一般"), (5, "很好")])

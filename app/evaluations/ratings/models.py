@@ -105,8 +105,3 @@ class DailyRating(Base):
         ForeignKey("process_instances.id")
     )
     returned_to_rater_at: Mapped[datetime | None]
-
-    @property
-    def counts(self) -> bool:
-        """Whether the rating counts towards D (everything but an invalidated one)."""
-        return self.moderation is not Moderation.INVALID
