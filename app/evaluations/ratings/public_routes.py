@@ -96,7 +96,7 @@ def rate(token: str) -> Any:
     return _page(unit, device_id, already=done)
 
 
-def _rater_for(unit: Unit) -> tuple[Rater, str]:
+def _rater_for(unit: Unit) -> Rater:
     """The keyed identity of the poster: a service-desk device by its key, else the device
     cookie, whose id the hidden form token must match."""
     client_hash = identity.keyed_hash(_secret(), "client", request.remote_addr or "")
@@ -106,7 +106,7 @@ def _rater_for(unit: Unit) -> tuple[Rater, str]:
         if device is None:
             raise AccessDenied(_("This rating device is not registered or has been withdrawn."))
         device_hash = identity.keyed_hash(_secret(), "desk", str(device.id))
-        return Rater(device_hash, client_hash, Channel.DESK, device.id), ""
+        return Rater(device_hash, client_hash, Channel.DESK, device.id)
     device_id = _cookie_device_id()
     token = request.form.get("form_token")
     if device_id is None or not identity.form_token_matches(
@@ -116,7 +116,7 @@ def _rater_for(unit: Unit) -> tuple[Rater, str]:
             _("The form has expired or cookies are switched off. Reload the page and rate again."),
             details=[{"path": "form_token", "message": "stale"}],
         )
-    return Rater(_device_hash(device_id), client_hash), device_id
+    return Rater(_device_hash(device_id), client_hash)
 
 
 @bp.post("/rate/<token>")
@@ -130,50 +130,37 @@ def rate_post(token: str) -> Any:
     unit = unit_for_token(session, token)
     known_device = None if _desk_key() else _cookie_device_id()
     if known_device and rated_today(session, unit, _device_hash(known_device), utcnow()):
-        return _already_rated_page(unit, known_device)
+        return _page(unit, known_device, status=409, already=True)
     try:
-        rater, device_id = _rater_for(unit)
-    except InvalidInput as error:
-        return _page(
-            unit,
-            _cookie_device_id() or identity.new_device_id(),
-            status=400,
-            stale=error.message,
-            form=request.form,
-        )
-    form = RatingInput(
-        level=request.form.get("level"),
-        comment=request.form.get("comment", ""),
-        contact=request.form.get("contact", ""),
-    )
-    try:
+        rater = _rater_for(unit)
         submit_rating(
             session,
             unit=unit,
             rater=rater,
-            form=form,
+            form=RatingInput(
+                level=request.form.get("level"),
+                comment=request.form.get("comment", ""),
+                contact=request.form.get("contact", ""),
+            ),
             rules=rules_from(current_app.config),
             now=utcnow(),
         )
-    except InvalidInput as error:
+    except (Conflict, InvalidInput) as error:
         session.rollback()
-        errors = {d["path"]: d["message"] for d in error.details or []}
-        return _page(
-            unit,
-            device_id or identity.new_device_id(),
-            status=422,
-            errors=errors,
-            form=request.form,
-        )
-    except Conflict:
-        session.rollback()
-        return _already_rated_page(unit, device_id or identity.new_device_id())
+        return _refusal_page(unit, error)
     session.commit()
     return redirect(url_for("ratings.thanks", token=token), code=303)
 
 
-def _already_rated_page(unit: Unit, device_id: str) -> Any:
-    return _page(unit, device_id, status=409, already=True)
+def _refusal_page(unit: Unit, error: Conflict | InvalidInput) -> Any:
+    """The form again: 409 rated today, 400 a stale form, 422 the messages by their fields."""
+    device_id = _cookie_device_id() or identity.new_device_id()
+    if isinstance(error, Conflict):
+        return _page(unit, device_id, status=409, already=True)
+    errors = {d["path"]: d["message"] for d in error.details or []}
+    if "form_token" in errors:
+        return _page(unit, device_id, status=400, stale=error.message, form=request.form)
+    return _page(unit, device_id, status=422, errors=errors, form=request.form)
 
 
 @bp.get("/rate/<token>/thanks")
