@@ -17,6 +17,7 @@ from tests.browser.conftest import screenshot
 from tests.factories import make_unit
 
 pytestmark = pytest.mark.browser
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture(scope="module")
@@ -53,4 +54,24 @@ def test_a_phone_rates_an_agency_without_javascript(browser: Browser, rating_lin
     expect(page.get_by_test_id("rating-thanks")).to_contain_text("感谢您的评价")
     page.goto(rating_link)
     expect(page.get_by_test_id("already-rated")).to_contain_text("今天已评价")
+    context.close()
+
+
+def test_the_rating_page_passes_the_wcag_checks_with_and_without_errors(
+    browser: Browser, rating_link: str
+) -> None:
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, bypass_csp=True
+    )
+    page = context.new_page()
+    checks = """async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})).violations
+        .map(v => `${v.id} (${v.impact}) at ${v.nodes.map(n => n.target.join(' '))}`)"""
+    page.goto(rating_link)
+    page.add_script_tag(path=str(AXE))
+    assert page.evaluate(checks) == []
+    page.get_by_label("意见建议（选填）").fill("长" * 10)
+    page.get_by_role("button", name="提交评价").click()
+    expect(page.locator("#level-error")).to_be_visible()
+    page.add_script_tag(path=str(AXE))
+    assert page.evaluate(checks) == []
     context.close()

@@ -207,3 +207,28 @@ def test_issuing_a_device_key_shows_it_once_and_keeps_a_hash(
     assert desk.status_code == 303
     stored = db.session.execute(select(DailyRating)).scalar_one()
     assert stored.channel is Channel.DESK and stored.rated_on == date(2026, 6, 2)
+
+
+def test_a_withdrawn_device_key_is_refused_and_its_ratings_stay(
+    app: Flask, unit: Unit, office: FlaskClient
+) -> None:
+    token = page_csrf(office, "/ratings/devices")
+    html = office.post("/ratings/devices", data={"name": "大厅2号窗口", "csrf_token": token})
+    key = html.get_data(as_text=True).split("<code>")[1].split("</code>")[0]
+    desk = app.test_client()
+    ok = desk.post(f"/rate/{unit.rating_token}", data={"level": "5"}, headers={"X-Device-Key": key})
+    assert ok.status_code == 303
+    device_id = db.session.execute(select(DailyRating.device_id)).scalar_one()
+    office.post(f"/ratings/devices/{device_id}/withdraw", data={"csrf_token": token})
+    other = make_unit("NYT")
+    refused = desk.post(
+        f"/rate/{other.rating_token}", data={"level": "5"}, headers={"X-Device-Key": key}
+    )
+    assert refused.status_code == 403
+    assert db.session.execute(select(func.count()).select_from(DailyRating)).scalar() == 1
+    assert (
+        db.session.execute(select(AuditEntry).where(AuditEntry.action == "rating_device.withdraw"))
+        .scalar_one()
+        .actor_name
+        == "office1"
+    )

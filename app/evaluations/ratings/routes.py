@@ -16,7 +16,7 @@ from app.evaluations.ratings.links import rating_link
 from app.evaluations.ratings.models import Level, RatingDevice
 from app.evaluations.ratings.queries import moderation_queue, unit_summaries
 from app.evaluations.ratings.rules import rules_from
-from app.evaluations.ratings.services import issue_device_key, moderate
+from app.evaluations.ratings.services import issue_device_key, moderate, withdraw_device
 from app.extensions import db_session
 from app.org.services import current_year, unit_by_code
 from app.web.context import current_actor, login_required, permission_required
@@ -154,3 +154,14 @@ def devices() -> Any:
         form=request.form,
         title=_("Service-desk rating devices"),
     ), status
+
+
+@bp.post("/devices/<int:device_id>/withdraw")
+@login_required
+@permission_required(Permission.RUN_CYCLE)
+def withdraw(device_id: int) -> Any:
+    """Withdraw a device whose key is lost or no longer in use (audited)."""
+    session = db_session()
+    withdraw_device(session, actor=current_actor(), device_id=device_id, now=utcnow())
+    session.commit()
+    return redirect(url_for(".devices"))

@@ -315,6 +315,28 @@ def issue_device_key(
     return device, key
 
 
+def withdraw_device(session: Session, *, actor: Actor, device_id: int, now: datetime) -> None:
+    """Withdraw a service-desk device: its key is refused from now on; its ratings stay."""
+    if not actor.is_system:
+        require(actor, Permission.RUN_CYCLE)
+    device = session.get(RatingDevice, device_id)
+    if device is None:
+        raise NotFound(_("No such rating device."))
+    if device.revoked_at is not None:
+        return
+    device.revoked_at = now
+    record(
+        session,
+        actor=actor,
+        action="rating_device.withdraw",
+        object_type="rating_device",
+        object_id=device.id,
+        before={"revoked_at": None},
+        after={"revoked_at": now},
+        now=now,
+    )
+
+
 def device_for_key(session: Session, key: str) -> RatingDevice | None:
     """The active device holding `key`, if any."""
     if not key or len(key) > 200:
