@@ -126,9 +126,17 @@ def test_the_reply_goes_through_the_head_and_the_office_back_to_the_rater(
     assert review["data"]["subject"] == "不满意：材料要求反复变"
     third = _task(client, "unit1", "reply")
     assert third["data"]["office_comment"] == "请附清单"
+    assert [(o["step"], o["comment"]) for o in third["data"]["opinions"]] == [
+        ("单位负责人签发", "写清时限"),
+        ("单位负责人签发", ""),
+        ("省绩效办审核", "请附清单"),
+    ]
     _work(client, "unit1", "reply", reply="清单已公布")
-    _work(client, "head1", "head_sign", head_decision="sign")
-    _work(client, "office1", "office_review", office_decision="accept")
+    last_signing = _work(client, "head1", "head_sign", head_decision="sign")
+    assert last_signing["data"]["head_comment"] == ""  # not the earlier round's reasons
+    last_review = _work(client, "office1", "office_review", office_decision="accept")
+    assert last_review["data"]["office_comment"] == ""
+    assert len(last_review["data"]["opinions"]) == 4
     finished = instance(client, bearer(client, "office1"), instance_id)
     assert finished["status"] == "completed"
     assert finished["data"]["returned_to_rater"] is True
