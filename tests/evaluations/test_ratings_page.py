@@ -150,6 +150,13 @@ def test_markup_in_a_comment_is_shown_escaped(
     assert "&lt;b&gt;差&lt;/b&gt;" in refused.get_data(as_text=True)
 
 
+def test_control_characters_are_dropped_not_a_server_error(client: FlaskClient, unit: Unit) -> None:
+    response = rate(client, unit.rating_token, 4, comment="好\x00评\x07\n谢谢", contact="\x00138")
+    assert response.status_code == 303
+    [stored] = _ratings()
+    assert (stored.comment, stored.contact) == ("好评\n谢谢", "138")
+
+
 def test_an_unknown_token_is_a_404_page(client: FlaskClient, unit: Unit) -> None:
     response = client.get("/rate/no-such-token")
     assert response.status_code == 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -69,6 +70,12 @@ def parse_level(raw: str | None) -> Level:
         raise InvalidInput(message, details=[{"path": "level", "message": message}]) from None
 
 
+def _plain(text: str) -> str:
+    """The text without control characters (PostgreSQL refuses NUL), trimmed."""
+    kept = (c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
+    return "".join(kept).strip()
+
+
 def _checked(form: RatingInput, rules: RatingRules) -> tuple[Level, str, str]:
     problems = []
     try:
@@ -76,7 +83,7 @@ def _checked(form: RatingInput, rules: RatingRules) -> tuple[Level, str, str]:
     except InvalidInput as error:
         problems.extend(error.details)
         level = Level.FAIRLY_SATISFIED
-    comment, contact = form.comment.strip(), form.contact.strip()
+    comment, contact = _plain(form.comment), _plain(form.contact)
     if len(comment) > rules.comment_max:
         message = _("The comment may have at most %(n)d characters.", n=rules.comment_max)
         problems.append({"path": "comment", "message": message})
@@ -98,12 +105,6 @@ def rated_today(session: Session, unit: Unit, device_hash: str, now: datetime) -
         )
     ).first()
     return found is not None
-
-
-def _already_rated() -> Conflict:
-    return Conflict(
-        _("This device has already rated this agency today. Please come back tomorrow.")
-    )
 
 
 def submit_rating(
@@ -137,7 +138,8 @@ def submit_rating(
         with session.begin_nested():  # the unique constraint keeps one per device and day
             session.add(rating)
     except IntegrityError:
-        raise _already_rated() from None
+        message = _("This device has already rated this agency today. Please come back tomorrow.")
+        raise Conflict(message) from None
     _flag_burst(session, rating, rules, now)
     # A flagged bad review waits for the office to find it valid before the unit must act.
     if _needs_rectification(rating) and not rating.flagged:
