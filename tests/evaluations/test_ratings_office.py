@@ -71,6 +71,18 @@ def test_d_is_the_mean_level_score_and_absent_below_thirty() -> None:
     assert d_score(counts) == (Decimal(800) + Decimal(1500) + Decimal(50)) / Decimal(30)
 
 
+def test_the_summary_shows_d_from_thirty_valid_ratings(unit: Unit, office: FlaskClient) -> None:
+    make_unit("NYT")
+    _store(unit, 5, 20)
+    _store(unit, 4, 10)
+    html = office.get("/ratings/").get_data(as_text=True)
+    fgw = html.split('data-unit="FGW"')[1].split("</tr>")[0]
+    nyt = html.split('data-unit="NYT"')[1].split("</tr>")[0]
+    assert '<td class="text-end" data-testid="d-score">91.67</td>' in fgw
+    assert "不计算" in nyt
+    assert f"/rate/{unit.rating_token}" in fgw and "poster.pdf" in fgw
+
+
 def test_an_invalid_rating_stops_counting_is_kept_and_audited(
     unit: Unit, office: FlaskClient
 ) -> None:
