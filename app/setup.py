@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     db_batch.install_session_hooks()
     # Importing these registers the service operations diagrams may call.
     from app.evaluations import operations as _evaluation_operations  # noqa: F401, PLC0415
+    from app.evaluations.ratings import operations as _rating_operations  # noqa: F401, PLC0415
     from app.indicators import operations as _indicator_operations  # noqa: F401, PLC0415
     from app.progress import operations as _progress_operations  # noqa: F401, PLC0415
     from app.signoff import operations as _signoff_operations  # noqa: F401, PLC0415
@@ -49,6 +50,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit.routes import bp as audit_bp  # noqa: PLC0415
     from app.auth.routes import bp as auth_bp  # noqa: PLC0415
     from app.calendar.routes import bp as calendar_bp  # noqa: PLC0415
+    from app.evaluations.ratings.public_routes import bp as ratings_bp  # noqa: PLC0415
+    from app.evaluations.ratings.routes import bp as ratings_office_bp  # noqa: PLC0415
     from app.evaluations.routes import bp as evaluations_bp  # noqa: PLC0415
     from app.evaluations.survey.answer_pages import bp as survey_bp  # noqa: PLC0415
     from app.evaluations.survey.routes import bp as surveys_bp  # noqa: PLC0415
@@ -77,6 +80,8 @@ def _register_blueprints(app: Flask) -> None:
         progress_bp,
         scoring_bp,
         results_bp,
+        ratings_bp,
+        ratings_office_bp,
         supervision_bp,
         survey_bp,
         surveys_bp,
@@ -92,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from app.audit.cli import audit_cli  # noqa: PLC0415
     from app.calendar.cli import calendar_cli  # noqa: PLC0415
+    from app.evaluations.ratings.cli import ratings_cli  # noqa: PLC0415
     from app.indicators.cli import indicators_cli  # noqa: PLC0415
     from app.org.cli import demo_cli, users_cli  # noqa: PLC0415
     from app.scoring.cli import scores_cli  # noqa: PLC0415
@@ -103,6 +109,7 @@ def _register_cli(app: Flask) -> None:
         calendar_cli,
         demo_cli,
         indicators_cli,
+        ratings_cli,
         scheduler_cli,
         scores_cli,
         users_cli,

@@ -13,6 +13,7 @@ from app.auth.services import create_user, grant_role
 from app.db import unit_of_work, utcnow
 from app.errors import DomainError
 from app.evaluations.demo import load_evaluations_demo
+from app.evaluations.ratings.demo import load_rating_demo
 from app.evaluations.survey.demo import load_survey_demo
 from app.extensions import db_session
 from app.indicators.demo import load_indicator_demo
@@ -48,6 +49,8 @@ def demo_load(if_empty: bool) -> None:
             )
             click.echo(f"Demo {DEMO_YEAR} year-end survey: {sheets} answer sheets added.")
             load_evaluations_demo(session, bpmn_dir=bpmn_dir, now=utcnow())
+            rated = load_rating_demo(session, bpmn_dir=bpmn_dir, now=utcnow())
+            click.echo(f"Demo {DEMO_YEAR}: {rated.ratings} public ratings.")
     click.echo(f"Demo accounts (password {password}):")
     for account in ACCOUNTS:
         click.echo(f"  {account.username:<12} {account.role}")

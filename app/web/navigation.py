@@ -64,6 +64,13 @@ NAV_ITEMS = (
         also_for=("verification.board", "verification.confirm_start"),
     ),
     NavItem("evaluations.index", _l("Year-end evaluations"), "clipboard-data", Permission.EVALUATE),
+    NavItem(
+        "ratings_office.index",
+        _l("Public ratings"),
+        "star-half",
+        Permission.RUN_CYCLE,
+        also_for=("ratings_office.moderation", "ratings_office.devices"),
+    ),
     NavItem("workbench.editor", _l("Editor"), "pencil-square", Permission.EDIT_PROCESSES),
     NavItem("admin.units", _l("Units"), "buildings", Permission.BUSINESS),
     NavItem("admin.users", _l("Users"), "people", Permission.MANAGE_USERS),
