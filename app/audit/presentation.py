@@ -18,6 +18,9 @@ from app.i18n import SHANGHAI
 # Every action the code records, by name; a test keeps this complete.
 ACTION_LABELS: dict[str, Any] = {
     "access.denied": _l("Access refused"),
+    "appeal.decide": _l("Appeal decided"),
+    "appeal.receive": _l("Appeal received by the office"),
+    "appeal.refuse_late": _l("Late appeal refused"),
     "auth.sign_in": _l("Signed in"),
     "auth.sign_in_failed": _l("Failed sign-in"),
     "auth.sign_out": _l("Signed out"),
@@ -47,6 +50,9 @@ ACTION_LABELS: dict[str, Any] = {
     "progress.report_missing": _l("Progress report missing"),
     "progress.report_opened": _l("Progress report opened"),
     "progress.report_submitted": _l("Progress report submitted"),
+    "results.accept": _l("Results accepted by the unit"),
+    "results.deliver": _l("Results delivered to the unit"),
+    "results.window_close": _l("Appeal period ended without an appeal"),
     "role.grant": _l("Role granted"),
     "role.revoke": _l("Role revoked"),
     "scores.store": _l("Scores computed and stored"),
@@ -77,6 +83,7 @@ ACTION_LABELS: dict[str, Any] = {
 
 OBJECT_LABELS: dict[str, Any] = {
     "api_token": _l("API token"),
+    "appeal": _l("Appeal"),
     "calendar_day": _l("Calendar day"),
     "calendar_year": _l("Calendar year"),
     "endpoint": _l("Page or call"),
@@ -87,6 +94,7 @@ OBJECT_LABELS: dict[str, Any] = {
     "process_definition": _l("Diagram"),
     "process_draft": _l("Diagram draft"),
     "process_instance": _l("Process"),
+    "result_delivery": _l("Delivery of results"),
     "progress_report": _l("Progress report"),
     "score_run": _l("Score version"),
     "stored_form": _l("Form"),

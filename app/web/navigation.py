@@ -48,6 +48,13 @@ NAV_ITEMS = (
         "progress.proposals", _l("Process management"), "clipboard-check", Permission.RUN_CYCLE
     ),
     NavItem("surveys.index", _l("Year-end survey"), "qr-code", Permission.RUN_CYCLE),
+    NavItem(
+        "appeals.index",
+        _l("Results and appeals"),
+        "megaphone",
+        Permission.RUN_CYCLE,
+        also_for=("appeals.year_page", "appeals.unit_page"),
+    ),
     NavItem("workbench.editor", _l("Editor"), "pencil-square", Permission.EDIT_PROCESSES),
     NavItem("admin.units", _l("Units"), "buildings", Permission.BUSINESS),
     NavItem("admin.users", _l("Users"), "people", Permission.MANAGE_USERS),
