@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app.appeals.corrections import (
@@ -38,6 +39,11 @@ from app.errors import Conflict, InvalidInput
 from app.scoring.inputs import parse_inputs
 from app.scoring.problems import InputsProblem
 from app.scoring.services import latest_run, store_scores
+
+OUTCOME_LABELS = {
+    AppealOutcome.UPHELD: _l("Appeal upheld: the score was corrected"),
+    AppealOutcome.REJECTED: _l("Appeal rejected: the result stands"),
+}
 
 
 def appeal_deadline(session: Session, delivery: ResultDelivery) -> datetime:
@@ -284,6 +290,7 @@ def decision_for_unit(session: Session, decision: AppealDecision) -> dict[str, A
     run = latest_run(session, delivery.year)
     return {
         "outcome": decision.outcome.value,
+        "outcome_label": str(OUTCOME_LABELS[decision.outcome]),
         "reply": decision.reply,
         "changes": [
             {"label": change["label"], "old": change["old"], "new": change["new"]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import time_machine
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -17,6 +18,7 @@ from app.scoring.services import latest_run
 from app.workflow.models import HumanTask, HumanTaskState
 from app.workflow.scheduler import run_tick
 from tests.appeals.drive import deliver, file_appeal, review, sign
+from tests.factories import sign_in
 from tests.indicators.drive import only_task, work
 from tests.workflow.helpers import bearer, complete, inbox, instance
 
@@ -86,6 +88,7 @@ def test_an_upheld_appeal_makes_a_new_score_version_that_changes_a_grade(
 
     reply = only_task(client, bearer(client, "unit1"), "read_reply")
     assert reply["data"]["reply"] == "经复核，第1项指标完成度更正为1。"
+    assert reply["data"]["office_conclusion"] == "申诉成立，已更正计分"
     assert reply["data"]["changed_inputs"] == [
         {"label": "第1项指标核定完成度（权重 30）", "old": "0.8", "new": "1"}
     ]
@@ -127,6 +130,7 @@ def test_a_rejected_appeal_changes_nothing(province: FlaskClient) -> None:
     )
     reply = only_task(client, bearer(client, "unit1"), "read_reply")
     assert reply["data"]["changed_inputs"] == []
+    assert reply["data"]["office_conclusion"] == "申诉不成立，维持原考核结果"
     assert reply["data"]["current_score"][0]["version"] == 1
     work(client, "unit1", "read_reply", acknowledged=True)
     assert instance(client, bearer(client, "unit1"), started["id"])["status"] == "completed"
@@ -228,3 +232,44 @@ def test_a_completion_missing_the_appeal_document_is_refused_at_the_field(
         )
     assert response.status_code == 422
     assert [d["path"] for d in response.get_json()["error"]["details"]] == ["appeal_document"]
+
+
+def test_a_back_dated_delivery_starts_with_its_window_already_closed(
+    province: FlaskClient,
+) -> None:
+    """Started through the API with a delivery long past: nothing is left to appeal."""
+    client = province
+    with time_machine.travel(datetime(2026, 3, 16, 9, 0, tzinfo=SHANGHAI), tick=False):
+        started = deliver(client, "NYT", DELIVERED)
+    assert started["status"] == "completed" and started["tasks"] == []
+    body = instance(client, bearer(client, "office1"), started["id"])
+    assert "window_closed" in [event["element_id"] for event in body["events"]]
+    assert inbox(client, bearer(client, "unit1")) == []
+    assert _delivery("NYT").state is DeliveryState.WINDOW_CLOSED
+
+
+def test_the_task_pages_show_each_step_with_what_it_decides_on(
+    app: Flask, province: FlaskClient
+) -> None:
+    client = province
+    with time_machine.travel(DELIVERED, tick=False):
+        deliver(client, "NYT", DELIVERED)
+        staff = app.test_client()
+        sign_in(staff, "unit1")
+        respond = only_task(client, bearer(client, "unit1"), "respond")
+        page = staff.get(f"/tasks/{respond['id']}").get_data(as_text=True)
+        assert "送达的考核结果" in page and "90.31" in page and "良好" in page
+        file_appeal(client, "unit1")
+        head = app.test_client()
+        sign_in(head, "head1")
+        signing = only_task(client, bearer(client, "head1"), "head_sign")
+        page = head.get(f"/tasks/{signing['id']}").get_data(as_text=True)
+        assert "第1项指标已全部完成，请予复核。" in page and "同意申诉，签字报省绩效办" in page
+        sign(client, "head1")
+        office = app.test_client()
+        sign_in(office, "office1")
+        task = only_task(client, bearer(client, "office1"), "office_review")
+        page = office.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert "第1项指标已全部完成，请予复核。" in page and "同意申诉" in page
+    assert "第1项指标核定完成度（权重 30）" in page
+    assert "部门评价：领导班子和领导干部年度考核" in page and "申诉成立，更正计分" in page
