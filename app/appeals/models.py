@@ -71,8 +71,9 @@ class Appeal(Base):
     delivery_id: Mapped[int] = mapped_column(ForeignKey("result_deliveries.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     document_id: Mapped[str | None] = mapped_column(String(36))
-    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    signed_by_name: Mapped[str] = mapped_column(String(80))
+    # Who sent it on: the head who signed it, or the staff whose filing came too late.
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    filed_by_name: Mapped[str] = mapped_column(String(80))
     filed_at: Mapped[datetime]
     appeal_due_at: Mapped[datetime]
     received_at: Mapped[datetime | None]

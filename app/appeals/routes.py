@@ -12,7 +12,7 @@ from app.appeals.models import DeliveryState
 from app.appeals.trail import appeal_trail
 from app.auth.roles import UNIT_ROLES, Permission
 from app.db import utcnow
-from app.errors import AccessDenied
+from app.errors import AccessDenied, DomainError
 from app.extensions import db_session
 from app.org.services import current_year, unit_by_code
 from app.web.context import current_actor, login_required, permission_required
@@ -50,7 +50,11 @@ def deliver(year: int) -> Any:
     if request.form.get("confirm_count", type=int) != expected:
         message = _("Tick the box to confirm the delivery to %(n)d units.", n=expected)
         return _year_page(year, {"confirm_count": message}, 422)
-    report = deliver_results(db_session(), current_actor(), year, utcnow())
+    try:
+        report = deliver_results(db_session(), current_actor(), year, utcnow())
+    except DomainError as error:
+        db_session().rollback()
+        return _year_page(year, {"form": error.message}, error.status)
     db_session().commit()
     flash(
         _(

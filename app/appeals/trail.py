@@ -23,7 +23,7 @@ def _appeal(appeal: Appeal) -> dict[str, Any]:
         "status": appeal.status.value,
         "text": appeal.text,
         "document_id": appeal.document_id,
-        "signed_by": appeal.signed_by_name,
+        "filed_by": appeal.filed_by_name,
         "filed_at": _local(appeal.filed_at),
         "appeal_due_at": _local(appeal.appeal_due_at),
         "received_at": _local(appeal.received_at),

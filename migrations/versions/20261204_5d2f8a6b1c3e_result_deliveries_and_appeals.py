@@ -85,8 +85,8 @@ def upgrade():
         sa.Column("delivery_id", sa.Integer(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("document_id", sa.String(length=36), nullable=True),
-        sa.Column("signed_by_id", sa.Integer(), nullable=True),
-        sa.Column("signed_by_name", sa.String(length=80), nullable=False),
+        sa.Column("filed_by_id", sa.Integer(), nullable=True),
+        sa.Column("filed_by_name", sa.String(length=80), nullable=False),
         sa.Column("filed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("appeal_due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=True),
@@ -111,7 +111,7 @@ def upgrade():
             name=op.f("fk_appeals_delivery_id_result_deliveries"),
         ),
         sa.ForeignKeyConstraint(
-            ["signed_by_id"], ["users.id"], name=op.f("fk_appeals_signed_by_id_users")
+            ["filed_by_id"], ["users.id"], name=op.f("fk_appeals_filed_by_id_users")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_appeals")),
     )

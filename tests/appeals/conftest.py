@@ -35,8 +35,8 @@ def inputs_document(year: int = 2026) -> dict[str, Any]:
 
 
 @pytest.fixture
-def province(app: Flask, client: FlaskClient) -> FlaskClient:
-    """Units, people, the year's first score version, and `appeal` deployed."""
+def scored(app: Flask) -> None:
+    """Units, people and the year's first score version (no diagram deployed)."""
     app.config["FORMS_DIR"] = str(ROOT / "forms")
     units = {
         code: make_unit(code, name=name, year=2026)
@@ -57,6 +57,11 @@ def province(app: Flask, client: FlaskClient) -> FlaskClient:
         db.session, SYSTEM, 2026, parse_inputs(inputs_document()), "年度计分", now=SCORED_AT
     )
     db.session.commit()
+
+
+@pytest.fixture
+def province(scored: None, client: FlaskClient) -> FlaskClient:
+    """The scored province with `appeal` deployed."""
     response = client.post(
         "/api/v1/process-definitions",
         headers=bearer(client, "owner1"),

@@ -106,7 +106,7 @@ def test_an_upheld_appeal_makes_a_new_score_version_that_changes_a_grade(
     [delivered] = trail["deliveries"]
     assert delivered["state"] == "upheld"
     [appeal] = delivered["appeals"]
-    assert appeal["signed_by"] == "head1"
+    assert appeal["filed_by"] == "head1"
     assert appeal["decision"]["changes"][0]["input"] == "indicators[0].completion"
     assert appeal["decision"]["decided_by"] == "office1"
     actions = set(db.session.execute(select(AuditEntry.action)).scalars())

@@ -109,6 +109,16 @@ def test_the_office_page_delivers_after_confirming_the_count_and_lists_each_stat
     assert "第 1 版结果已送达全部单位" in text
 
 
+@pytest.mark.usefixtures("scored")
+def test_delivery_without_the_appeal_diagram_is_refused_on_the_page(client: FlaskClient) -> None:
+    sign_in(client, "office1")
+    token = page_csrf(client, "/appeals/2026")
+    refused = client.post("/appeals/2026/deliver", data={"csrf_token": token, "confirm_count": "3"})
+    assert refused.status_code == 404
+    assert "appeal" in refused.get_data(as_text=True) and "未送达" in refused.get_data(as_text=True)
+    assert _deliveries() == []
+
+
 def test_the_unit_page_traces_the_appeal_and_is_closed_to_other_units(
     province: FlaskClient,
 ) -> None:
