@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from app.appeals.delivery import deliver_results
 from app.appeals.demo import load_appeal_demo
 from app.appeals.models import ResultDelivery
 from app.auth.models import User
+from app.auth.roles import Role
 from app.auth.services import actor_for
 from app.calendar.workdays import SHANGHAI
 from app.errors import AccessDenied
@@ -25,7 +27,7 @@ from app.scoring.services import store_scores
 from app.workflow.models import ProcessInstance
 from tests.appeals.conftest import inputs_document
 from tests.appeals.drive import file_appeal, review, sign
-from tests.factories import SYSTEM, page_csrf, sign_in
+from tests.factories import SYSTEM, make_user, page_csrf, sign_in
 from tests.workflow.helpers import bearer, inbox
 
 NOW = datetime(2026, 2, 12, 10, 0, tzinfo=SHANGHAI)
@@ -153,3 +155,17 @@ def test_the_demo_delivers_the_latest_results_once(province: FlaskClient) -> Non
 
 def test_the_demo_delivers_nothing_without_scores(app: object) -> None:
     assert load_appeal_demo(db.session, bpmn_dir=ROOT / "bpmn", now=NOW) == 0
+
+
+@pytest.mark.parametrize("path", ["/appeals/", "/appeals/2026", "/appeals/2026/NYT"])
+def test_administrators_and_visitors_do_not_open_the_appeal_pages(
+    app: Flask, province: FlaskClient, path: str
+) -> None:
+    assert app.test_client().get(path).status_code == 302
+    make_user("sysadmin1", Role.SYSADMIN)
+    admin = app.test_client()
+    sign_in(admin, "sysadmin1")
+    assert admin.get(path).status_code == 403
+    office = app.test_client()
+    sign_in(office, "office1")
+    assert office.get(path).status_code in (200, 302)
