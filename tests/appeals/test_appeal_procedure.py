@@ -273,3 +273,20 @@ def test_the_task_pages_show_each_step_with_what_it_decides_on(
     assert "第1项指标已全部完成，请予复核。" in page and "同意申诉" in page
     assert "第1项指标核定完成度（权重 30）" in page
     assert "部门评价：领导班子和领导干部年度考核" in page and "申诉成立，更正计分" in page
+
+
+def test_the_heads_signature_must_come_within_the_window(province: FlaskClient) -> None:
+    """Filed in time but not signed by the deadline: the window closes and nothing is appealed."""
+    client = province
+    with time_machine.travel(DELIVERED, tick=False):
+        started = deliver(client, "NYT", DELIVERED)
+        file_appeal(client, "unit1")
+    assert [t["spec_id"] for t in inbox(client, bearer(client, "head1"))] == ["head_sign"]
+    after = APPEAL_DUE + timedelta(seconds=1)
+    with time_machine.travel(after, tick=False):
+        assert run_tick(db.session, now=after.astimezone(UTC)) == 1
+    body = instance(client, bearer(client, "office1"), started["id"])
+    assert body["status"] == "completed"
+    assert "head_window_closed" in [event["element_id"] for event in body["events"]]
+    assert inbox(client, bearer(client, "head1")) == []
+    assert _delivery("NYT").state is DeliveryState.WINDOW_CLOSED
