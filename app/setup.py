@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
     audit_services.install_session_hooks()
     db_batch.install_session_hooks()
     # Importing these registers the service operations diagrams may call.
+    from app.appeals import operations as _appeal_operations  # noqa: F401, PLC0415
     from app.evaluations import operations as _evaluation_operations  # noqa: F401, PLC0415
     from app.evaluations.ratings import operations as _rating_operations  # noqa: F401, PLC0415
     from app.indicators import operations as _indicator_operations  # noqa: F401, PLC0415
@@ -47,6 +48,7 @@ def init_app(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp  # noqa: PLC0415
     from app.api import bp as api_bp  # noqa: PLC0415
+    from app.appeals.routes import bp as appeals_bp  # noqa: PLC0415
     from app.audit.routes import bp as audit_bp  # noqa: PLC0415
     from app.auth.routes import bp as auth_bp  # noqa: PLC0415
     from app.calendar.routes import bp as calendar_bp  # noqa: PLC0415
@@ -72,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
         indicators_bp,
         auth_bp,
         admin_bp,
+        appeals_bp,
         audit_bp,
         calendar_bp,
         evaluations_bp,

@@ -18,6 +18,9 @@ from app.i18n import SHANGHAI
 # Every action the code records, by name; a test keeps this complete.
 ACTION_LABELS: dict[str, Any] = {
     "access.denied": _l("Access refused"),
+    "appeal.decide": _l("Appeal decided"),
+    "appeal.receive": _l("Appeal received by the office"),
+    "appeal.refuse_late": _l("Late appeal refused"),
     "auth.sign_in": _l("Signed in"),
     "auth.sign_in_failed": _l("Failed sign-in"),
     "auth.sign_out": _l("Signed out"),
@@ -58,6 +61,9 @@ ACTION_LABELS: dict[str, Any] = {
     "rating.returned_to_rater": _l("Rectification returned to the rater"),
     "rating_device.issue": _l("Rating device key issued"),
     "rating_device.withdraw": _l("Rating device key withdrawn"),
+    "results.accept": _l("Results accepted by the unit"),
+    "results.deliver": _l("Results delivered to the unit"),
+    "results.window_close": _l("Appeal period ended without an appeal"),
     "role.grant": _l("Role granted"),
     "role.revoke": _l("Role revoked"),
     "scores.store": _l("Scores computed and stored"),
@@ -98,6 +104,7 @@ ACTION_LABELS: dict[str, Any] = {
 
 OBJECT_LABELS: dict[str, Any] = {
     "api_token": _l("API token"),
+    "appeal": _l("Appeal"),
     "calendar_day": _l("Calendar day"),
     "calendar_year": _l("Calendar year"),
     "daily_rating": _l("Public rating"),
@@ -112,6 +119,7 @@ OBJECT_LABELS: dict[str, Any] = {
     "process_definition": _l("Diagram"),
     "process_draft": _l("Diagram draft"),
     "process_instance": _l("Process"),
+    "result_delivery": _l("Delivery of results"),
     "progress_report": _l("Progress report"),
     "rectification_order": _l("Rectification order"),
     "rating_device": _l("Rating device"),

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask import current_app
 
+from app.appeals.demo import load_appeal_demo
 from app.auth.actor import Actor
 from app.auth.roles import Role
 from app.auth.services import create_user, grant_role
@@ -44,6 +45,8 @@ def demo_load(if_empty: bool) -> None:
                 f"Demo {DEMO_YEAR}: {added.key_tasks} key tasks, "
                 f"{added.instances} procedures worked to where they stand."
             )
+            delivered = load_appeal_demo(session, bpmn_dir=bpmn_dir, now=utcnow())
+            click.echo(f"Demo {DEMO_YEAR} results delivered to {delivered} units.")
             sheets = load_survey_demo(
                 session, secret_key=current_app.config["SECRET_KEY"], now=utcnow()
             )

@@ -71,6 +71,13 @@ NAV_ITEMS = (
         Permission.RUN_CYCLE,
         also_for=("ratings_office.moderation", "ratings_office.devices"),
     ),
+    NavItem(
+        "appeals.index",
+        _l("Results and appeals"),
+        "megaphone",
+        Permission.RUN_CYCLE,
+        also_for=("appeals.year_page", "appeals.unit_page"),
+    ),
     NavItem("workbench.editor", _l("Editor"), "pencil-square", Permission.EDIT_PROCESSES),
     NavItem("admin.units", _l("Units"), "buildings", Permission.BUSINESS),
     NavItem("admin.users", _l("Users"), "people", Permission.MANAGE_USERS),
