@@ -1,0 +1,120 @@
+"""Loops of any length (issue 17 §1): the saved state stays small, the history stays complete."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from app.auth.roles import Role
+from app.extensions import db
+from app.workflow import compaction
+from app.workflow.models import ProcessInstance
+from tests.factories import make_user
+from tests.workflow.helpers import bearer, complete, instance, start, upload
+
+# A saved state of a few tasks is a few kilobytes; one that kept its history would grow by
+# about 1.5 KB per round.
+SMALL_STATE = 12_000
+
+
+def _office(client: FlaskClient) -> dict[str, str]:
+    make_user("owner1", Role.PROCESS_OWNER)
+    make_user("office1", Role.OFFICE_STAFF)
+    for diagram in ("review_loop.bpmn", "auto_loop.bpmn", "parallel_loop.bpmn"):
+        deployed = upload(client, bearer(client, "owner1"), diagram)
+        assert deployed.status_code == 201, deployed.get_json()
+    return bearer(client, "office1")
+
+
+def _state_size(instance_id: int) -> int:
+    db.session.expire_all()
+    row = db.session.get(ProcessInstance, instance_id)
+    assert row is not None
+    return len(row.state_json)
+
+
+def _finish(client: FlaskClient, headers: dict[str, str], task: dict[str, Any]) -> dict[str, Any]:
+    response = complete(client, headers, task["id"])
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["instance"]  # type: ignore[no-any-return]
+
+
+def test_a_user_task_loop_of_1000_rounds(client: FlaskClient) -> None:
+    office = _office(client)
+    rounds = 1000
+    shown = start(client, office, "review_loop", data={"rounds": rounds})
+    sizes = {}
+    for turn in range(1, rounds + 1):
+        assert len(shown["tasks"]) == 1, (turn, shown["status"], shown["error"])
+        [task] = shown["tasks"]
+        assert task["name"] == "审核一项"
+        shown = _finish(client, office, task)
+        if turn in (2, rounds // 2, rounds - 1):
+            sizes[turn] = _state_size(shown["id"])
+    assert shown["status"] == "completed" and shown["tasks"] == []
+    assert shown["data"]["reviewed"] == rounds
+    assert max(sizes.values()) < SMALL_STATE, sizes
+    assert sizes[rounds - 1] <= sizes[2] * 1.2, sizes
+
+    history = instance(client, office, shown["id"])
+    done = Counter(e["element_id"] for e in history["events"] if e["kind"] == "task_completed")
+    assert done["review"] == done["count"] == done["more"] == rounds
+    assert done["merge"] == rounds and done["init"] == 1
+    assert [e["kind"] for e in history["events"]].count("task_ready") == rounds
+
+
+def test_an_automated_loop_of_5000_turns(client: FlaskClient) -> None:
+    office = _office(client)
+    turns = 5000
+    shown = start(client, office, "auto_loop", data={"turns": turns})
+    assert shown["status"] == "waiting", shown
+    assert instance(client, office, shown["id"])["data"]["turn"] == turns
+    assert _state_size(shown["id"]) < SMALL_STATE
+    [task] = shown["tasks"]
+    assert task["name"] == "确认结果"
+    assert _finish(client, office, task)["status"] == "completed"
+
+    history = instance(client, office, shown["id"])
+    done = Counter(e["element_id"] for e in history["events"] if e["kind"] == "task_completed")
+    assert done["step"] == done["more"] == done["merge"] == turns
+    assert done["confirm"] == 1
+
+
+@pytest.mark.parametrize("first", ["审批", "确认结果"])
+def test_a_parallel_join_still_counts_a_branch_finished_before_a_long_loop(
+    client: FlaskClient, first: str
+) -> None:
+    office = _office(client)
+    shown = start(client, office, "parallel_loop", data={"turns": 400})
+    tasks = {t["name"]: t for t in shown["tasks"]}
+    assert set(tasks) == {"审批", "确认结果"}, shown
+
+    after_one = _finish(client, office, tasks[first])
+    [other] = after_one["tasks"]
+    assert other["name"] == ({"审批", "确认结果"} - {first}).pop()
+    assert _state_size(after_one["id"]) < SMALL_STATE
+
+    joined = _finish(client, office, other)
+    [wrap_up] = joined["tasks"]
+    assert wrap_up["name"] == "归档"
+    assert _finish(client, office, wrap_up)["status"] == "completed"
+
+
+def test_steps_piling_up_in_a_loop_fail_the_instance_naming_the_element(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(compaction, "MAX_TREE_TASKS", 500)
+    office = _office(client)
+    deployed = upload(client, bearer(client, "owner1"), "timer_pile_loop.bpmn")
+    assert deployed.status_code == 201, deployed.get_json()
+
+    shown = start(client, office, "timer_pile_loop", data={"turns": 2000})
+    assert shown["status"] == "error", shown
+    assert shown["error"]["element_id"] == "wait_month", shown["error"]
+    assert "等一个月" in shown["error"]["message"]
+    history = instance(client, office, shown["id"])
+    assert history["events"][-1]["kind"] == "error"
+    assert history["events"][-1]["element_id"] == "wait_month"
