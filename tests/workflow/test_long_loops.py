@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from flask.testing import FlaskClient
 
 from app.auth.roles import Role
+from app.db import utcnow
 from app.extensions import db
 from app.workflow import compaction
-from app.workflow.models import ProcessInstance
+from app.workflow.models import InstanceTimer, ProcessInstance
+from app.workflow.scheduler import run_tick
 from tests.factories import make_user
 from tests.workflow.helpers import bearer, complete, instance, start, upload
 
@@ -20,10 +24,11 @@ from tests.workflow.helpers import bearer, complete, instance, start, upload
 SMALL_STATE = 12_000
 
 
-def _office(client: FlaskClient) -> dict[str, str]:
+def _office(client: FlaskClient, *diagrams: str) -> dict[str, str]:
+    """Office staff's headers, with `diagrams` deployed."""
     make_user("owner1", Role.PROCESS_OWNER)
     make_user("office1", Role.OFFICE_STAFF)
-    for diagram in ("review_loop.bpmn", "auto_loop.bpmn", "parallel_loop.bpmn"):
+    for diagram in diagrams:
         deployed = upload(client, bearer(client, "owner1"), diagram)
         assert deployed.status_code == 201, deployed.get_json()
     return bearer(client, "office1")
@@ -43,7 +48,7 @@ def _finish(client: FlaskClient, headers: dict[str, str], task: dict[str, Any]) 
 
 
 def test_a_user_task_loop_of_1000_rounds(client: FlaskClient) -> None:
-    office = _office(client)
+    office = _office(client, "review_loop.bpmn")
     rounds = 1000
     shown = start(client, office, "review_loop", data={"rounds": rounds})
     sizes = {}
@@ -67,7 +72,7 @@ def test_a_user_task_loop_of_1000_rounds(client: FlaskClient) -> None:
 
 
 def test_an_automated_loop_of_5000_turns(client: FlaskClient) -> None:
-    office = _office(client)
+    office = _office(client, "auto_loop.bpmn")
     turns = 5000
     shown = start(client, office, "auto_loop", data={"turns": turns})
     assert shown["status"] == "waiting", shown
@@ -87,7 +92,7 @@ def test_an_automated_loop_of_5000_turns(client: FlaskClient) -> None:
 def test_a_parallel_join_still_counts_a_branch_finished_before_a_long_loop(
     client: FlaskClient, first: str
 ) -> None:
-    office = _office(client)
+    office = _office(client, "parallel_loop.bpmn")
     shown = start(client, office, "parallel_loop", data={"turns": 400})
     tasks = {t["name"]: t for t in shown["tasks"]}
     assert set(tasks) == {"审批", "确认结果"}, shown
@@ -107,9 +112,7 @@ def test_steps_piling_up_in_a_loop_fail_the_instance_naming_the_element(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(compaction, "MAX_TREE_TASKS", 500)
-    office = _office(client)
-    deployed = upload(client, bearer(client, "owner1"), "timer_pile_loop.bpmn")
-    assert deployed.status_code == 201, deployed.get_json()
+    office = _office(client, "timer_pile_loop.bpmn")
 
     shown = start(client, office, "timer_pile_loop", data={"turns": 2000})
     assert shown["status"] == "error", shown
@@ -118,3 +121,67 @@ def test_steps_piling_up_in_a_loop_fail_the_instance_naming_the_element(
     history = instance(client, office, shown["id"])
     assert history["events"][-1]["kind"] == "error"
     assert history["events"][-1]["element_id"] == "wait_month"
+
+
+def _review_rounds(
+    client: FlaskClient, headers: dict[str, str], shown: dict[str, Any], rounds: int
+) -> dict[str, Any]:
+    for _turn in range(rounds):
+        [task] = shown["tasks"]
+        assert task["name"] == "审核一项"
+        shown = _finish(client, headers, task)
+    return shown
+
+
+def test_a_loop_inside_a_subprocess_keeps_no_finished_subprocess(client: FlaskClient) -> None:
+    office = _office(client, "subprocess_loop.bpmn")
+    shown = start(client, office, "subprocess_loop", data={"rounds": 300})
+    shown = _review_rounds(client, office, shown, 150)
+    assert _state_size(shown["id"]) < SMALL_STATE
+    shown = _review_rounds(client, office, shown, 150)
+    assert shown["status"] == "completed"
+    assert shown["data"]["reviewed"] == 300
+    history = instance(client, office, shown["id"])
+    done = Counter(e["element_id"] for e in history["events"] if e["kind"] == "task_completed")
+    assert done["review"] == done["item"] == 300
+
+
+def test_the_boundary_timer_of_a_loops_task_still_fires_after_many_rounds(
+    client: FlaskClient,
+) -> None:
+    with time_machine.travel(datetime(2026, 3, 2, 1, tzinfo=UTC), tick=False) as clock:
+        office = _office(client, "guarded_review_loop.bpmn")
+        shown = start(client, office, "guarded_review_loop", data={"rounds": 1000, "stop_at": -1})
+        shown = _review_rounds(client, office, shown, 300)
+        timers = db.session.query(InstanceTimer).filter_by(done_at=None).all()
+        assert [t.element_id for t in timers] == ["too_slow"]
+
+        clock.shift(timedelta(days=3, minutes=1))
+        assert run_tick(db.session, now=utcnow()) == 1
+        after = instance(client, bearer(client, "office1"), shown["id"])
+        assert [t["name"] for t in after["tasks"]] == ["督办"]
+        assert after["data"]["reviewed"] == 300
+        fired = [e for e in after["events"] if e["kind"] == "timer_fired"]
+        assert [e["element_id"] for e in fired] == ["too_slow"]
+
+
+def test_a_step_that_fails_after_many_rounds_is_retried_with_corrected_data(
+    client: FlaskClient,
+) -> None:
+    office = _office(client, "guarded_review_loop.bpmn")
+    shown = start(client, office, "guarded_review_loop", data={"rounds": 400, "stop_at": 250})
+    failed = _review_rounds(client, office, shown, 250)
+    assert failed["status"] == "error"
+    assert failed["error"]["element_id"] == "more"
+
+    retried = client.post(
+        f"/api/v1/process-instances/{failed['id']}/retry",
+        headers=office,
+        json={"data": {"go_on": True}},
+    )
+    assert retried.status_code == 200, retried.get_json()
+    shown = retried.get_json()
+    assert shown["status"] == "waiting"
+    shown = _review_rounds(client, office, shown, 150)
+    assert shown["status"] == "completed"
+    assert shown["data"]["reviewed"] == 400
