@@ -9,12 +9,14 @@ from typing import Any
 import pytest
 import time_machine
 from flask.testing import FlaskClient
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import select
 
 from app.auth.roles import Role
 from app.db import utcnow
 from app.extensions import db
-from app.workflow import compaction
-from app.workflow.models import InstanceTimer, ProcessInstance
+from app.workflow import compaction, serialization, spiff_patches
+from app.workflow.models import HumanTask, HumanTaskState, InstanceTimer, ProcessInstance
 from app.workflow.scheduler import run_tick
 from tests.factories import make_user
 from tests.workflow.helpers import bearer, complete, instance, start, upload
@@ -41,8 +43,10 @@ def _state_size(instance_id: int) -> int:
     return len(row.state_json)
 
 
-def _finish(client: FlaskClient, headers: dict[str, str], task: dict[str, Any]) -> dict[str, Any]:
-    response = complete(client, headers, task["id"])
+def _finish(
+    client: FlaskClient, headers: dict[str, str], task: dict[str, Any], **data: Any
+) -> dict[str, Any]:
+    response = complete(client, headers, task["id"], **data)
     assert response.status_code == 200, response.get_json()
     return response.get_json()["instance"]  # type: ignore[no-any-return]
 
@@ -51,12 +55,13 @@ def test_a_user_task_loop_of_1000_rounds(client: FlaskClient) -> None:
     office = _office(client, "review_loop.bpmn")
     rounds = 1000
     shown = start(client, office, "review_loop", data={"rounds": rounds})
+    first_task = shown["tasks"][0]["id"]
     sizes = {}
     for turn in range(1, rounds + 1):
         assert len(shown["tasks"]) == 1, (turn, shown["status"], shown["error"])
         [task] = shown["tasks"]
         assert task["name"] == "审核一项"
-        shown = _finish(client, office, task)
+        shown = _finish(client, office, task, note=f"第{turn}项")
         if turn in (2, rounds // 2, rounds - 1):
             sizes[turn] = _state_size(shown["id"])
     assert shown["status"] == "completed" and shown["tasks"] == []
@@ -69,6 +74,12 @@ def test_a_user_task_loop_of_1000_rounds(client: FlaskClient) -> None:
     assert done["review"] == done["count"] == done["more"] == rounds
     assert done["merge"] == rounds and done["init"] == 1
     assert [e["kind"] for e in history["events"]].count("task_ready") == rounds
+
+    # A completed task's data outlives its turn in the engine.
+    first = client.get(f"/api/v1/tasks/{first_task}", headers=office)
+    assert first.status_code == 200, first.get_json()
+    assert first.get_json()["state"] == "completed"
+    assert first.get_json()["data"] == {"rounds": rounds, "reviewed": 0, "note": "第1项"}
 
 
 def test_an_automated_loop_of_5000_turns(client: FlaskClient) -> None:
@@ -185,3 +196,30 @@ def test_a_step_that_fails_after_many_rounds_is_retried_with_corrected_data(
     shown = _review_rounds(client, office, shown, 150)
     assert shown["status"] == "completed"
     assert shown["data"]["reviewed"] == 400
+
+
+def test_the_migration_keeps_the_data_of_tasks_completed_before_it(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Instances saved before compaction hold their finished tasks, and rows no data of their own.
+    monkeypatch.setattr(serialization, "compact", lambda _workflow: None)
+    monkeypatch.setattr(spiff_patches, "compact", lambda _workflow: None)
+    office = _office(client, "review_loop.bpmn")
+    shown = start(client, office, "review_loop", data={"rounds": 3})
+    for turn in (1, 2):
+        shown = _finish(client, office, shown["tasks"][0], note=f"第{turn}项")
+    db.session.commit()
+    db.session.remove()
+
+    downgrade(revision="c18f26c576ff")
+    upgrade()
+
+    done = db.session.scalars(
+        select(HumanTask)
+        .where(HumanTask.state == HumanTaskState.COMPLETED)
+        .order_by(HumanTask.completed_at)
+    ).all()
+    assert [t.completed_data for t in done] == [
+        {"rounds": 3, "reviewed": 0, "note": "第1项"},
+        {"rounds": 3, "reviewed": 1, "note": "第2项"},
+    ]
