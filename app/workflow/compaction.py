@@ -104,7 +104,9 @@ def _kept_descendants(anchor: Task, tasks: dict[UUID, Task], needed: set[UUID]) 
     """The nearest kept tasks below `anchor`, in the tree's order."""
     pending = list(reversed(anchor._children))
     while pending:
-        task = tasks[pending.pop()]
+        task = tasks.get(pending.pop())
+        if task is None:
+            continue
         if task.id in needed:
             yield task
         else:

@@ -223,3 +223,20 @@ def test_the_migration_keeps_the_data_of_tasks_completed_before_it(
         {"rounds": 3, "reviewed": 0, "note": "第1项"},
         {"rounds": 3, "reviewed": 1, "note": "第2项"},
     ]
+
+
+def test_two_subprocesses_at_once_in_a_loop_are_both_workable(client: FlaskClient) -> None:
+    office = _office(client, "parallel_subprocess_loop.bpmn")
+    turns = 30
+    shown = start(client, office, "parallel_subprocess_loop", data={"turns": turns})
+    for turn in range(turns):
+        tasks = {t["name"]: t for t in shown["tasks"]}
+        assert set(tasks) == {"甲方意见", "乙方意见"}, (turn, shown)
+        # Either branch may finish first: the join counts the other after compaction.
+        order = ["乙方意见", "甲方意见"] if turn % 2 == 0 else ["甲方意见", "乙方意见"]
+        shown = _finish(client, office, tasks[order[0]])
+        assert [t["name"] for t in shown["tasks"]] == [order[1]]
+        shown = _finish(client, office, tasks[order[1]])
+    assert shown["status"] == "completed"
+    assert shown["data"]["turn"] == turns
+    assert _state_size(shown["id"]) < SMALL_STATE
