@@ -25,9 +25,12 @@ from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-# Far above what a diagram needs (a multi-instance task of 1000 items holds about 2,000 tasks):
-# a tree this large after compaction keeps unfinished work that piles up turn after turn.
+# Far above what a diagram needs (a multi-instance task of 1000 items holds about 2,000 tasks;
+# nesting is a few levels per subprocess, boundary event or multi-instance): a tree this large or
+# deep after compaction keeps unfinished work that piles up turn after turn. The depth limit also
+# stays clear of SpiffWorkflow's recursive walks (Python stops them at 1,000 levels).
 MAX_TREE_TASKS = 10_000
+MAX_TREE_DEPTH = 400
 
 _DONE = TaskState.COMPLETED | TaskState.CANCELLED
 
@@ -49,11 +52,11 @@ def compact(workflow: BpmnWorkflow) -> None:
     _drop_finished_subprocesses(workflow)
 
 
-def check_tree_size(workflow: BpmnWorkflow, limit: int | None = None) -> None:
-    """Refuse a tree that stays too large after compaction, naming the element that piles up."""
-    limit = MAX_TREE_TASKS if limit is None else limit
-    size = tree_size(workflow)
-    if size <= limit:
+def check_tree_size(workflow: BpmnWorkflow) -> None:
+    """Refuse a tree that stays too large or deep after compaction, naming the element whose
+    steps pile up."""
+    size, depth = tree_size(workflow), max(_depth(part) for part in _workflows(workflow))
+    if size <= MAX_TREE_TASKS and depth <= MAX_TREE_DEPTH:
         return
     open_tasks = [
         t
@@ -67,14 +70,25 @@ def check_tree_size(workflow: BpmnWorkflow, limit: int | None = None) -> None:
     name = getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name
     raise TreeTooLarge(
         _(
-            "The instance keeps %(n)d steps open (at most %(m)d): the diagram leaves steps of "
-            "“%(element)s” behind in a loop",
-            n=size,
-            m=limit,
+            "The diagram leaves steps of “%(element)s” behind in a loop: the instance holds "
+            "%(n)d steps, %(depth)d levels deep (at most %(max_n)d and %(max_depth)d)",
             element=name,
+            n=size,
+            depth=depth,
+            max_n=MAX_TREE_TASKS,
+            max_depth=MAX_TREE_DEPTH,
         ),
         task=task,
     )
+
+
+def _depth(part: Any) -> int:
+    """The number of levels of the workflow's tree."""
+    deepest, level = 0, [part.task_tree]
+    while level:
+        deepest += 1
+        level = [child for task in level for child in task.children]
+    return deepest
 
 
 def _workflows(workflow: BpmnWorkflow) -> Iterator[Any]:

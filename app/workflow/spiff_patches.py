@@ -43,20 +43,21 @@ def _search_deep(iterator: type) -> None:
 _search_deep(TaskIterator)
 _search_deep(BpmnTaskIterator)
 
-# Compacting every pass would cost a walk of the tree per step; compacting when it has doubled
-# keeps the cost per step constant.
-_COMPACT_ABOVE = 64
+# Compacting every pass would walk the tree once per step; compacting each time this many tasks
+# have been added keeps the cost per step constant, and keeps the tree between compactions clear
+# of the depth at which SpiffWorkflow's recursive walks fail.
+_COMPACT_EVERY = 200
 
 
 def _do_engine_steps(
     self: BpmnWorkflow, will_complete_task: Any = None, did_complete_task: Any = None
 ) -> None:
-    compact_at = max(_COMPACT_ABOVE, 2 * tree_size(self))
+    compact_at = tree_size(self) + _COMPACT_EVERY
     while self._do_engine_steps(will_complete_task, did_complete_task):
         if tree_size(self) >= compact_at:
             compact(self)
             check_tree_size(self)
-            compact_at = max(_COMPACT_ABOVE, 2 * tree_size(self))
+            compact_at = tree_size(self) + _COMPACT_EVERY
     self.refresh_timers()
     compact(self)
     check_tree_size(self)
