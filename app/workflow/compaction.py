@@ -97,6 +97,7 @@ def _workflows(workflow: BpmnWorkflow) -> Iterator[Any]:
 
 
 def _compact_tree(part: Any) -> None:
+    """Hang each kept task under its nearest kept ancestor and forget the others."""
     tasks: dict[UUID, Task] = part.tasks
     needed = _needed(part, tasks)
     root = part.task_tree
@@ -128,6 +129,7 @@ def _kept_descendants(anchor: Task, tasks: dict[UUID, Task], needed: set[UUID]) 
 
 
 def _needed(part: Any, tasks: dict[UUID, Task]) -> set[UUID]:
+    """The ids of the tasks the run may still read (see the module's docstring)."""
     needed = {part.task_tree.id}
     if part.last_task is not None:
         needed.add(part.last_task.id)
@@ -167,9 +169,7 @@ def _arrived_inputs(join: Task, candidates: Iterable[Task]) -> list[Task]:
             continue
         if task.id in ancestors:
             continue
-        if earlier_pass is not None and earlier_pass.id not in {
-            a.id for a in _ancestors(task, tasks)
-        }:
+        if earlier_pass is not None and not any(a is earlier_pass for a in _ancestors(task, tasks)):
             continue
         arrived.append(task)
     return arrived
