@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select
@@ -236,7 +237,10 @@ def complete_task(
             actor=actor,
             detail={"due_at": task.due_at.isoformat(), "working_days_late": late},
         )
-    complete_ready_task(run.writes, task, by_id=actor.user_id, at=now)  # sent by `advance`
+    completed_data = json_safe(dict(spiff_task.data))
+    complete_ready_task(  # sent by `advance`
+        run.writes, task, by_id=actor.user_id, at=now, data=completed_data
+    )
     run.event("task_completed", spiff_task, now=now, actor=actor)
     advance(session, run, now=now, writes_at_commit=writes_at_commit)
     record(
@@ -259,8 +263,14 @@ def complete_task(
 
 
 def task_data(session: Session, actor: Actor, task: HumanTask) -> dict[str, Any]:
-    """The data the task's form starts with (the task's data in the engine)."""
+    """The data the task's form starts with (the task's data in the engine); a completed task's
+    as it completed (the engine keeps no finished tasks that cannot affect the run)."""
+    if task.state is HumanTaskState.COMPLETED and task.completed_data is not None:
+        return dict(task.completed_data)
     run = load_run(session, task.instance, actor)
-    spiff_task = run.workflow.get_task_from_id(uuid.UUID(task.id))
+    try:
+        spiff_task = run.workflow.get_task_from_id(uuid.UUID(task.id))
+    except TaskNotFoundException:
+        return {}
     data: dict[str, Any] = json_safe(dict(spiff_task.data)) if spiff_task is not None else {}
     return data

@@ -138,6 +138,8 @@ class HumanTask(Base):
     claimed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     completed_at: Mapped[datetime | None]
+    # The task's data as it completed (the saved state keeps no finished turns of a loop).
+    completed_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     instance: Mapped[ProcessInstance] = relationship()

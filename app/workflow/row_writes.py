@@ -62,6 +62,7 @@ _COMPLETE_READY_TASK = (
         state=HumanTaskState.COMPLETED,
         completed_by_id=bindparam("by_id"),
         completed_at=bindparam("at"),
+        completed_data=bindparam("data"),
     )
 )
 
@@ -105,18 +106,24 @@ def save_step(writes: WriteBatch, instance: ProcessInstance, step: dict[str, Any
 
 
 def complete_ready_task(
-    writes: WriteBatch, task: HumanTask, *, by_id: int | None, at: datetime
+    writes: WriteBatch,
+    task: HumanTask,
+    *,
+    by_id: int | None,
+    at: datetime,
+    data: dict[str, Any] | None = None,
 ) -> None:
-    """Queue marking the task completed if it is still ready; sending it raises a Conflict if it
-    is not."""
+    """Queue marking the task completed, with the data it completed with, if it is still ready;
+    sending it raises a Conflict if it is not."""
     writes.add(
         _COMPLETE_READY_TASK,
-        {"task_id": task.id, "by_id": by_id, "at": at},
+        {"task_id": task.id, "by_id": by_id, "at": at, "data": data},
         if_not_one=lambda: Conflict(_("The task is no longer open.")),
     )
     set_committed_value(task, "state", HumanTaskState.COMPLETED)
     set_committed_value(task, "completed_by_id", by_id)
     set_committed_value(task, "completed_at", at)
+    set_committed_value(task, "completed_data", data)
 
 
 def insert_human_tasks(session: Session, writes: WriteBatch, tasks: Sequence[HumanTask]) -> None:

@@ -22,6 +22,8 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from app.workflow.compaction import compact
+
 SPIFF = "spiff"
 CAMUNDA = "camunda"
 _SPEC_CACHE_SIZE = 64
@@ -93,7 +95,9 @@ def _workflow_converter(serializer: BpmnWorkflowSerializer) -> BpmnWorkflowConve
 
 
 def dump_workflow(dialect: str, workflow: BpmnWorkflow) -> str:
-    """The instance's state without its spec (the definition row holds that)."""
+    """The instance's state without its spec (the definition row holds that), compacted: the
+    finished tasks that can no longer affect the run are not saved."""
+    compact(workflow)
     serializer = _serializer(dialect)
     converter = _workflow_converter(serializer)
     registry = serializer.registry
