@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Flask, render_template_string
 from werkzeug.datastructures import MultiDict
 
 from app.workflow.form_fields import data_from_post, form_fields
@@ -134,3 +135,22 @@ def test_a_completion_may_not_set_what_its_form_only_shows_or_does_not_declare()
     assert form_errors(form, sent_back, current) == []  # unchanged: a round trip
     changed = {**sent_back, "unit_code": "JYT"}
     assert [p["path"] for p in form_errors(form, changed, current)] == ["unit_code"]
+
+
+def test_read_only_numbers_and_booleans_are_shown_as_values(app: Flask) -> None:
+    """A read-only number made the task page fail (it was looped over as a list)."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "year": {"type": "integer", "title": "年度", "readOnly": True},
+            "agreed": {"type": "boolean", "title": "已同意", "readOnly": True},
+        },
+    }
+    fields = form_fields(schema, {}, {"year": 2026, "agreed": True})
+    with app.test_request_context():
+        html = render_template_string(
+            '{% from "workflow/_fields.html" import render_field %}'
+            "{% for f in fields %}{{ render_field(f) }}{% endfor %}",
+            fields=fields,
+        )
+    assert "2026" in html and "是" in html
