@@ -132,3 +132,14 @@ def test_pages_are_chinese_by_default_and_english_on_request(client: FlaskClient
     client.get("/language/en?next=/login")
     english = client.get("/login").get_data(as_text=True)
     assert "Sign in" in english and "登录" not in english
+
+
+def test_the_office_finds_the_annual_work_under_one_menu(client: FlaskClient) -> None:
+    """The office's links to the year's work are one drop-down menu, so the bar fits a screen."""
+    make_user("office1", Role.OFFICE_STAFF)
+    sign_in(client, "office1")
+    page = client.get("/").get_data(as_text=True)
+    menu = page.split('class="nav-item dropdown"', 1)[1].split("</ul>", 1)[0]
+    for path in ("/scores/", "/progress/proposals", "/surveys/"):
+        assert f'href="{path}"' in menu
+    assert "年度考核" in menu

@@ -19,11 +19,16 @@ class NavItem:
     icon: str
     permission: Permission | None = None
     also_for: tuple[str, ...] = ()  # other pages under this link (marked current there too)
+    group: str | None = None  # links of a group with two or more shown are one drop-down menu
 
     def is_current(self, endpoint: str | None) -> bool:
         """Whether the page being shown is this link's."""
         return endpoint == self.endpoint or endpoint in self.also_for
 
+
+ANNUAL = "annual"
+GROUP_LABELS = {ANNUAL: _l("Annual assessment")}
+GROUP_ICONS = {ANNUAL: "calendar-check"}
 
 NAV_ITEMS = (
     NavItem("web.dashboard", _l("Dashboard"), "house"),
@@ -45,35 +50,45 @@ NAV_ITEMS = (
     NavItem("workflow.processes", _l("Processes"), "diagram-3", Permission.BUSINESS),
     NavItem("supervision.index", _l("Supervision"), "alarm", Permission.SUPERVISE),
     NavItem(
-        "progress.proposals", _l("Process management"), "clipboard-check", Permission.RUN_CYCLE
+        "progress.proposals",
+        _l("Process management"),
+        "clipboard-check",
+        Permission.RUN_CYCLE,
+        group=ANNUAL,
     ),
     NavItem(
         "results.latest",
-        _l("Use of results"),
+        _l("Use of results", group=ANNUAL),
         "award",
         Permission.RUN_CYCLE,
         also_for=("results.year_page",),
     ),
-    NavItem("surveys.index", _l("Year-end survey"), "qr-code", Permission.RUN_CYCLE),
-    NavItem("scoring.index", _l("Scores"), "bar-chart", Permission.RUN_CYCLE),
+    NavItem("surveys.index", _l("Year-end survey"), "qr-code", Permission.RUN_CYCLE, group=ANNUAL),
+    NavItem("scoring.index", _l("Scores"), "bar-chart", Permission.RUN_CYCLE, group=ANNUAL),
     NavItem(
         "verification.index",
-        _l("Verification"),
+        _l("Verification", group=ANNUAL),
         "patch-check",
         Permission.RUN_CYCLE,
         also_for=("verification.board", "verification.confirm_start"),
     ),
-    NavItem("evaluations.index", _l("Year-end evaluations"), "clipboard-data", Permission.EVALUATE),
+    NavItem(
+        "evaluations.index",
+        _l("Year-end evaluations"),
+        "clipboard-data",
+        Permission.EVALUATE,
+        group=ANNUAL,
+    ),
     NavItem(
         "ratings_office.index",
-        _l("Public ratings"),
+        _l("Public ratings", group=ANNUAL),
         "star-half",
         Permission.RUN_CYCLE,
         also_for=("ratings_office.moderation", "ratings_office.devices"),
     ),
     NavItem(
         "appeals.index",
-        _l("Results and appeals"),
+        _l("Results and appeals", group=ANNUAL),
         "megaphone",
         Permission.RUN_CYCLE,
         also_for=("appeals.year_page", "appeals.unit_page"),
@@ -88,6 +103,43 @@ NAV_ITEMS = (
     NavItem("audit.log", _l("Audit log"), "journal-check", Permission.READ_AUDIT),
     NavItem("portal.index", _l("Public portal"), "globe2"),
 )
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    """Links shown together as one drop-down menu."""
+
+    key: str
+    items: tuple[NavItem, ...]
+
+    @property
+    def label(self) -> object:
+        return GROUP_LABELS[self.key]
+
+    @property
+    def icon(self) -> str:
+        return GROUP_ICONS[self.key]
+
+    def is_current(self, endpoint: str | None) -> bool:
+        return any(item.is_current(endpoint) for item in self.items)
+
+
+def nav_entries() -> list[NavItem | NavGroup]:
+    """The navigation bar: plain links, and a group as a menu where two or more of its links show
+    (in the place of its first link)."""
+    items = nav_items()
+    grouped: dict[str, list[NavItem]] = {}
+    for item in items:
+        if item.group:
+            grouped.setdefault(item.group, []).append(item)
+    entries: list[NavItem | NavGroup] = []
+    for item in items:
+        members = grouped.get(item.group or "", [])
+        if len(members) < 2:
+            entries.append(item)
+        elif item is members[0]:
+            entries.append(NavGroup(members[0].group or "", tuple(members)))
+    return entries
 
 
 def nav_items() -> list[NavItem]:

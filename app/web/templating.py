@@ -17,7 +17,7 @@ from app.db import utcnow
 from app.extensions import db_session
 from app.notifications.services import unread_count
 from app.org.models import Category
-from app.web.navigation import nav_items
+from app.web.navigation import nav_entries, nav_items
 from app.workflow.deadlines import provisional_counts
 
 
@@ -79,6 +79,7 @@ def _context() -> dict[str, Any]:
         "Category": Category,
         "lang": _language(),
         "nav_items": nav_items,
+        "nav_entries": nav_entries,
         "calendar_warning": _calendar_warning,
         "unread_notifications": _unread_notifications,
     }
