@@ -188,7 +188,7 @@ def fire_start(session: Session, *, start_id: int, worker: str, now: datetime) -
             unit_code=unit_code,
             data={**cycle, **data},
         )
-        for unit_code, data in _starts_of(row)
+        for unit_code, data in _starts_of(session, row, now)
     ]
     row.done_at = now
     row.instance_id = started[0].id if started else None
@@ -206,7 +206,9 @@ def fire_start(session: Session, *, start_id: int, worker: str, now: datetime) -
     return row.instance_id
 
 
-def _starts_of(row: ProcessStart) -> list[tuple[str | None, dict[str, Any]]]:
+def _starts_of(
+    session: Session, row: ProcessStart, now: datetime
+) -> list[tuple[str | None, dict[str, Any]]]:
     """(unit code, data) of each instance a due time starts: one, or one per unit listed by
     the row's start set."""
     if row.start_for is None:
@@ -215,6 +217,11 @@ def _starts_of(row: ProcessStart) -> list[tuple[str | None, dict[str, Any]]]:
     if operation is None:
         raise LookupError(f"start set {row.start_for!r} is not registered")
     call = ServiceCall(
-        params={"due_at": row.due_at.isoformat()}, actor=SYSTEM, instance_id=None, unit_id=None
+        params={"due_at": row.due_at.isoformat()},
+        actor=SYSTEM,
+        instance_id=None,
+        unit_id=None,
+        session=session,
+        now=now,
     )
     return [(str(item["unit_code"]), dict(item.get("data") or {})) for item in operation.run(call)]

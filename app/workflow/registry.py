@@ -8,22 +8,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
+from app.db import utcnow
 from app.errors import InvalidInput
+from app.extensions import db_session
 
 
 @dataclass(frozen=True)
 class ServiceCall:
-    """What an operation receives: its evaluated parameters and who acts."""
+    """What an operation receives: its evaluated parameters, who acts, the step's session and
+    the step's moment. (`session` and `now` default to the request's session and the wall clock
+    only for callers written before they were passed; the engine always passes both.)"""
 
     params: dict[str, Any]
     actor: Actor
     instance_id: int | None
     unit_id: int | None
+    session: Session = field(default_factory=db_session)
+    now: datetime = field(default_factory=utcnow)
 
     def unit(self) -> int:
         """The instance's unit; InvalidInput when the instance was started without one."""

@@ -15,7 +15,7 @@ import operator
 import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -32,6 +32,7 @@ from RestrictedPython.Guards import (
 from RestrictedPython.Limits import limited_builtins
 
 from app.calendar.workdays import WorkdayCalendar
+from app.workflow.clock import step_now
 
 MAX_SOURCE_LENGTH = 20_000
 
@@ -85,14 +86,10 @@ GUARDS: dict[str, Any] = {
 }
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def helper_functions(calendar: WorkdayCalendar) -> dict[str, Any]:
     """The names diagrams may call besides the builtins (CONTRACT)."""
     return {
-        "now": _now,
+        "now": step_now,
         "is_workday": calendar.is_workday,
         "add_workdays": calendar.add_workdays,
         "workday_deadline": calendar.workday_deadline,

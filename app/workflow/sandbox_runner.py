@@ -17,6 +17,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from app.calendar.workdays import WorkdayCalendar
+from app.workflow.clock import step_clock, step_now
 from app.workflow.sandbox import (
     ScriptRejected,
     ScriptTimeout,
@@ -53,7 +54,18 @@ def _line_of(error: BaseException) -> int | None:
 
 
 def _run_one(request: tuple[Any, ...], calendar: WorkdayCalendar) -> tuple[Any, ...]:
-    mode, source, context, external = request
+    mode, source, context, external, now = request
+    with step_clock(now):
+        return _run_code(mode, source, context, external, calendar)
+
+
+def _run_code(
+    mode: str,
+    source: str,
+    context: dict[str, Any],
+    external: dict[str, Any],
+    calendar: WorkdayCalendar,
+) -> tuple[Any, ...]:
     globals_ = base_globals(calendar)
     scope = {**globals_, **external, **context}
     code = compile_code(source, mode)
@@ -144,7 +156,7 @@ class SandboxRunner:
             connection.send(("calendar", snapshot))
             self._calendar = snapshot
         try:
-            connection.send((mode, source, dict(context), dict(external)))
+            connection.send((mode, source, dict(context), dict(external), step_now()))
         except Exception as error:
             raise ScriptFailed(f"task data cannot be passed to the sandbox: {error}") from None
         if not connection.poll(TIME_LIMIT_SECONDS):
