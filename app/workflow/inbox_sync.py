@@ -22,11 +22,12 @@ from app.workflow.task_deadlines import alert_times
 
 
 def _due_at(value: Any, now: datetime) -> datetime | None:
-    """A due date from an expression's value: aware datetime, date, ISO string or duration."""
+    """A due date from an expression's value: datetime, date, ISO string or duration. A naive
+    date-time, object or string, is China time, as timers read it."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        aware: datetime = value if value.tzinfo else value.replace(tzinfo=UTC)
+        aware: datetime = value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
         return aware.astimezone(UTC)
     if isinstance(value, date):  # a day: due at its end, China time
         return datetime.combine(value, END_OF_DAY, tzinfo=SHANGHAI).astimezone(UTC)
