@@ -8,16 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
-from app.db import utcnow
 from app.errors import InvalidInput
-from app.extensions import db_session
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+def _request_session() -> Session:
+    # Imported on use: the sandbox's child process imports this module and needs no database.
+    from app.extensions import db_session  # noqa: PLC0415
+
+    return db_session()
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -30,8 +41,8 @@ class ServiceCall:
     actor: Actor
     instance_id: int | None
     unit_id: int | None
-    session: Session = field(default_factory=db_session)
-    now: datetime = field(default_factory=utcnow)
+    session: Session = field(default_factory=_request_session)
+    now: datetime = field(default_factory=_wall_clock)
 
     def unit(self) -> int:
         """The instance's unit; InvalidInput when the instance was started without one."""

@@ -390,9 +390,10 @@ def test_working_day_helpers() -> None:
     assert ENV.evaluate(
         "workday_deadline(datetime(2026, 2, 13, 12, tzinfo=now().tzinfo), 1)", {}
     ) == ("2026-02-14T23:59:59+08:00")
-    # Naive datetimes are UTC: 20:00 UTC on the 13th is already the 14th in Beijing.
+    # Naive datetimes are China time: 20:00 on Friday the 13th, so the next working day is the
+    # adjusted Saturday (read as UTC it would be the 14th in Beijing, and the answer the 24th).
     assert ENV.evaluate("workday_deadline(datetime(2026, 2, 13, 20), 1)", {}) == (
-        "2026-02-24T23:59:59+08:00"
+        "2026-02-14T23:59:59+08:00"
     )
     assert ENV.evaluate("add_workdays(date(2026, 2, 13), 2)", {}) == date(2026, 2, 24)
     assert ENV.evaluate("is_workday(date(2026, 2, 14))", {}) is True
