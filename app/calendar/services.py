@@ -58,8 +58,9 @@ def _bump_revision(session: Session, now: datetime) -> None:
         update(CalendarRevision)
         .where(CalendarRevision.id == _REVISION_ROW)
         .values(token=token, changed_at=now)
-    )
-    if not getattr(changed, "rowcount", 0):
+        .returning(CalendarRevision.id)
+    ).scalar_one_or_none()
+    if changed is None:  # the migration writes the row; should it be gone, write it again
         session.add(CalendarRevision(id=_REVISION_ROW, token=token, changed_at=now))
     session.flush()
 
