@@ -12,10 +12,12 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
@@ -28,6 +30,20 @@ from app.workflow.runtime import forget_definitions
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+# Opt-in: JIXIAO_TEST_CLOCK=2027-01-15T10:00:00+08:00 runs the whole session from that moment
+# (the clock ticks on), to show that no test depends on the day it runs.
+TEST_CLOCK = os.environ.get("JIXIAO_TEST_CLOCK")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if TEST_CLOCK:
+        traveller = time_machine.travel(datetime.fromisoformat(TEST_CLOCK), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header() -> str | None:
+    return f"test clock: {TEST_CLOCK}" if TEST_CLOCK else None
 
 
 def _migrate(url: str) -> None:
@@ -94,6 +110,10 @@ def _truncate_postgres(url: str) -> None:
         conn.execute(
             text("INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, :h)"),
             {"h": "0" * 64},
+        )
+        conn.execute(  # as the migration leaves it
+            text("INSERT INTO calendar_revision (id, token, changed_at) VALUES (1, 'initial', :t)"),
+            {"t": datetime.now(UTC)},
         )
     engine.dispose()
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -141,6 +142,8 @@ PROVISIONAL = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+# The day the instance starts: 2027 is not yet entered, and its deadlines are still ahead.
+@time_machine.travel(datetime(2026, 12, 31, 2, 0, tzinfo=UTC), tick=True)
 def test_provisional_deadlines_warn_and_are_recomputed_after_import(
     app: Flask, client: FlaskClient, tmp_path: Path
 ) -> None:

@@ -28,3 +28,16 @@ class CalendarDay(Base):
     note: Mapped[str] = mapped_column(String(200), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CalendarRevision(Base):
+    """One row naming the calendar's current content: every change writes a new token in the
+    same transaction, so any process can tell with one primary-key read whether its cached
+    entries are current. A token, not a counter: a change rolled back after another process
+    cached its entries must never be taken for a later committed change."""
+
+    __tablename__ = "calendar_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,42 +5,79 @@ from __future__ import annotations
 
 import csv
 import io
-import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, extract, select
+from sqlalchemy import bindparam, delete, extract, select, update
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
 from app.auth.actor import Actor
 from app.auth.roles import Permission
 from app.auth.services import require
-from app.calendar.models import CalendarDay, DayKind
+from app.calendar.models import CalendarDay, CalendarRevision, DayKind
 from app.calendar.workdays import WorkdayCalendar, package_covers
 from app.errors import InvalidInput
 
-_CACHE_SECONDS = 30.0
-_cache: dict[str, tuple[float, dict[date, bool], frozenset[int]]] = {}
+_REVISION_ROW = 1
+_READ_REVISION = select(CalendarRevision.__table__.c.token).where(
+    CalendarRevision.__table__.c.id == bindparam("row")
+)
+
+
+@dataclass(frozen=True)
+class _CachedEntries:
+    token: str | None
+    overrides: dict[date, bool]
+    entered_years: frozenset[int]
+
+
+_cache: dict[str, _CachedEntries] = {}
 
 
 def forget_calendar() -> None:
-    """Drop the cached entries (after an import in this process, and in tests)."""
+    """Drop the cached entries (in tests that recreate a database under the same URL)."""
     _cache.clear()
 
 
+def calendar_revision(session: Session) -> str | None:
+    """The token of the calendar's current content (one primary-key read)."""
+    # Core on the session's connection: the ORM's result machinery would cost more than the read.
+    token: str | None = (
+        session.connection().execute(_READ_REVISION, {"row": _REVISION_ROW}).scalar_one_or_none()
+    )
+    return token
+
+
+def _bump_revision(session: Session, now: datetime) -> None:
+    token = uuid.uuid4().hex
+    changed = session.execute(
+        update(CalendarRevision)
+        .where(CalendarRevision.id == _REVISION_ROW)
+        .values(token=token, changed_at=now)
+        .returning(CalendarRevision.id)
+    ).scalar_one_or_none()
+    if changed is None:  # the migration writes the row; should it be gone, write it again
+        session.add(CalendarRevision(id=_REVISION_ROW, token=token, changed_at=now))
+    session.flush()
+
+
 def working_calendar(session: Session) -> WorkdayCalendar:
-    """A calendar over the package data and the office's entries (cached for a few seconds)."""
+    """A calendar over the package data and the office's entries. The entries are cached per
+    process and read again as soon as the calendar's revision token differs, so a change made
+    in any process counts from the next computation; a current cache costs one small read."""
     key = str(session.get_bind().engine.url)
+    token = calendar_revision(session)
     cached = _cache.get(key)
-    if cached is None or time.monotonic() - cached[0] > _CACHE_SECONDS:
+    if cached is None or cached.token != token:
         rows = session.execute(select(CalendarDay.day, CalendarDay.kind)).all()
         overrides = {day: kind is DayKind.WORKDAY for day, kind in rows}
-        cached = (time.monotonic(), overrides, frozenset(d.year for d in overrides))
+        cached = _CachedEntries(token, overrides, frozenset(d.year for d in overrides))
         _cache[key] = cached
-    return WorkdayCalendar(overrides=dict(cached[1]), entered_years=cached[2])
+    return WorkdayCalendar(overrides=dict(cached.overrides), entered_years=cached.entered_years)
 
 
 def year_is_known(session: Session, year: int) -> bool:
@@ -116,7 +153,7 @@ def import_calendar(
             after=_year_entries(session, year),
             now=now,
         )
-    forget_calendar()
+    _bump_revision(session, now)
     return years
 
 
@@ -151,7 +188,7 @@ def set_day(
         after=after,
         now=now,
     )
-    forget_calendar()
+    _bump_revision(session, now)
 
 
 def _year_entries(session: Session, year: int) -> dict[str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -77,9 +77,10 @@ class WorkdayCalendar:
 
 
 def local_date(value: date | datetime) -> date:
-    """The calendar date of `value` in Asia/Shanghai (naive datetimes are taken as UTC)."""
+    """The calendar date of `value` in Asia/Shanghai (a naive datetime is China time already,
+    as a naive due date or timer value from a diagram is)."""
     if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        aware = value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
         return aware.astimezone(SHANGHAI).date()
     if isinstance(value, date):
         return value

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.db import utcnow
 from app.extensions import db_session
 from app.indicators import procedure
 from app.indicators.models import IndicatorStatus
@@ -15,7 +14,7 @@ from app.workflow.registry import REGISTRY, Operation, ServiceCall
 
 def _open_setting(call: ServiceCall) -> dict[str, Any]:
     return procedure.open_setting(
-        db_session(),
+        call.session,
         actor=call.actor,
         unit_id=call.unit(),
         year=call.year(),
@@ -25,7 +24,7 @@ def _open_setting(call: ServiceCall) -> dict[str, Any]:
 
 def _save_drafts(call: ServiceCall) -> dict[str, Any]:
     return procedure.save_drafts(
-        db_session(),
+        call.session,
         actor=call.actor,
         unit_id=call.unit(),
         year=call.year(),
@@ -36,7 +35,7 @@ def _save_drafts(call: ServiceCall) -> dict[str, Any]:
 def _set_status(status: IndicatorStatus) -> Any:
     def run(call: ServiceCall) -> int:
         return procedure.set_setting_status(
-            db_session(), actor=call.actor, unit_id=call.unit(), year=call.year(), status=status
+            call.session, actor=call.actor, unit_id=call.unit(), year=call.year(), status=status
         )
 
     return run
@@ -44,7 +43,7 @@ def _set_status(status: IndicatorStatus) -> Any:
 
 def _publish(call: ServiceCall) -> int:
     return procedure.publish(
-        db_session(), actor=call.actor, unit_id=call.unit(), year=call.year(), now=utcnow()
+        call.session, actor=call.actor, unit_id=call.unit(), year=call.year(), now=call.now
     )
 
 
@@ -61,12 +60,12 @@ def _request(call: ServiceCall) -> procedure.AdjustmentRequest:
 
 
 def _check_adjustment(call: ServiceCall) -> list[str]:
-    return procedure.adjustment_problems(db_session(), unit_id=call.unit(), request=_request(call))
+    return procedure.adjustment_problems(call.session, unit_id=call.unit(), request=_request(call))
 
 
 def _adjust(call: ServiceCall) -> int:
     return procedure.adjust(
-        db_session(), actor=call.actor, unit_id=call.unit(), request=_request(call), now=utcnow()
+        call.session, actor=call.actor, unit_id=call.unit(), request=_request(call), now=call.now
     )
 
 

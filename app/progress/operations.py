@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
-from app.db import utcnow
 from app.errors import InvalidInput
 from app.extensions import db_session
 from app.org.services import current_year, memberships
@@ -47,17 +46,17 @@ def _moment(value: Any) -> datetime | None:
 
 def _cycle(call: ServiceCall) -> dict[str, Any]:
     period = _period(call) if call.params.get("period") is not None else None
-    return reports.cycle_of(period, utcnow())
+    return reports.cycle_of(period, call.now)
 
 
 def _reporting_units(call: ServiceCall) -> list[dict[str, Any]]:
-    due_at = _moment(call.params.get("due_at")) or utcnow()
-    return reports.reporting_units(db_session(), due_at=due_at)
+    due_at = _moment(call.params.get("due_at")) or call.now
+    return reports.reporting_units(call.session, due_at=due_at)
 
 
 def _open_report(call: ServiceCall) -> dict[str, Any]:
     return reports.open_report(
-        db_session(),
+        call.session,
         actor=call.actor,
         unit_id=call.unit(),
         year=call.year(),
@@ -70,19 +69,19 @@ def _open_report(call: ServiceCall) -> dict[str, Any]:
 def _submit_report(call: ServiceCall) -> dict[str, Any]:
     evidence = [e for e in (call.params.get("evidence"), call.params.get("more_evidence")) if e]
     return reports.submit_report(
-        db_session(),
+        call.session,
         actor=call.actor,
         unit_id=call.unit(),
         period=_period(call),
         rows=call.params.get("entries"),
         evidence_ids=[str(e) for e in evidence],
-        now=utcnow(),
+        now=call.now,
     )
 
 
 def _record_lead_reviews(call: ServiceCall) -> int:
     return reports.record_lead_reviews(
-        db_session(),
+        call.session,
         actor=call.actor,
         unit_id=call.unit(),
         period=_period(call),
@@ -92,19 +91,19 @@ def _record_lead_reviews(call: ServiceCall) -> int:
 
 def _check_report(call: ServiceCall) -> str:
     return reports.check_report(
-        db_session(),
+        call.session,
         actor=call.actor,
         unit_id=call.unit(),
         period=_period(call),
         accept=call.params.get("decision") != "return",
         comment=str(call.params.get("comment") or ""),
-        now=utcnow(),
+        now=call.now,
     )
 
 
 def _record_missing(call: ServiceCall) -> int | None:
     return reports.record_missing(
-        db_session(), actor=call.actor, unit_id=call.unit(), period=_period(call), now=utcnow()
+        call.session, actor=call.actor, unit_id=call.unit(), period=_period(call), now=call.now
     )
 
 

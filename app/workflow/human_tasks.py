@@ -20,6 +20,7 @@ from app.auth.roles import Permission
 from app.auth.services import require
 from app.errors import AccessDenied, Conflict, HiddenFromActor, InvalidInput, NotFound
 from app.workflow.assignment import OVERSEERS, can_see, can_work, is_assignable, user_id_for
+from app.workflow.clock import step_clock
 from app.workflow.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
 from app.workflow.row_writes import complete_ready_task
 from app.workflow.runtime import (
@@ -227,7 +228,8 @@ def complete_task(
         spiff_task.task_spec.add_data_from_form(spiff_task, form_data)
     else:
         spiff_task.data.update(form_data)
-    _run_completed_step(spiff_task)
+    with step_clock(now):
+        _run_completed_step(spiff_task)
     if task.due_at is not None and task.due_at < now:
         late = working_days_late(run.engine.environment.calendar, task.due_at, now)
         run.event(

@@ -10,7 +10,6 @@ from typing import Any
 
 from app.audit.services import record
 from app.errors import InvalidInput
-from app.extensions import db_session
 from app.org.services import current_year, unit_profile
 from app.workflow.registry import REGISTRY, Operation, ServiceCall
 
@@ -20,19 +19,20 @@ def _unit_profile(call: ServiceCall) -> dict[str, Any]:
     if not isinstance(code, str):
         raise InvalidInput("unit_code must be a unit code")
     year = call.params.get("year")
-    session = db_session()
+    session = call.session
     return unit_profile(session, code, year if isinstance(year, int) else current_year(session))
 
 
 def _audit_note(call: ServiceCall) -> dict[str, Any]:
     message = str(call.params.get("message", ""))[:500]
     record(
-        db_session(),
+        call.session,
         actor=call.actor,
         action="process.note",
         object_type="process_instance",
         object_id=call.instance_id,
         after={"message": message},
+        now=call.now,
     )
     return {"recorded": True}
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
 from app.calendar.workdays import WorkdayCalendar
+from app.workflow.clock import step_clock
 from app.workflow.models import ProcessStart
 from app.workflow.registry import REGISTRY, ServiceCall
 from app.workflow.runtime import start_instance
@@ -68,16 +69,19 @@ def start_timer_expression(spec: Any) -> TimerStart | None:
     return None
 
 
-def _due_times(kind: str, value: str) -> tuple[datetime, timedelta | dict[str, Any] | None, int]:
-    """First due time, the period (None for a single date) and the count (-1: forever)."""
+def _due_times(
+    kind: str, value: str, now: datetime
+) -> tuple[datetime, timedelta | dict[str, Any] | None, int]:
+    """First due time, the period (None for a single date) and the count (-1: forever), counted
+    from `now` where the value is relative."""
     if kind == "cycle":
-        cycles, start, _duration = TimerEventDefinition.parse_iso_recurring_interval(value)
+        with step_clock(now):  # `R/P1M` starts one period after now
+            cycles, start, _duration = TimerEventDefinition.parse_iso_recurring_interval(value)
         period = TimerEventDefinition.parse_iso_duration(value.upper().split("/")[-1])
         return start.astimezone(UTC), period, cycles
     parsed = TimerEventDefinition.parse_time_or_duration(value)
     if isinstance(parsed, datetime):
         return parsed.astimezone(UTC), None, 1
-    now = datetime.now(UTC)
     return now + TimerEventDefinition.get_timedelta_from_start(dict(parsed), now), None, 1
 
 
@@ -98,7 +102,7 @@ def schedule_next(
     start_for: str | None = None,
 ) -> ProcessStart | None:
     """Add the next due start of `key` (the first one at or after `now` on deploy)."""
-    first, period, cycles = _due_times(kind, value)
+    first, period, cycles = _due_times(kind, value, now)
     due, index = first, 1
     if after is not None and isinstance(period, dict):
         due, index = _after(after, period), number + 1
@@ -188,7 +192,7 @@ def fire_start(session: Session, *, start_id: int, worker: str, now: datetime) -
             unit_code=unit_code,
             data={**cycle, **data},
         )
-        for unit_code, data in _starts_of(row)
+        for unit_code, data in _starts_of(session, row, now)
     ]
     row.done_at = now
     row.instance_id = started[0].id if started else None
@@ -206,7 +210,9 @@ def fire_start(session: Session, *, start_id: int, worker: str, now: datetime) -
     return row.instance_id
 
 
-def _starts_of(row: ProcessStart) -> list[tuple[str | None, dict[str, Any]]]:
+def _starts_of(
+    session: Session, row: ProcessStart, now: datetime
+) -> list[tuple[str | None, dict[str, Any]]]:
     """(unit code, data) of each instance a due time starts: one, or one per unit listed by
     the row's start set."""
     if row.start_for is None:
@@ -215,6 +221,11 @@ def _starts_of(row: ProcessStart) -> list[tuple[str | None, dict[str, Any]]]:
     if operation is None:
         raise LookupError(f"start set {row.start_for!r} is not registered")
     call = ServiceCall(
-        params={"due_at": row.due_at.isoformat()}, actor=SYSTEM, instance_id=None, unit_id=None
+        params={"due_at": row.due_at.isoformat()},
+        actor=SYSTEM,
+        instance_id=None,
+        unit_id=None,
+        session=session,
+        now=now,
     )
     return [(str(item["unit_code"]), dict(item.get("data") or {})) for item in operation.run(call)]

@@ -8,22 +8,41 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 
 from app.auth.actor import Actor
 from app.errors import InvalidInput
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+def _request_session() -> Session:
+    # Imported on use: the sandbox's child process imports this module and needs no database.
+    from app.extensions import db_session  # noqa: PLC0415
+
+    return db_session()
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
 
 @dataclass(frozen=True)
 class ServiceCall:
-    """What an operation receives: its evaluated parameters and who acts."""
+    """What an operation receives: its evaluated parameters, who acts, the step's session and
+    the step's moment. (`session` and `now` default to the request's session and the wall clock
+    only for callers written before they were passed; the engine always passes both.)"""
 
     params: dict[str, Any]
     actor: Actor
     instance_id: int | None
     unit_id: int | None
+    session: Session = field(default_factory=_request_session)
+    now: datetime = field(default_factory=_wall_clock)
 
     def unit(self) -> int:
         """The instance's unit; InvalidInput when the instance was started without one."""

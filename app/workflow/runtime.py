@@ -14,10 +14,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDef
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Table, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, undefer
 
 from app.audit.services import record
@@ -29,6 +29,7 @@ from app.db_batch import WriteBatch, send_at_commit
 from app.errors import InvalidInput, NotFound
 from app.org.services import unit_by_code
 from app.workflow.assignment import role_of_task
+from app.workflow.clock import step_clock, step_now
 from app.workflow.models import (
     InstanceEvent,
     InstanceStatus,
@@ -152,7 +153,12 @@ def json_safe(value: Any) -> Any:
 def _engine(session: Session, instance: ProcessInstance, actor: Actor) -> SandboxScriptEngine:
     def service_context(params: dict[str, Any]) -> ServiceCall:
         return ServiceCall(
-            params=params, actor=actor, instance_id=instance.id, unit_id=instance.unit_id
+            params=params,
+            actor=actor,
+            instance_id=instance.id,
+            unit_id=instance.unit_id,
+            session=session,
+            now=step_now(),
         )
 
     environment = SandboxEnvironment(working_calendar(session), service_context)
@@ -369,11 +375,14 @@ def advance(
     step: dict[str, Any] = {"error_message": None, "error_element": None}
     data: dict[str, Any] = {}
     try:
-        run.workflow.refresh_timers()
-        run.workflow.do_engine_steps(did_complete_task=_did_complete(run, now))
+        with step_clock(now):
+            run.workflow.refresh_timers()
+            run.workflow.do_engine_steps(did_complete_task=_did_complete(run, now))
         data = _current_data(run.workflow)
         sync_human_tasks(session, run, now=now)
-    except (SpiffWorkflowException, Exception) as error:
+    except SQLAlchemyError:
+        raise  # the database's trouble, not the diagram's: the edge answers 503, nothing written
+    except Exception as error:  # the diagram's: engine, script, timer and data errors
         step |= _error_columns(run, error, now)
     else:
         if run.workflow.is_completed():

@@ -15,7 +15,7 @@ import operator
 import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -32,6 +32,7 @@ from RestrictedPython.Guards import (
 from RestrictedPython.Limits import limited_builtins
 
 from app.calendar.workdays import WorkdayCalendar
+from app.workflow.clock import step_now
 
 MAX_SOURCE_LENGTH = 20_000
 
@@ -85,14 +86,10 @@ GUARDS: dict[str, Any] = {
 }
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def helper_functions(calendar: WorkdayCalendar) -> dict[str, Any]:
     """The names diagrams may call besides the builtins (CONTRACT)."""
     return {
-        "now": _now,
+        "now": step_now,
         "is_workday": calendar.is_workday,
         "add_workdays": calendar.add_workdays,
         "workday_deadline": calendar.workday_deadline,
@@ -109,13 +106,17 @@ HELPER_NAMES = frozenset(helper_functions(WorkdayCalendar()))
 # are not: `int(Decimal("1e999999"))` builds a million-digit number.)
 _INLINE_CALLS = HELPER_NAMES | {
     "len", "str", "float", "bool", "abs", "min", "max", "sum", "any", "all",
-    "sorted", "isinstance", "tuple", "list", "dict", "set",
+    "sorted", "isinstance", "tuple", "list", "dict", "set", "ValueError",
 }  # fmt: skip
 _INLINE_NODES = (
     ast.Expression,
     ast.Module,
     ast.Expr,
     ast.Assign,
+    ast.AugAssign,
+    ast.If,  # a branch runs at most once: no repetition
+    ast.Raise,
+    ast.Pass,
     ast.BoolOp,
     ast.BinOp,
     ast.UnaryOp,
@@ -202,6 +203,8 @@ def _runs_inline(tree: ast.AST) -> bool:
         if isinstance(node, ast.Call) and not _inline_call(node):
             return False
         if isinstance(node, ast.Assign) and not all(isinstance(t, ast.Name) for t in node.targets):
+            return False
+        if isinstance(node, ast.AugAssign) and not isinstance(node.target, ast.Name):
             return False
     return True
 

@@ -17,6 +17,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from app.calendar.workdays import WorkdayCalendar
+from app.workflow.clock import step_clock, step_now
 from app.workflow.sandbox import (
     ScriptRejected,
     ScriptTimeout,
@@ -26,6 +27,8 @@ from app.workflow.sandbox import (
 )
 
 TIME_LIMIT_SECONDS = 2.0
+# Starting the child (a fresh interpreter importing the sandbox) is not the script's time.
+STARTUP_LIMIT_SECONDS = 60.0
 MEMORY_LIMIT_BYTES = 512 * 1024 * 1024
 MAX_RESULT_BYTES = 4 * 1024 * 1024
 
@@ -53,7 +56,18 @@ def _line_of(error: BaseException) -> int | None:
 
 
 def _run_one(request: tuple[Any, ...], calendar: WorkdayCalendar) -> tuple[Any, ...]:
-    mode, source, context, external = request
+    mode, source, context, external, now = request
+    with step_clock(now):
+        return _run_code(mode, source, context, external, calendar)
+
+
+def _run_code(
+    mode: str,
+    source: str,
+    context: dict[str, Any],
+    external: dict[str, Any],
+    calendar: WorkdayCalendar,
+) -> tuple[Any, ...]:
     globals_ = base_globals(calendar)
     scope = {**globals_, **external, **context}
     code = compile_code(source, mode)
@@ -69,6 +83,7 @@ def _serve(connection: Connection) -> None:
     """The child's loop: compile, run, answer; errors become answers, never crashes."""
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
     calendar = WorkdayCalendar()
+    connection.send(("ready",))
     while True:
         try:
             request = connection.recv()
@@ -116,6 +131,9 @@ class SandboxRunner:
         process.start()
         child_end.close()
         self._process, self._connection, self._calendar = process, parent_end, None
+        if not parent_end.poll(STARTUP_LIMIT_SECONDS) or parent_end.recv() != ("ready",):
+            self.stop()
+            raise ScriptFailed("the script sandbox did not start")
         return parent_end
 
     def stop(self) -> None:
@@ -144,7 +162,7 @@ class SandboxRunner:
             connection.send(("calendar", snapshot))
             self._calendar = snapshot
         try:
-            connection.send((mode, source, dict(context), dict(external)))
+            connection.send((mode, source, dict(context), dict(external), step_now()))
         except Exception as error:
             raise ScriptFailed(f"task data cannot be passed to the sandbox: {error}") from None
         if not connection.poll(TIME_LIMIT_SECONDS):

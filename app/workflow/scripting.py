@@ -10,6 +10,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.calendar.workdays import WorkdayCalendar
 from app.workflow.registry import REGISTRY, ServiceCall
@@ -97,6 +98,8 @@ class SandboxScriptEngine(PythonScriptEngine):  # type: ignore[misc]
         """Call the environment's service; errors become task errors naming the operation."""
         try:
             result: str = self.environment.call_service(task.data, **kwargs)
+        except SQLAlchemyError:
+            raise  # not the diagram's fault: `advance` lets it reach the edge
         except Exception as error:
             raise WorkflowTaskException(
                 f"service task failed: {error}", task=task, exception=error

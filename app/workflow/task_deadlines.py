@@ -50,8 +50,8 @@ def moment_from_value(value: Any, now: datetime) -> datetime | None:
     duration from `now`."""
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):
-        aware: datetime = value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, datetime):  # a naive date-time is China time, as a naive ISO string is
+        aware: datetime = value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
         return aware.astimezone(UTC)
     if isinstance(value, date):
         return datetime.combine(value, END_OF_DAY, tzinfo=SHANGHAI).astimezone(UTC)
@@ -62,6 +62,10 @@ def moment_from_value(value: Any, now: datetime) -> datetime | None:
         offset: timedelta = TimerEventDefinition.get_timedelta_from_start(duration, now)
         return now + offset
     if isinstance(value, str):
+        try:
+            return moment_from_value(datetime.fromisoformat(value.strip()), now)
+        except ValueError:
+            pass
         try:
             moment: datetime = TimerEventDefinition.get_datetime(value.strip())
         except ValueError:

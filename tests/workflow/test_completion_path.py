@@ -25,11 +25,12 @@ from tests.factories import make_unit, make_user
 from tests.workflow.helpers import bearer, complete, instance, start, upload
 
 # What an API completion waits for the database server to answer, besides BEGIN and COMMIT: the
-# token; the task locked with its instance and open tasks; at the commit, the step's writes
+# token; the task locked with its instance and open tasks; the calendar's revision token (so a
+# calendar change in another process counts at once); at the commit, the step's writes
 # (completed task, new task, instance, events) with the audit entry and the head it moves (where
 # this process last saw it). PostgreSQL gets all of these writes in one pipeline; SQLite,
 # in-process, executes them one by one.
-WAITS_PER_COMPLETION = {"postgresql": 2 + 1, "sqlite": 2 + 4 + 2}
+WAITS_PER_COMPLETION = {"postgresql": 3 + 1, "sqlite": 3 + 4 + 2}
 
 
 @pytest.fixture

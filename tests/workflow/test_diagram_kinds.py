@@ -3,7 +3,7 @@ its user tasks worked through the API by the users who should get them, and driv
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -53,9 +53,9 @@ def event_elements(shown: dict[str, Any], kind: str) -> list[str]:
     return [e["element_id"] for e in shown["events"] if e["kind"] == kind]
 
 
-def fire_timers(instance_id: int) -> None:
-    """What the scheduler will do: advance the instance whose timers are due."""
-    fire_due_timers(db.session, instance_id=instance_id, now=utcnow())
+def fire_timers(instance_id: int, *, after: timedelta = timedelta(0)) -> None:
+    """What the scheduler will do `after` from now: advance the instance whose timers are due."""
+    fire_due_timers(db.session, instance_id=instance_id, now=utcnow() + after)
     db.session.commit()
 
 
@@ -511,8 +511,7 @@ def test_interrupting_boundary_timer_takes_the_task_away_and_escalates(
     assert only_task(client, staff, "respond")["id"] == respond["id"]
     assert inbox(client, office) == []
 
-    time.sleep(1.6)
-    fire_timers(started["id"])
+    fire_timers(started["id"], after=timedelta(seconds=1.6))
     assert inbox(client, staff) == []
     assert complete(client, staff, respond["id"], opinion="agree").status_code == 409
     escalate = only_task(client, office, "escalate")
@@ -538,8 +537,7 @@ def test_non_interrupting_boundary_timer_adds_a_chase_and_keeps_the_task(
     review = only_task(client, office, "review")
     assert inbox(client, supervisor) == []
 
-    time.sleep(1.6)
-    fire_timers(started["id"])
+    fire_timers(started["id"], after=timedelta(seconds=1.6))
     assert only_task(client, office, "review")["id"] == review["id"]  # still open, same task
     assert instance(client, office, started["id"])["next_timer_at"] is None  # fired once
     chase = only_task(client, supervisor, "chase")
@@ -576,8 +574,7 @@ def test_intermediate_timer_waits_then_gives_the_task_to_the_starter(
     fire_timers(started["id"])  # too early
     assert inbox(client, starter) == [] and inbox(client, office) == []
 
-    time.sleep(1.6)
-    fire_timers(started["id"])
+    fire_timers(started["id"], after=timedelta(seconds=1.6))
     # a diagram without lanes: the starter and the office may work it, nobody else
     follow_up = only_task(client, starter, "follow_up")
     assert only_task(client, office, "follow_up")["id"] == follow_up["id"]

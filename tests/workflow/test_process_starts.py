@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from app.auth.actor import Actor
 from app.auth.roles import Role
 from app.calendar.workdays import SHANGHAI
 from app.db import utcnow
 from app.extensions import db
+from app.workflow.deploy import deploy
+from app.workflow.diagrams import Upload
 from app.workflow.models import ProcessInstance, ProcessStart
 from app.workflow.scheduler import run_tick
 from tests.factories import make_user
@@ -90,3 +95,31 @@ def test_a_timer_start_process_can_still_be_started_by_hand(client: FlaskClient)
     upload(client, bearer(client, "owner1"), ("monthly.bpmn", MONTHLY.encode()))
     started = start(client, bearer(client, "office1"), "monthly_report")
     assert started["status"] == "waiting" and started["tasks"][0]["name"] == "填报月度进展"
+
+
+def _relative_start(timer: str) -> bytes:
+    cycle = '<bpmn:timeCycle>"R/2026-01-01T08:00:00+08:00/P1M"</bpmn:timeCycle>'
+    return MONTHLY.replace(cycle, timer).encode()
+
+
+@pytest.mark.parametrize(
+    ("timer", "first_due"),
+    [
+        ('<bpmn:timeDuration>"P2D"</bpmn:timeDuration>', timedelta(days=2)),
+        ('<bpmn:timeCycle>"R/P1D"</bpmn:timeCycle>', timedelta(days=1)),
+    ],
+    ids=["duration", "cycle-from-now"],
+)
+def test_a_relative_start_timer_counts_from_the_deploys_now(
+    app: Flask, timer: str, first_due: timedelta
+) -> None:
+    deployed_at = datetime(2031, 5, 6, 1, 0, tzinfo=UTC)  # far from the wall clock
+    deploy(
+        db.session,
+        actor=Actor.system("test"),
+        uploads=[Upload("relative.bpmn", _relative_start(timer))],
+        now=deployed_at,
+    )
+    db.session.commit()
+    [pending] = _starts()
+    assert pending.due_at == deployed_at + first_due

@@ -367,6 +367,20 @@ def test_simple_assignments_run_in_process_and_return_to_task_data() -> None:
     assert ENV.evaluate("c == 7 and d", data) is True
 
 
+def test_branches_raises_and_augmented_assignments_run_in_process() -> None:
+    """No repetition, so no separate process: a post-script checking a choice stays cheap."""
+    from app.workflow.sandbox import compile_code
+
+    checking = "if done != key:\n    raise ValueError('choose your own: ' + label)\nn += 1\n"
+    assert compile_code(checking, "exec").inline
+    assert not compile_code("for s in xs:\n    n += s\n", "exec").inline
+    data: dict[str, Any] = {"done": "a", "key": "a", "label": "甲", "n": 1}
+    ENV.execute(checking, data)
+    assert data["n"] == 2
+    with pytest.raises(Exception, match="choose your own: 甲"):
+        ENV.execute(checking, {**data, "done": "b"})
+
+
 def test_decimal_arithmetic() -> None:
     data: dict[str, Any] = {"amount": "10"}
     ENV.execute(
@@ -390,9 +404,10 @@ def test_working_day_helpers() -> None:
     assert ENV.evaluate(
         "workday_deadline(datetime(2026, 2, 13, 12, tzinfo=now().tzinfo), 1)", {}
     ) == ("2026-02-14T23:59:59+08:00")
-    # Naive datetimes are UTC: 20:00 UTC on the 13th is already the 14th in Beijing.
+    # Naive datetimes are China time: 20:00 on Friday the 13th, so the next working day is the
+    # adjusted Saturday (read as UTC it would be the 14th in Beijing, and the answer the 24th).
     assert ENV.evaluate("workday_deadline(datetime(2026, 2, 13, 20), 1)", {}) == (
-        "2026-02-24T23:59:59+08:00"
+        "2026-02-14T23:59:59+08:00"
     )
     assert ENV.evaluate("add_workdays(date(2026, 2, 13), 2)", {}) == date(2026, 2, 24)
     assert ENV.evaluate("is_workday(date(2026, 2, 14))", {}) is True

@@ -1,15 +1,16 @@
 """Timers fire exactly once: due rows, claims with leases, two schedulers, a crashed claimer,
-downtime, cancelled timers (SECURITY R1–R3 at test scale)."""
+downtime, cancelled timers (SECURITY R1–R3 at test scale). The engine compares timers with the
+tick's `now`, so a tick dated past a timer's due time fires it: no test waits for the clock."""
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -87,6 +88,11 @@ def _fired_per_instance() -> Counter[int]:
     return counts
 
 
+def _past_due() -> datetime:
+    """A moment after every `PT0.3S` timer started so far is due."""
+    return utcnow() + timedelta(seconds=1)
+
+
 def _start_many(client: FlaskClient, office: dict[str, str], count: int) -> list[int]:
     return [start(client, office, "wait_then_act")["id"] for _ in range(count)]
 
@@ -98,9 +104,9 @@ def test_a_due_timer_fires_once_and_its_row_is_done(
     [row] = _timers()
     assert row.done_at is None and row.element_id == "wait"
     assert run_tick(db.session, now=utcnow() - timedelta(seconds=5)) == 0  # not due yet
-    time.sleep(0.35)
-    assert run_tick(db.session, now=utcnow()) == 1
-    assert run_tick(db.session, now=utcnow()) == 0
+    later = _past_due()
+    assert run_tick(db.session, now=later) == 1
+    assert run_tick(db.session, now=later) == 0
     [row] = _timers()
     assert row.done_at is not None and row.attempts == 1
     assert db.session.get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED
@@ -111,7 +117,7 @@ def test_two_schedulers_never_fire_a_timer_twice(
     app: Flask, client: FlaskClient, office: dict[str, str]
 ) -> None:
     ids = _start_many(client, office, 30)
-    time.sleep(0.35)
+    later = _past_due()
     fired: list[int] = []
     barrier = threading.Barrier(2)
 
@@ -119,7 +125,7 @@ def test_two_schedulers_never_fire_a_timer_twice(
         with app.app_context():
             barrier.wait()
             for _ in range(3):
-                fired.append(run_tick(db.session, now=utcnow(), worker=name))
+                fired.append(run_tick(db.session, now=later, worker=name))
             db.session.remove()
 
     threads = [threading.Thread(target=scheduler, args=(f"s{n}",)) for n in (1, 2)]
@@ -136,8 +142,7 @@ def test_a_claimer_that_dies_leaves_a_lease_that_runs_out(
     client: FlaskClient, office: dict[str, str]
 ) -> None:
     [instance_id] = _start_many(client, office, 1)
-    time.sleep(0.35)
-    now = utcnow()
+    now = _past_due()
     assert claim_due_timers(db.session, worker="dead", now=now) != []
     db.session.commit()  # ... and the claimer is killed before firing
     assert run_tick(db.session, now=now + timedelta(seconds=1), worker="alive") == 0
@@ -152,8 +157,8 @@ def test_timers_due_during_downtime_fire_at_the_first_tick(
     client: FlaskClient, office: dict[str, str]
 ) -> None:
     ids = _start_many(client, office, 12)
-    time.sleep(0.5)  # nobody ticks
-    assert run_tick(db.session, now=utcnow()) == 12
+    # nobody ticks until a day later
+    assert run_tick(db.session, now=utcnow() + timedelta(days=1)) == 12
     assert _fired_per_instance() == dict.fromkeys(ids, 1)
 
 
@@ -172,18 +177,18 @@ def test_a_cancelled_boundary_timer_is_done_without_firing(
 
 def test_scheduler_tick_command(app: Flask, client: FlaskClient, office: dict[str, str]) -> None:
     _start_many(client, office, 2)
-    time.sleep(0.35)
-    result: Any = app.test_cli_runner().invoke(args=["scheduler", "tick"])
+    with time_machine.travel(_past_due(), tick=False):
+        result: Any = app.test_cli_runner().invoke(args=["scheduler", "tick"])
     assert "Fired 2 timer(s)." in result.output
 
 
-def _scheduler_process(url: str, name: str) -> None:
+def _scheduler_process(url: str, name: str, now: datetime) -> None:
     from app import create_app
 
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         for _ in range(3):
-            run_tick(db.session, now=utcnow(), worker=name)
+            run_tick(db.session, now=now, worker=name)
         db.engine.dispose()
 
 
@@ -193,11 +198,12 @@ def test_two_scheduler_processes_never_fire_a_timer_twice(
     import multiprocessing
 
     ids = _start_many(client, office, 20)
-    time.sleep(0.35)
     db.session.commit()
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_scheduler_process, args=(url, f"p{n}")) for n in (1, 2)]
+    processes = [
+        context.Process(target=_scheduler_process, args=(url, f"p{n}", _past_due())) for n in (1, 2)
+    ]
     for process in processes:
         process.start()
     for process in processes:
