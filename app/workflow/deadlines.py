@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.services import record
 from app.auth.actor import Actor
+from app.workflow.clock import step_clock
 from app.workflow.inbox_sync import task_deadlines
 from app.workflow.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
 from app.workflow.runtime import advance, load_run, lock_instance
@@ -49,7 +50,8 @@ def _recompute_instance(session: Session, instance_id: int, actor: Actor, now: d
     if instance.deadlines_provisional:
         for waiting in run.workflow.get_tasks(state=TaskState.WAITING):
             waiting.internal_data.pop("event_value", None)
-        run.workflow.refresh_timers()
+        with step_clock(now):  # a duration timer counts again from the step's time
+            run.workflow.refresh_timers()
     changed = 0
     tasks = session.execute(
         select(HumanTask).where(
@@ -84,7 +86,8 @@ def _recompute_instance(session: Session, instance_id: int, actor: Actor, now: d
         changed += 1
     if instance.deadlines_provisional:
         run.engine.environment.calendar.provisional_years.clear()
-        run.workflow.refresh_timers()
+        with step_clock(now):
+            run.workflow.refresh_timers()
         advance(session, run, now=now)
         record(
             session,
