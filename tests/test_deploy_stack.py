@@ -35,7 +35,7 @@ from tests.factories import PASSWORD, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
-TIMERS = 60  # three commits of the scheduler's 20, so a kill can land between two of them
+TIMERS = 100  # one claim of the scheduler's, fired 20 a commit: a kill lands between two commits
 
 HEADER = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d_{key}"
@@ -92,7 +92,7 @@ def _wait_until(check: Callable[[], bool], seconds: float, what: str) -> None:
     while time.monotonic() < deadline:
         if check():
             return
-        time.sleep(0.05)
+        time.sleep(0.02)
     raise AssertionError(f"timed out after {seconds}s waiting for {what}")
 
 
