@@ -228,3 +228,4 @@ def test_the_manifest_lists_every_file_with_its_sha256(
     assert manifest["database_file"] in names
     assert sum(name.startswith("uploads/") for name in names) == 1
     assert manifest["alembic_revision"]
+    assert archive.stat().st_mode & 0o777 == 0o600  # it holds personal data

@@ -371,9 +371,18 @@ def test_sign_in_through_nginx_over_tls_with_the_headers_and_the_secure_cookie(
         "POST",
         "/login",
         body=urllib.parse.urlencode(form).encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        # A forged address: nginx replaces it with the one it saw (one trusted hop).
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Forwarded-For": "203.0.113.9",
+        },
     )
     assert signed_in.status == 302, signed_in.body[:500]
+    recorded = stack.scalar(
+        "SELECT client_addr FROM audit_entries WHERE action = 'auth.sign_in' "
+        "ORDER BY seq DESC LIMIT 1"
+    )
+    assert recorded == "127.0.0.1"
     [cookie] = [c for c in signed_in.headers.get_all("Set-Cookie") or [] if c.startswith("__Host-")]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     dashboard = browser.request("GET", "/")

@@ -16,7 +16,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
@@ -75,7 +75,7 @@ def file_sha256(path: Path) -> str:
 def create_backup(
     archive: Path, *, engine: Engine, upload_dir: Path, now: datetime
 ) -> BackupSummary:
-    """Write the database, then the evidence files, then the manifest into one tar.gz."""
+    """Dump the database, then gather the evidence files, into one tar.gz with their manifest."""
     dialect = _supported_dialect(engine)
     if archive.exists():
         raise BackupError(f"{archive} already exists; choose a new file name.")
@@ -90,7 +90,7 @@ def create_backup(
         entries = {DATABASE_FILES[dialect]: dump}
         entries.update(_evidence_files(upload_dir))
         files = [
-            {"path": name, "sha256": file_sha256(path), "size": path.stat().st_size}
+            ManifestEntry(name, file_sha256(path), path.stat().st_size)
             for name, path in sorted(entries.items())
         ]
         revision = _revision(engine)
@@ -100,24 +100,32 @@ def create_backup(
             "dialect": dialect,
             "alembic_revision": revision,
             "database_file": DATABASE_FILES[dialect],
-            "files": files,
+            "files": [asdict(entry) for entry in files],
         }
-        partial = archive.with_name(archive.name + ".part")
-        with tarfile.open(partial, "w:gz") as tar:
-            body = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
-            info = tarfile.TarInfo(MANIFEST_NAME)
-            info.size = len(body)
-            info.mtime = int(now.timestamp())
-            tar.addfile(info, io.BytesIO(body))
-            for name, path in sorted(entries.items()):
-                tar.add(path, arcname=name, recursive=False)
-        os.replace(partial, archive)
+        _write_archive(archive, manifest, entries, now=now)
     return BackupSummary(
         dialect=dialect,
         revision=revision,
         evidence_files=len(entries) - 1,
-        total_bytes=sum(int(str(entry["size"])) for entry in files),
+        total_bytes=sum(entry.size for entry in files),
     )
+
+
+def _write_archive(
+    archive: Path, manifest: dict[str, object], entries: dict[str, Path], *, now: datetime
+) -> None:
+    """The manifest first, then the files; readable by the owner only (it holds personal data)."""
+    partial = archive.with_name(archive.name + ".part")
+    partial.touch(mode=0o600)
+    with tarfile.open(partial, "w:gz") as tar:
+        body = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
+        info = tarfile.TarInfo(MANIFEST_NAME)
+        info.size = len(body)
+        info.mtime = int(now.timestamp())
+        tar.addfile(info, io.BytesIO(body))
+        for name, path in sorted(entries.items()):
+            tar.add(path, arcname=name, recursive=False)
+    os.replace(partial, archive)
 
 
 def restore_backup(archive: Path, *, engine: Engine, upload_dir: Path) -> BackupSummary:
