@@ -33,8 +33,8 @@ run: install
 	JIXIAO_SCHEDULER=on $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check app tests tools bench config.py wsgi.py
-	$(BIN)/ruff format --check app tests tools bench config.py wsgi.py
+	$(BIN)/ruff check app tests tools bench deploy config.py wsgi.py
+	$(BIN)/ruff format --check app tests tools bench deploy config.py wsgi.py
 
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy app config.py wsgi.py

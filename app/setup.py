@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from app.audit.cli import audit_cli  # noqa: PLC0415
+    from app.backup.cli import backup_cli  # noqa: PLC0415
     from app.calendar.cli import calendar_cli  # noqa: PLC0415
     from app.evaluations.ratings.cli import ratings_cli  # noqa: PLC0415
     from app.indicators.cli import indicators_cli  # noqa: PLC0415
@@ -108,6 +109,7 @@ def _register_cli(app: Flask) -> None:
 
     for group in (
         audit_cli,
+        backup_cli,
         bpmn_cli,
         calendar_cli,
         demo_cli,
