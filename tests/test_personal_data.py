@@ -1,6 +1,6 @@
-"""Personal information (SECURITY.md S19): shown masked. Encryption at rest with SM4 is not built
-(no SM4 implementation is installed: neither `gmssl` nor `cryptography`); README.md has the
-design, and this file gains the at-rest test when it lands."""
+"""Personal information (SECURITY.md S19) is shown masked; sign-out clears the browser (S22).
+Encryption at rest with SM4 is not built (no SM4 implementation is installed: neither `gmssl`
+nor `cryptography`); README.md has the design, and this file gains the at-rest test with it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from app.db import utcnow
 from app.evaluations.ratings.rules import RatingRules
 from app.evaluations.ratings.services import Rater, RatingInput, submit_rating
 from app.extensions import db
+from tests.conftest import csrf_from
 from tests.factories import make_unit, make_user, sign_in
 
 
@@ -53,3 +54,11 @@ def test_the_moderation_page_shows_the_rater_contact_masked(
     assert "材料要求反复变" in html
     assert "138****1234" in html
     assert "13812341234" not in html
+
+
+def test_sign_out_clears_what_the_browser_kept(client: FlaskClient) -> None:
+    make_user("office1", Role.OFFICE_STAFF)
+    sign_in(client, "office1")
+    page = client.get("/").get_data(as_text=True)
+    response = client.post("/logout", data={"csrf_token": csrf_from(page)})
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
