@@ -233,3 +233,35 @@ def test_the_api_asks_these_roles_for_a_code(client: FlaskClient) -> None:
     token = issued.get_json()["token"]
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert client.post("/api/v1/auth/token", json={**credentials, "otp": code}).status_code == 401
+
+
+def test_the_security_administrator_resets_a_lost_second_factor(
+    app: Flask, client: FlaskClient
+) -> None:
+    alice = make_user("alice", Role.OFFICE_STAFF)
+    make_user("guard", Role.SECADMIN)
+    make_user("root", Role.SYSADMIN)
+    _enrol("alice", T0 - timedelta(minutes=5))
+    _enrol("guard", T0 - timedelta(minutes=5))
+    _enrol("root", T0 - timedelta(minutes=5))
+
+    sysadmin = app.test_client()
+    sign_in(sysadmin, "root")
+    _submit(sysadmin, _code("root", T0))
+    token = csrf_from(sysadmin.get("/").get_data(as_text=True))
+    refused = sysadmin.post(f"/admin/users/{alice.id}/mfa-reset", data={"csrf_token": token})
+    assert refused.status_code == 403
+
+    sign_in(client, "guard")
+    _submit(client, _code("guard", T0))
+    page = client.get("/admin/roles").get_data(as_text=True)
+    assert f"/admin/users/{alice.id}/mfa-reset" in page
+    done = client.post(f"/admin/users/{alice.id}/mfa-reset", data={"csrf_token": csrf_from(page)})
+    assert done.headers["Location"] == "/admin/roles"
+    assert db.session.get(MfaCredential, alice.id) is None
+    (entry,) = _actions("mfa.reset")
+    assert entry.actor_name == "guard" and entry.object_id == str(alice.id)
+
+    other = app.test_client()
+    sign_in(other, "alice")
+    assert other.get("/login/mfa").headers["Location"] == "/login/mfa/setup"

@@ -214,13 +214,13 @@ def _refuse(
     )
 
 
-def reset_mfa(session: Session, *, actor: Actor, user: User, now: datetime) -> None:
+def reset_mfa(session: Session, *, actor: Actor, user: User, now: datetime) -> bool:
     """Remove a user's second factor (a lost phone); they enrol again at their next sign-in.
-    The security administrator's job, audited."""
+    The security administrator's job, audited. False if there was none."""
     require(actor, Permission.GRANT_ROLES)
     credential = session.get(MfaCredential, user.id)
     if credential is None:
-        return
+        return False
     session.delete(credential)
     record(
         session,
@@ -232,3 +232,4 @@ def reset_mfa(session: Session, *, actor: Actor, user: User, now: datetime) -> N
         after={"enrolled": False},
         now=now,
     )
+    return True

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -28,15 +29,23 @@ from app.auth.mfa import (
     mfa_required,
     provisioning_uri,
     qr_svg,
+    reset_mfa,
     start_enrolment,
 )
 from app.auth.models import User
+from app.auth.roles import Permission
 from app.auth.services import authenticate, change_password, password_expired
 from app.auth.sessions import ServerSession
 from app.db import utcnow
 from app.errors import AuthenticationFailed, Conflict, InvalidInput
 from app.extensions import db, db_session, limiter
-from app.web.context import SessionUser, client_addr, current_actor, login_required
+from app.web.context import (
+    SessionUser,
+    client_addr,
+    current_actor,
+    login_required,
+    permission_required,
+)
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -214,6 +223,27 @@ def change_password_page() -> Any:
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("web.dashboard"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.post("/admin/users/<int:user_id>/mfa-reset")
+@login_required
+@permission_required(Permission.GRANT_ROLES)
+def mfa_reset(user_id: int) -> Any:
+    """The security administrator removes a lost second factor; the user enrols again."""
+    user = db.session.get(User, user_id) or abort(404)
+    if reset_mfa(db_session(), actor=current_actor(), user=user, now=utcnow()):
+        db.session.commit()
+        flash(
+            _(
+                "Two-step verification of %(name)s was reset; they set it up again "
+                "at their next sign-in.",
+                name=user.username,
+            ),
+            "success",
+        )
+    else:
+        flash(_("%(name)s has no two-step verification to reset.", name=user.username), "info")
+    return redirect(url_for("admin.roles"))
 
 
 def _referrer_path() -> str | None:
