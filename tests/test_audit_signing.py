@@ -48,7 +48,7 @@ from app.auth.tokens import issue_api_token, revoke_api_token
 from app.errors import AuthenticationFailed
 from app.extensions import db
 from app.workflow.scheduler import run_tick
-from tests.factories import PASSWORD, SYSTEM, make_user
+from tests.factories import PASSWORD, SYSTEM, make_user, sign_in
 
 NOW = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
@@ -411,3 +411,22 @@ def test_each_security_event_is_recorded_once_with_all_its_fields(  # noqa: C901
         assert entry.client_addr == addr, action
         assert (entry.before is not None) == bool(has_before), action
         assert (entry.after is not None) == bool(has_after), action
+
+
+def test_the_auditor_sees_whether_the_signed_heads_hold(app: Flask) -> None:
+    make_user("auditor1", Role.AUDITOR)
+    _write(10)
+    sign_head(db.session, now=NOW)
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, "auditor1")
+    page = client.get("/audit/?verify=1").get_data(as_text=True)
+    assert "每日签名链头校验通过。" in page
+
+    _truncate_tail_carefully(5)
+    page = client.get("/audit/?verify=1").get_data(as_text=True)
+    assert "2026-12-04 签名的链头校验未通过：审计链已到不了签名时的记录：链尾被截断。" in page
+
+    app.config["AUDIT_KEY"] = ""
+    page = client.get("/audit/?verify=1").get_data(as_text=True)
+    assert "未配置审计密钥，无法校验已签名链头" in page

@@ -108,6 +108,18 @@ ACTION_LABELS: dict[str, Any] = {
     "year.create": _l("Assessment year created"),
 }
 
+# What `signing.check_signed_heads` found, as the auditor's page names it.
+HEAD_PROBLEM_LABELS: dict[str, Any] = {
+    "archive": _l("an archive record is not signed with the audit key"),
+    "other_key": _l("it was signed with another key"),
+    "head_removed": _l("a signed head before it was removed"),
+    "bad_signature": _l("its signature does not match"),
+    "tail_cut": _l("the chain no longer reaches the entry it signed: its tail was cut off"),
+    "entry_differs": _l("the entry it signed was changed"),
+    "stale": _l("no head was signed after it: later heads were removed or the scheduler stopped"),
+    "no_key": _l("the audit key is not configured, so the signed heads cannot be checked"),
+}
+
 OBJECT_LABELS: dict[str, Any] = {
     "api_token": _l("API token"),
     "appeal": _l("Appeal"),

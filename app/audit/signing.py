@@ -122,10 +122,13 @@ def sign_daily_head(session: Session, *, now: datetime) -> SignedHead | None:
 
 @dataclass(frozen=True)
 class HeadProblem:
-    """The first signed head (or archive record, head_id 0) that does not hold."""
+    """The first signed head (or archive record, head_id 0) that does not hold; `kind` names the
+    problem for pages (presentation.HEAD_PROBLEM_LABELS), `reason` explains it on the console."""
 
     head_id: int
     reason: str
+    kind: str
+    day: date | None = None
 
 
 def check_signed_heads(session: Session, *, now: datetime) -> HeadProblem | None:
@@ -135,36 +138,41 @@ def check_signed_heads(session: Session, *, now: datetime) -> HeadProblem | None
     key = signing_key()
     for archive in session.execute(select(AuditArchive).order_by(AuditArchive.id)).scalars():
         if not hmac.compare_digest(_mac(key, _archive_text(archive)), archive.signature):
-            return HeadProblem(0, f"archive record {archive.id} is not signed with the audit key")
+            return HeadProblem(
+                0, f"archive record {archive.id} is not signed with the audit key", "archive"
+            )
     prev_signature = GENESIS_HASH
     latest: SignedHead | None = None
     for signed in session.execute(select(SignedHead).order_by(SignedHead.id)).scalars():
         problem = _head_problem(session, key, signed, prev_signature)
         if problem is not None:
-            return HeadProblem(signed.id, problem)
+            kind, reason = problem
+            return HeadProblem(signed.id, reason, kind, signed.day)
         prev_signature, latest = signed.signature, signed
     if latest is not None and latest.day < local_date(now) - timedelta(days=1):
         return HeadProblem(
             latest.id,
             f"no head was signed after {latest.day}: later heads were removed "
             "or the scheduler has not run",
+            "stale",
+            latest.day,
         )
     return None
 
 
 def _head_problem(
     session: Session, key: bytes, signed: SignedHead, prev_signature: str
-) -> str | None:
+) -> tuple[str, str] | None:
     if signed.key_id != key_id(key):
-        return f"signed with another key ({signed.key_id})"
+        return "other_key", f"signed with another key ({signed.key_id})"
     if signed.prev_signature != prev_signature:
-        return "a signed head before it was removed"
+        return "head_removed", "a signed head before it was removed"
     if not hmac.compare_digest(_mac(key, _head_text(signed)), signed.signature):
-        return "signature does not match"
+        return "bad_signature", "signature does not match"
     head_row = session.get(AuditHead, _HEAD_ID)
     chain_end = head_row.last_seq if head_row else 0
     if signed.last_seq > chain_end:
-        return (
+        return "tail_cut", (
             f"the chain ends at {chain_end} but was signed at {signed.last_seq} "
             f"on {signed.day}: its tail was cut off"
         )
@@ -173,7 +181,7 @@ def _head_problem(
             select(AuditEntry.hash).where(AuditEntry.seq == signed.last_seq)
         ).scalar_one_or_none()
         if entry_hash != signed.last_hash:
-            return f"entry {signed.last_seq} differs from its signing"
+            return "entry_differs", f"entry {signed.last_seq} differs from its signing"
     return None
 
 
