@@ -112,9 +112,15 @@ def installed_packages() -> dict[str, str]:
     found = {}
     for distribution in importlib.metadata.distributions():
         name = distribution.metadata["Name"]
-        if name:
+        if name and not _installed_from_a_folder(distribution):
             found[name.lower().replace("_", "-")] = distribution.version
     return found
+
+
+def _installed_from_a_folder(distribution: importlib.metadata.Distribution) -> bool:
+    """Jixiao itself (`pip install -e .`): not on PyPI, where its name could be anyone's."""
+    direct_url = distribution.read_text("direct_url.json") or ""
+    return '"dir_info"' in direct_url
 
 
 def minimum_version_problems(packages: dict[str, str]) -> list[str]:
