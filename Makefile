@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint typecheck layers pytest install assets translations bench clean
+.PHONY: run test lint typecheck layers pytest install assets translations bench clean audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ pytest: install
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test: lint typecheck layers pytest
+
+# The dependency gate (SECURITY.md S21): fails on a known vulnerability or lxml/RestrictedPython
+# below their floors; an unreachable advisory service only warns (AUDIT_FLAGS=--strict to fail).
+audit: $(VENV)/.installed
+	$(BIN)/python tools/dependency_audit.py $(AUDIT_FLAGS)
 
 bench: install
 	$(BIN)/python -m bench.engine

@@ -67,6 +67,22 @@ class Config:
     PASSWORD_HASH = os.environ.get("JIXIAO_PASSWORD_HASH", "argon2id")
     SM3_ITERATIONS = 210_000
 
+    # Roles that must sign in with a second factor (TOTP or a recovery code). Demo accounts are
+    # exempt, as from password ageing, so `make run` stays usable.
+    MFA_REQUIRED_ROLES: ClassVar[frozenset[str]] = frozenset(
+        os.environ.get(
+            "JIXIAO_MFA_ROLES",
+            "office_staff,office_director,provincial_leader,sysadmin,secadmin,auditor",
+        ).split(",")
+    ) - {""}
+    MFA_MAX_FAILURES = 5
+    MFA_ISSUER = "Jixiao"
+
+    # The key that signs the audit chain's daily head and archives; it lives outside the database.
+    AUDIT_KEY = os.environ.get("JIXIAO_AUDIT_KEY", "")
+    AUDIT_KEY_FILE = os.environ.get("JIXIAO_AUDIT_KEY_FILE", "")
+    AUDIT_RETENTION = timedelta(days=180)
+
     SMTP_HOST = os.environ.get("JIXIAO_SMTP_HOST", "")
     SMTP_PORT = int(os.environ.get("JIXIAO_SMTP_PORT", "25"))
     SMTP_USER = os.environ.get("JIXIAO_SMTP_USER", "")
@@ -89,6 +105,7 @@ class DevelopmentConfig(Config):
     # Browsers refuse `__Host-` and Secure cookies over plain HTTP on some hosts.
     SESSION_COOKIE_NAME = "jixiao_session"
     SESSION_COOKIE_SECURE = False
+    AUDIT_KEY_FILE = os.environ.get("JIXIAO_AUDIT_KEY_FILE") or str(INSTANCE_DIR / "audit_key")
 
 
 class ProductionConfig(Config):
@@ -108,6 +125,10 @@ class TestingConfig(DevelopmentConfig):
     SM3_ITERATIONS = 1_000
     RATELIMIT_ENABLED = False
     SCHEDULER_ENABLED = False
+    # Tests sign office staff in with a password alone; tests/test_mfa.py turns MFA on.
+    MFA_REQUIRED_ROLES: ClassVar[frozenset[str]] = frozenset()
+    AUDIT_KEY = "testing-audit-key-not-for-production"
+    AUDIT_KEY_FILE = ""
 
 
 CONFIGS: dict[str, type[Config]] = {

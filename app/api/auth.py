@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, jsonify, request
@@ -9,10 +10,12 @@ from flask_babel import gettext as _
 
 from app.api import bp
 from app.api.edge import MalformedRequest, api_actor, api_token_id, json_body, token_required
+from app.auth.mfa import check_second_factor, credential_of, mfa_required
+from app.auth.models import User
 from app.auth.services import authenticate, password_expired
 from app.auth.tokens import issue_api_token, revoke_api_token
 from app.db import utcnow
-from app.errors import AuthenticationFailed, InvalidInput
+from app.errors import AccessDenied, AuthenticationFailed, InvalidInput
 from app.extensions import db, db_session, limiter
 from app.org.services import units_by_id
 
@@ -36,6 +39,8 @@ def create_token() -> Any:
     except AuthenticationFailed:
         db.session.commit()  # keep the failure count and its audit entry
         raise
+    if mfa_required(user):
+        _check_otp(user, body.get("otp"), now)
     if password_expired(user, now):
         db.session.commit()
         raise InvalidInput(
@@ -51,6 +56,27 @@ def create_token() -> Any:
             "expires_in": int(current_app.config["API_TOKEN_LIFETIME"].total_seconds()),
         }
     )
+
+
+def _check_otp(user: User, otp: object, now: datetime) -> None:
+    """Roles that need two-step verification send the app's code (or a recovery code) as `otp`."""
+    if credential_of(db_session(), user) is None:
+        db.session.commit()
+        raise AccessDenied(
+            _("Set up two-step verification in the browser before using the API."),
+            details={"otp": ["not_enrolled"]},
+        )
+    try:
+        check_second_factor(
+            db_session(),
+            user=user,
+            code=otp if isinstance(otp, str) else "",
+            now=now,
+            client_addr=request.remote_addr,
+        )
+    except AuthenticationFailed:
+        db.session.commit()
+        raise
 
 
 @bp.delete("/auth/token")

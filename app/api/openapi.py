@@ -47,7 +47,7 @@ PATHS: dict[str, dict[str, Any]] = {
             "Exchange user name and password for a bearer token",
             {
                 "200": {"description": "token", **_json({"$ref": "#/components/schemas/Token"})},
-                **_errors(400, 401, 422, 429),
+                **_errors(400, 401, 403, 422, 429),
             },
             requestBody={"required": True, **_json({"$ref": "#/components/schemas/Credentials"})},
             security=[],
@@ -300,7 +300,14 @@ DOCUMENT: dict[str, Any] = {
             "Credentials": {
                 "type": "object",
                 "required": ["username", "password"],
-                "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                "properties": {
+                    "username": {"type": "string"},
+                    "password": {"type": "string"},
+                    "otp": {
+                        "type": "string",
+                        "description": "Authenticator or recovery code, for roles with MFA",
+                    },
+                },
             },
             "Token": {
                 "type": "object",

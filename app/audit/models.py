@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, String
@@ -44,3 +44,36 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(default=0)
     last_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+
+
+class SignedHead(Base):
+    """The chain's head (last seq and hash) on a day, signed with a key kept outside the
+    database; each signature also covers the previous one, so no head can be dropped unseen."""
+
+    __tablename__ = "audit_signed_heads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(index=True)  # in Asia/Shanghai
+    last_seq: Mapped[int]
+    last_hash: Mapped[str] = mapped_column(String(64))
+    prev_signature: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime]
+
+
+class AuditArchive(Base):
+    """A run of the oldest entries moved to a signed file; the chain resumes after `last_seq`."""
+
+    __tablename__ = "audit_archives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_seq: Mapped[int]
+    last_seq: Mapped[int]
+    last_hash: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    before: Mapped[datetime]
+    archived_at: Mapped[datetime]
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(64))

@@ -21,6 +21,8 @@ ACTION_LABELS: dict[str, Any] = {
     "appeal.decide": _l("Appeal decided"),
     "appeal.receive": _l("Appeal received by the office"),
     "appeal.refuse_late": _l("Late appeal refused"),
+    "audit.archive": _l("Old audit entries archived"),
+    "audit.sign_head": _l("Audit chain head signed"),
     "auth.sign_in": _l("Signed in"),
     "auth.sign_in_failed": _l("Failed sign-in"),
     "auth.sign_out": _l("Signed out"),
@@ -44,6 +46,10 @@ ACTION_LABELS: dict[str, Any] = {
     "instance.start": _l("Process started"),
     "instance.terminate": _l("Process terminated"),
     "instance.timers_recomputed": _l("Process deadlines recomputed"),
+    "mfa.enrol": _l("Two-step verification set up"),
+    "mfa.reset": _l("Two-step verification reset"),
+    "mfa.verify": _l("Two-step verification passed"),
+    "mfa.verify_failed": _l("Wrong two-step verification code"),
     "p_proposal.create": _l("P proposal made"),
     "p_proposal.decide": _l("P proposal decided"),
     "p_rule.update": _l("P rule changed"),
@@ -102,9 +108,23 @@ ACTION_LABELS: dict[str, Any] = {
     "year.create": _l("Assessment year created"),
 }
 
+# What `signing.check_signed_heads` found, as the auditor's page names it.
+HEAD_PROBLEM_LABELS: dict[str, Any] = {
+    "archive": _l("an archive record is not signed with the audit key"),
+    "other_key": _l("it was signed with another key"),
+    "head_removed": _l("a signed head before it was removed"),
+    "bad_signature": _l("its signature does not match"),
+    "tail_cut": _l("the chain no longer reaches the entry it signed: its tail was cut off"),
+    "entry_differs": _l("the entry it signed was changed"),
+    "stale": _l("no head was signed after it: later heads were removed or the scheduler stopped"),
+    "no_key": _l("the audit key is not configured, so the signed heads cannot be checked"),
+}
+
 OBJECT_LABELS: dict[str, Any] = {
     "api_token": _l("API token"),
     "appeal": _l("Appeal"),
+    "audit_archive": _l("Audit archive"),
+    "audit_head": _l("Signed audit chain head"),
     "calendar_day": _l("Calendar day"),
     "calendar_year": _l("Calendar year"),
     "daily_rating": _l("Public rating"),

@@ -10,9 +10,18 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.audit.presentation import ACTION_LABELS, EXPORT_LIMIT, AuditFilter, as_row, workbook
+from app.audit.presentation import (
+    ACTION_LABELS,
+    EXPORT_LIMIT,
+    HEAD_PROBLEM_LABELS,
+    AuditFilter,
+    as_row,
+    workbook,
+)
 from app.audit.services import verify_chain
+from app.audit.signing import HeadProblem, SigningKeyMissing, check_signed_heads
 from app.auth.roles import Permission
+from app.db import utcnow
 from app.extensions import db, db_session
 from app.web.context import login_required, permission_required
 
@@ -57,6 +66,7 @@ def log() -> Any:
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     entries = db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars()
     report = verify_chain(db_session()) if request.args.get("verify") else None
+    head_problem = _head_problem() if report is not None else None
     actions = sorted(((str(label), code) for code, label in ACTION_LABELS.items()))
     return render_template(
         "audit/log.html",
@@ -69,7 +79,16 @@ def log() -> Any:
         actions=actions,
         errors=errors,
         report=report,
+        head_problem=head_problem,
+        head_problem_labels=HEAD_PROBLEM_LABELS,
     )
+
+
+def _head_problem() -> HeadProblem | None:
+    try:
+        return check_signed_heads(db_session(), now=utcnow())
+    except SigningKeyMissing as missing:
+        return HeadProblem(0, str(missing), "no_key")
 
 
 @bp.get("/export.xlsx")

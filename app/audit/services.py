@@ -18,7 +18,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, bindparam, event, exists, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.audit.models import GENESIS_HASH, AuditEntry, AuditHead
+from app.audit.models import GENESIS_HASH, AuditArchive, AuditEntry, AuditHead
 from app.auth.actor import Actor
 from app.db import utcnow
 from app.db_batch import WriteBatch, take_writes_at_commit
@@ -227,8 +227,10 @@ def _entry_fields(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-def _first_break(entries: Iterable[AuditEntry]) -> tuple[int, int | None, str | None, str]:
-    expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
+def _first_break(
+    entries: Iterable[AuditEntry], start_seq: int, start_hash: str
+) -> tuple[int, int | None, str | None, str]:
+    expected_seq, prev_hash, checked = start_seq, start_hash, 0
     for entry in entries:
         if entry.seq != expected_seq:
             return checked, expected_seq, f"entry {expected_seq} is missing", prev_hash
@@ -241,15 +243,26 @@ def _first_break(entries: Iterable[AuditEntry]) -> tuple[int, int | None, str | 
 
 
 def verify_chain(session: Session) -> ChainReport:
-    """Walk the whole chain; name the first entry that was edited, removed or cut off."""
+    """Walk the whole chain (from the end of the last archive); name the first entry that was
+    edited, removed or cut off. The signed heads are checked by `signing.check_signed_heads`."""
+    archive = session.execute(
+        select(AuditArchive).order_by(AuditArchive.last_seq.desc()).limit(1)
+    ).scalar_one_or_none()
+    start_seq, start_hash = (
+        (archive.last_seq + 1, archive.last_hash) if archive else (1, GENESIS_HASH)
+    )
     rows = session.execute(
-        select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=2000)
+        select(AuditEntry)
+        .where(AuditEntry.seq >= start_seq)
+        .order_by(AuditEntry.seq)
+        .execution_options(yield_per=2000)
     ).scalars()
-    checked, bad_seq, reason, last_hash = _first_break(rows)
+    checked, bad_seq, reason, last_hash = _first_break(rows, start_seq, start_hash)
     if bad_seq is not None:
         return ChainReport(checked, bad_seq, reason)
+    last_seq = start_seq - 1 + checked
     head = session.get(AuditHead, _HEAD_ID)
     head_seq = head.last_seq if head else 0
-    if head_seq != checked or (head is not None and head.last_hash != last_hash):
-        return ChainReport(checked, checked + 1, f"entries after {checked} were removed")
+    if head_seq != last_seq or (head is not None and head.last_hash != last_hash):
+        return ChainReport(checked, last_seq + 1, f"entries after {last_seq} were removed")
     return ChainReport(checked, None, None)

@@ -24,3 +24,9 @@ class ChangePasswordForm(FlaskForm):  # type: ignore[misc]
         _l("New password again"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The two entries differ."))],
     )
+
+
+class MfaCodeForm(FlaskForm):  # type: ignore[misc]
+    """A six-digit code from the authenticator app, or a recovery code."""
+
+    code = StringField(_l("Verification code"), validators=[DataRequired(), Length(max=32)])

@@ -87,3 +87,20 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class MfaCredential(Base):
+    """A user's TOTP secret (RFC 6238) and recovery codes; unconfirmed until a first code."""
+
+    __tablename__ = "mfa_credentials"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str] = mapped_column(String(64))  # base32, as authenticator apps take it
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    # The last 30-second step a code was accepted for: a code is good once, and never an older one.
+    last_step: Mapped[int] = mapped_column(default=0)
+    failures: Mapped[int] = mapped_column(default=0)
+    recovery_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -19,13 +21,31 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.audit.services import record
-from app.auth.forms import ChangePasswordForm, SignInForm
+from app.auth.forms import ChangePasswordForm, MfaCodeForm, SignInForm
+from app.auth.mfa import (
+    check_second_factor,
+    confirm_enrolment,
+    credential_of,
+    mfa_required,
+    provisioning_uri,
+    qr_svg,
+    reset_mfa,
+    start_enrolment,
+)
+from app.auth.models import User
+from app.auth.roles import Permission
 from app.auth.services import authenticate, change_password, password_expired
 from app.auth.sessions import ServerSession
 from app.db import utcnow
-from app.errors import AuthenticationFailed, InvalidInput
+from app.errors import AuthenticationFailed, Conflict, InvalidInput
 from app.extensions import db, db_session, limiter
-from app.web.context import SessionUser, client_addr, current_actor, login_required
+from app.web.context import (
+    SessionUser,
+    client_addr,
+    current_actor,
+    login_required,
+    permission_required,
+)
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -59,12 +79,102 @@ def login() -> Any:
         form.password.errors.append(failure.message)
         return render_template("auth/login.html", form=form), 401
     db.session.commit()
+    next_path = _safe_next(request.args.get("next"))
+    if mfa_required(user):
+        # Only the password is proven: the session is not signed in until the second factor.
+        session[_MFA_PENDING] = {"user_id": user.id, "since": now.isoformat(), "next": next_path}
+        if isinstance(session, ServerSession):
+            session.rotate()
+        return redirect(url_for("auth.mfa"))
+    return _signed_in(user, now, next_path)
+
+
+_MFA_PENDING = "mfa_pending"
+_MFA_PENDING_LIFETIME = timedelta(minutes=5)
+
+
+def _signed_in(user: User, now: datetime, next_path: str) -> Any:
     login_user(SessionUser(user))
     if isinstance(session, ServerSession):
         session.rotate()
     if password_expired(user, now):
         return redirect(url_for("auth.change_password"))
-    return redirect(_safe_next(request.args.get("next")))
+    return redirect(next_path)
+
+
+def _pending_user(now: datetime) -> User | None:
+    """The user who gave the right password in this session a moment ago, if any."""
+    pending = session.get(_MFA_PENDING)
+    if not isinstance(pending, dict):
+        return None
+    if now - datetime.fromisoformat(pending["since"]) > _MFA_PENDING_LIFETIME:
+        session.pop(_MFA_PENDING, None)
+        return None
+    user = db_session().get(User, pending["user_id"])
+    return user if user is not None and user.is_active else None
+
+
+def _finish_second_factor(user: User, now: datetime) -> Any:
+    pending = session.pop(_MFA_PENDING)
+    return _signed_in(user, now, pending["next"])
+
+
+@bp.route("/login/mfa", methods=["GET", "POST"])
+@limiter.limit(lambda: str(current_app.config["LOGIN_RATE_LIMIT"]), methods=["POST"])
+def mfa() -> Any:
+    """The second sign-in step: a code from the authenticator app or a recovery code."""
+    now = utcnow()
+    user = _pending_user(now)
+    if user is None:
+        return redirect(url_for("auth.login"))
+    if credential_of(db_session(), user) is None:
+        return redirect(url_for("auth.mfa_setup"))
+    form = MfaCodeForm()
+    if not form.validate_on_submit():
+        return render_template("auth/mfa.html", form=form)
+    try:
+        check_second_factor(
+            db_session(), user=user, code=form.code.data, now=now, client_addr=client_addr()
+        )
+    except AuthenticationFailed as failure:
+        db.session.commit()  # keep the failure count, the lock and the audit entry
+        if user.locked_until is not None and user.locked_until > now:
+            session.pop(_MFA_PENDING, None)
+        form.code.errors.append(failure.message)
+        return render_template("auth/mfa.html", form=form), 401
+    db.session.commit()
+    return _finish_second_factor(user, now)
+
+
+@bp.route("/login/mfa/setup", methods=["GET", "POST"])
+@limiter.limit(lambda: str(current_app.config["LOGIN_RATE_LIMIT"]), methods=["POST"])
+def mfa_setup() -> Any:
+    """First sign-in of a role that needs two-step verification: scan the QR code, confirm."""
+    now = utcnow()
+    user = _pending_user(now)
+    if user is None:
+        return redirect(url_for("auth.login"))
+    try:
+        credential = start_enrolment(db_session(), user=user, now=now)
+    except Conflict:
+        return redirect(url_for("auth.mfa"))
+    db.session.commit()
+    form = MfaCodeForm()
+    uri = provisioning_uri(credential, user.username)
+    page = {"form": form, "qr": qr_svg(uri), "secret": credential.secret}
+    if not form.validate_on_submit():
+        return render_template("auth/mfa_setup.html", **page)
+    try:
+        codes = confirm_enrolment(
+            db_session(), user=user, code=form.code.data, now=now, client_addr=client_addr()
+        )
+    except InvalidInput as error:
+        db.session.rollback()
+        form.code.errors.extend(error.details["code"])
+        return render_template("auth/mfa_setup.html", **page), 422
+    db.session.commit()
+    next_url = _finish_second_factor(user, now).headers["Location"]
+    return render_template("auth/mfa_recovery.html", codes=codes, next_url=next_url)
 
 
 @bp.post("/logout")
@@ -113,6 +223,27 @@ def change_password_page() -> Any:
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("web.dashboard"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.post("/admin/users/<int:user_id>/mfa-reset")
+@login_required
+@permission_required(Permission.GRANT_ROLES)
+def mfa_reset(user_id: int) -> Any:
+    """The security administrator removes a lost second factor; the user enrols again."""
+    user = db.session.get(User, user_id) or abort(404)
+    if reset_mfa(db_session(), actor=current_actor(), user=user, now=utcnow()):
+        db.session.commit()
+        flash(
+            _(
+                "Two-step verification of %(name)s was reset; they set it up again "
+                "at their next sign-in.",
+                name=user.username,
+            ),
+            "success",
+        )
+    else:
+        flash(_("%(name)s has no two-step verification to reset.", name=user.username), "info")
+    return redirect(url_for("admin.roles"))
 
 
 def _referrer_path() -> str | None:

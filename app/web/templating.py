@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from app.auth.roles import Permission, Role
 from app.calendar.services import year_is_known
+from app.crypto.masking import mask_personal
 from app.db import utcnow
 from app.extensions import db_session
 from app.notifications.services import unread_count
@@ -89,4 +90,5 @@ def register_templating(app: Flask) -> None:
     """Install filters and globals used by every template."""
     app.add_template_filter(_local_time, "local_time")
     app.add_template_filter(_readable_json, "readable_json")
+    app.add_template_filter(mask_personal, "masked")
     app.context_processor(_context)

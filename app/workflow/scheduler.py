@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.audit.signing import sign_daily_head
 from app.auth.actor import Actor
 from app.auth.services import purge_stale_sessions
 from app.notifications.channels import channels_for
@@ -95,6 +96,7 @@ def run_tick(session: Session, *, now: datetime, worker: str | None = None) -> i
     worker = worker or worker_name()
     alert_due_tasks(session, now=now)
     purge_stale_sessions(session, now=now)
+    sign_daily_head(session, now=now)
     session.commit()
     dispatch(session, channels_for(current_app.config), now=now)
     fired = _start_due_processes(session, worker=worker, now=now)
