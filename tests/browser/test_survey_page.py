@@ -50,6 +50,7 @@ def _unused_link(page: Page, server: str) -> str:
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{server}/")
+    page.get_by_role("button", name="年度考核").click()  # the office's menu of the year's work
     page.get_by_role("link", name="年终社会评价").click()
     page.get_by_role("link", name="2026 ·", exact=False).click()
     expect(page.get_by_test_id("survey-progress-experts")).to_contain_text("40")
