@@ -43,7 +43,10 @@ _TASK_BODIES: dict[str, dict[str, Any]] = {
             {
                 "type": "object",
                 "properties": {
-                    "data": {"type": "object", "description": "the form's fields; default {}"}
+                    "data": {
+                        "type": ["object", "null"],
+                        "description": "the form's fields; default {}",
+                    }
                 },
             }
         ),
@@ -66,7 +69,10 @@ _INSTANCE_BODIES: dict[str, dict[str, Any]] = {
             {
                 "type": "object",
                 "properties": {
-                    "data": {"type": "object", "description": "corrections to the data"}
+                    "data": {
+                        "type": ["object", "null"],
+                        "description": "corrections to the data",
+                    }
                 },
             }
         ),
@@ -76,7 +82,12 @@ _INSTANCE_BODIES: dict[str, dict[str, Any]] = {
         **_json(
             {
                 "type": "object",
-                "properties": {"reason": {"type": "string", "maxLength": 500}},
+                "properties": {
+                    "reason": {
+                        "type": ["string", "null"],
+                        "description": "kept to its first 500 characters",
+                    }
+                },
             }
         ),
     },
@@ -196,14 +207,14 @@ PATHS: dict[str, dict[str, Any]] = {
                         "type": "object",
                         "required": ["process_key"],
                         "properties": {
-                            "process_key": {"type": "string"},
+                            "process_key": {"type": "string", "minLength": 1},
                             "version": {
-                                "type": "integer",
+                                "type": ["integer", "null"],
                                 "minimum": 1,
                                 "maximum": DATABASE_INT_MAX,
                             },
-                            "unit_code": {"type": "string"},
-                            "data": {"type": "object"},
+                            "unit_code": {"type": ["string", "null"]},
+                            "data": {"type": ["object", "null"]},
                         },
                     }
                 ),

@@ -151,7 +151,7 @@ def terminate(instance_id: int) -> Any:
         db_session(),
         actor=api_actor(),
         instance_id=instance_id,
-        reason=str(body.get("reason") or "")[:500],
+        reason=(_optional(body, "reason", str) or "")[:500],
         now=utcnow(),
     )
     db_session().flush()
