@@ -11,9 +11,13 @@ import pytest
 import schemathesis
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
-from schemathesis import GenerationMode
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis import Case
+from schemathesis.generation.hypothesis.builder import (
+    HypothesisTestConfig,
+    HypothesisTestMode,
+    create_test,
+)
 
 from app.auth.roles import Role
 from app.extensions import db
@@ -21,7 +25,7 @@ from tests.factories import api_token, make_unit, make_user
 
 pytestmark = pytest.mark.fuzz
 
-EXAMPLES_PER_OPERATION = int(os.environ.get("JIXIAO_FUZZ_EXAMPLES", "12"))  # more for a long run
+EXAMPLES_PER_OPERATION = int(os.environ.get("JIXIAO_FUZZ_EXAMPLES", "8"))  # more for a long run
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES_PER_OPERATION,
     deadline=None,
@@ -50,17 +54,24 @@ def test_every_operation_answers_as_described(
         _fuzz(operation, headers)
 
 
-_MODES = st.sampled_from([GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-
-
 def _fuzz(operation: Any, headers: dict[str, str]) -> None:
-    """Valid and invalid requests to one operation, each answer checked by every check."""
+    """Schemathesis' coverage phase (every bound, just inside and just outside, each missing or
+    wrongly typed value) then random valid and invalid requests; every answer checked by every
+    check."""
 
-    @FUZZ_SETTINGS
-    @given(data=st.data())
-    def answers_as_described(data: st.DataObject) -> None:
-        mode = data.draw(_MODES)
-        case = data.draw(operation.as_strategy(generation_mode=mode))
+    def answers_as_described(case: Case) -> None:
         case.call_and_validate(headers=headers)
 
-    answers_as_described()
+    create_test(
+        operation=operation,
+        test_func=answers_as_described,
+        config=HypothesisTestConfig(
+            project=operation.schema.config,
+            modes=[
+                HypothesisTestMode.EXAMPLES,
+                HypothesisTestMode.COVERAGE,
+                HypothesisTestMode.FUZZING,
+            ],
+            settings=FUZZ_SETTINGS,
+        ),
+    )()

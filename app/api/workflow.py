@@ -184,7 +184,7 @@ _LAST_MOMENT = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 def _due_before(text: str | None) -> datetime | None:
     """`due_before`: a date (its end, China Standard Time) or an ISO date and time (China
     Standard Time without an offset), in UTC; a moment beyond UTC's range is its first or last."""
-    if not text:
+    if text is None:
         return None
     try:
         if len(text) == 10:
