@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException
 
 from app.audit.services import record
 from app.auth.actor import Actor
@@ -95,11 +95,10 @@ def _http_error(error: HTTPException) -> Any:
         413: _("The upload is too large."),
         429: _("Too many requests. Please wait a moment and try again."),
     }
-    response = error_response(status, code, messages.get(status, error.description or code))
-    if isinstance(error, MethodNotAllowed) and error.valid_methods:
-        body, status = response
-        return body, status, {"Allow": ", ".join(sorted(error.valid_methods))}
-    return response
+    body, status = error_response(status, code, messages.get(status, error.description or code))
+    # The error's own headers stay: Allow on a 405 (RFC 9110), Retry-After, WWW-Authenticate.
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    return body, status, headers
 
 
 def _stale(error: StaleDataError) -> Any:
