@@ -4,12 +4,18 @@ deeply nested JSON, unusual methods and foreign origins give a clear refusal, ne
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
 from app.auth.roles import Role
+from app.errors import InvalidInput
 from app.extensions import db
+from app.workbench.services import parse_form_json
+from app.workflow.process_pages import _corrected_data
 from tests.factories import api_token, make_unit, make_user, page_csrf, sign_in
 
 HUGE = 2**63
@@ -285,3 +291,13 @@ def test_a_headcount_no_column_can_hold_is_a_message_next_to_the_field(
     )
     assert response.status_code == 200  # the form again, with the field's message
     assert "新单位" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "parse", [parse_form_json, lambda text, field: _corrected_data(text)], ids=["form", "retry"]
+)
+def test_json_typed_into_a_page_nested_too_deep_is_a_field_error(
+    app: Flask, parse: Callable[[str, str], object]
+) -> None:
+    with pytest.raises(InvalidInput):
+        parse(_nested(10_000), "schema")
