@@ -35,6 +35,13 @@ def json_body() -> dict[str, Any]:
     return body
 
 
+def _out_of_range(name: str, low: int, high: int) -> MalformedRequest:
+    message = _(
+        "%(name)s must be a whole number from %(low)s to %(high)s.", name=name, low=low, high=high
+    )
+    return MalformedRequest(message, details={"field": name})
+
+
 def query_int(name: str, default: int, low: int, high: int) -> int:
     """The query parameter `name` as an integer in [low, high], or a 400 naming it."""
     text = request.args.get(name)
@@ -42,15 +49,7 @@ def query_int(name: str, default: int, low: int, high: int) -> int:
         return default
     value = int(text) if _WHOLE_NUMBER.fullmatch(text) else None
     if value is None or not low <= value <= high:
-        raise MalformedRequest(
-            _(
-                "%(name)s must be a whole number from %(low)s to %(high)s.",
-                name=name,
-                low=low,
-                high=high,
-            ),
-            details={"field": name},
-        )
+        raise _out_of_range(name, low, high)
     return value
 
 
@@ -85,15 +84,7 @@ def body_int(body: dict[str, Any], name: str, low: int, high: int) -> int | None
     if isinstance(value, float) and value.is_integer():  # JSON Schema: 2.0 is an integer
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise MalformedRequest(
-            _(
-                "%(name)s must be a whole number from %(low)s to %(high)s.",
-                name=name,
-                low=low,
-                high=high,
-            ),
-            details={"field": name},
-        )
+        raise _out_of_range(name, low, high)
     return value
 
 
