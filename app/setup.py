@@ -11,10 +11,14 @@ from app.auth.sessions import DatabaseSessionInterface
 from app.db import configure_sqlite
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import select_locale, select_timezone
+from app.web.bounds import BoundedIntConverter, BoundedJSONProvider, BoundedRequest
 
 
 def init_app(app: Flask) -> None:
     """Bind every extension and blueprint to `app`."""
+    app.request_class = BoundedRequest
+    app.json = BoundedJSONProvider(app)
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

@@ -37,5 +37,5 @@ class UnitForm(FlaskForm):  # type: ignore[misc]
     name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=120)])
     name_en = StringField(_l("Name (English)"), validators=[Length(max=200)])
     category = SelectField(_l("Category"))  # choices are set per request
-    headcount = IntegerField(_l("Civil-servant headcount"), validators=[NumberRange(min=0)])
+    headcount = IntegerField(_l("Civil-servant headcount"), validators=[NumberRange(0, 1_000_000)])
     leader_id = SelectField(_l("Leader in charge"), coerce=int, validators=[Optional()])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -16,6 +17,7 @@ from app.errors import AuthenticationFailed, DomainError
 from app.extensions import db_session
 
 F = TypeVar("F", bound=Callable[..., Any])
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,18}")
 
 
 class MalformedRequest(DomainError):
@@ -31,6 +33,59 @@ def json_body() -> dict[str, Any]:
     if not isinstance(body, dict):
         raise MalformedRequest(_("The request body must be a JSON object."))
     return body
+
+
+def _out_of_range(name: str, low: int, high: int) -> MalformedRequest:
+    message = _(
+        "%(name)s must be a whole number from %(low)s to %(high)s.", name=name, low=low, high=high
+    )
+    return MalformedRequest(message, details={"field": name})
+
+
+def query_int(name: str, default: int, low: int, high: int) -> int:
+    """The query parameter `name` as an integer in [low, high], or a 400 naming it."""
+    text = request.args.get(name)
+    if text is None:
+        return default
+    value = int(text) if _WHOLE_NUMBER.fullmatch(text) else None
+    if value is None or not low <= value <= high:
+        raise _out_of_range(name, low, high)
+    return value
+
+
+def query_text(name: str, max_length: int) -> str | None:
+    """The query parameter `name`, at most `max_length` characters, or a 400 naming it."""
+    text = request.args.get(name)
+    if text is not None and len(text) > max_length:
+        raise MalformedRequest(
+            _("%(name)s is longer than %(max)s characters.", name=name, max=max_length),
+            details={"field": name},
+        )
+    return text
+
+
+def query_flag(name: str) -> bool:
+    """The query parameter `name` as a boolean (1/true or 0/false; absent is false), or a 400."""
+    text = request.args.get(name)
+    if text is None or text in ("0", "false"):
+        return False
+    if text in ("1", "true"):
+        return True
+    raise MalformedRequest(
+        _("%(name)s must be 1, 0, true or false.", name=name), details={"field": name}
+    )
+
+
+def body_int(body: dict[str, Any], name: str, low: int, high: int) -> int | None:
+    """The optional integer `name` of a JSON body, in [low, high], or a 400 naming it."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():  # JSON Schema: 2.0 is an integer
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _out_of_range(name, low, high)
+    return value
 
 
 def _bearer_token() -> str | None:

@@ -8,6 +8,8 @@ from flask import jsonify
 
 from app.api import bp
 from app.api.scores import SCORE_TABLE_SCHEMA
+from app.web.bounds import DATABASE_INT_MAX
+from app.workflow.inbox import MAX_PAGE
 
 _ERROR = {"$ref": "#/components/responses/Error"}
 _BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
@@ -29,7 +31,71 @@ def _path(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
 
 
-def _task_action(summary: str) -> dict[str, Any]:
+def _id_path(name: str, maximum: int = DATABASE_INT_MAX) -> dict[str, Any]:
+    schema = {"type": "integer", "minimum": 1, "maximum": maximum}
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+_TASK_BODIES: dict[str, dict[str, Any]] = {
+    "complete": {
+        "required": True,
+        **_json(
+            {
+                "type": "object",
+                "properties": {
+                    "data": {
+                        "type": ["object", "null"],
+                        "description": "the form's fields; default {}",
+                    }
+                },
+            }
+        ),
+    },
+    "reassign": {
+        "required": True,
+        **_json(
+            {
+                "type": "object",
+                "required": ["username"],
+                "properties": {"username": {"type": "string"}},
+            }
+        ),
+    },
+}
+_INSTANCE_BODIES: dict[str, dict[str, Any]] = {
+    "retry": {
+        "required": False,
+        **_json(
+            {
+                "type": "object",
+                "properties": {
+                    "data": {
+                        "type": ["object", "null"],
+                        "description": "corrections to the data",
+                    }
+                },
+            }
+        ),
+    },
+    "terminate": {
+        "required": False,
+        **_json(
+            {
+                "type": "object",
+                "properties": {
+                    "reason": {
+                        "type": ["string", "null"],
+                        "description": "kept to its first 500 characters",
+                    }
+                },
+            }
+        ),
+    },
+}
+
+
+def _task_action(summary: str, action: str) -> dict[str, Any]:
+    body = {"requestBody": _TASK_BODIES[action]} if action in _TASK_BODIES else {}
     return _op(
         summary,
         {
@@ -38,6 +104,7 @@ def _task_action(summary: str) -> dict[str, Any]:
         },
         security=_BEARER,
         parameters=[_path("task_id")],
+        **body,
     )
 
 
@@ -140,10 +207,14 @@ PATHS: dict[str, dict[str, Any]] = {
                         "type": "object",
                         "required": ["process_key"],
                         "properties": {
-                            "process_key": {"type": "string"},
-                            "version": {"type": "integer"},
-                            "unit_code": {"type": "string"},
-                            "data": {"type": "object"},
+                            "process_key": {"type": "string", "minLength": 1},
+                            "version": {
+                                "type": ["integer", "null"],
+                                "minimum": 1,
+                                "maximum": DATABASE_INT_MAX,
+                            },
+                            "unit_code": {"type": ["string", "null"]},
+                            "data": {"type": ["object", "null"]},
                         },
                     }
                 ),
@@ -162,7 +233,7 @@ PATHS: dict[str, dict[str, Any]] = {
                 **_errors(401, 404),
             },
             security=_BEARER,
-            parameters=[_path("instance_id")],
+            parameters=[_id_path("instance_id")],
         )
     },
     "/process-instances/{instance_id}/retry": {
@@ -170,10 +241,11 @@ PATHS: dict[str, dict[str, Any]] = {
             "Retry the failed step, optionally with corrected data (office staff)",
             {
                 "200": {"description": "instance"},
-                **_errors(401, 403, 404, 409),
+                **_errors(400, 401, 403, 404, 409),
             },
             security=_BEARER,
-            parameters=[_path("instance_id")],
+            parameters=[_id_path("instance_id")],
+            requestBody=_INSTANCE_BODIES["retry"],
         )
     },
     "/process-instances/{instance_id}/terminate": {
@@ -181,10 +253,11 @@ PATHS: dict[str, dict[str, Any]] = {
             "Terminate the instance (office staff)",
             {
                 "200": {"description": "instance"},
-                **_errors(401, 403, 404, 409),
+                **_errors(400, 401, 403, 404, 409),
             },
             security=_BEARER,
-            parameters=[_path("instance_id")],
+            parameters=[_id_path("instance_id")],
+            requestBody=_INSTANCE_BODIES["terminate"],
         )
     },
     "/tasks": {
@@ -202,7 +275,8 @@ PATHS: dict[str, dict[str, Any]] = {
                 {
                     "name": "overdue",
                     "in": "query",
-                    "schema": {"type": "string", "enum": ["0", "1"]},
+                    "description": "1 or true: overdue tasks only",
+                    "schema": {"type": "string", "enum": ["0", "1", "false", "true"]},
                 },
                 {"name": "process_key", "in": "query", "schema": {"type": "string"}},
                 {
@@ -214,11 +288,35 @@ PATHS: dict[str, dict[str, Any]] = {
                 {
                     "name": "due_before",
                     "in": "query",
-                    "description": "tasks due by then: a date (its end, UTC+8) or a date-time",
-                    "schema": {"type": "string"},
+                    "description": "tasks due by then: a date (its end, UTC+8) or an ISO 8601 "
+                    "date-time (UTC+8 without an offset)",
+                    "schema": {
+                        "anyOf": [
+                            {"type": "string", "format": "date"},
+                            {"type": "string", "format": "date-time"},
+                        ]
+                    },
                 },
-                {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 500}},
-                {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_PAGE,
+                        "default": 100,
+                    },
+                },
+                {
+                    "name": "offset",
+                    "in": "query",
+                    "schema": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "maximum": DATABASE_INT_MAX,
+                        "default": 0,
+                    },
+                },
             ],
         )
     },
@@ -233,11 +331,13 @@ PATHS: dict[str, dict[str, Any]] = {
             parameters=[_path("task_id")],
         )
     },
-    "/tasks/{task_id}/claim": {"post": _task_action("Claim the task")},
-    "/tasks/{task_id}/unclaim": {"post": _task_action("Release the task")},
-    "/tasks/{task_id}/reassign": {"post": _task_action("Give the task to a named user")},
+    "/tasks/{task_id}/claim": {"post": _task_action("Claim the task", "claim")},
+    "/tasks/{task_id}/unclaim": {"post": _task_action("Release the task", "unclaim")},
+    "/tasks/{task_id}/reassign": {
+        "post": _task_action("Give the task to a named user", "reassign")
+    },
     "/tasks/{task_id}/complete": {
-        "post": _task_action("Complete the task with {data}; 422 lists field errors")
+        "post": _task_action("Complete the task with {data}; 422 lists field errors", "complete")
     },
     "/tasks/{task_id}/files": {
         "post": _op(
@@ -281,7 +381,7 @@ PATHS: dict[str, dict[str, Any]] = {
                 **_errors(401, 403, 404),
             },
             security=_BEARER,
-            parameters=[{**_path("year"), "schema": {"type": "integer"}}],
+            parameters=[_id_path("year", maximum=9999)],
         )
     },
     "/openapi.json": {

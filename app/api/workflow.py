@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import jsonify, request
@@ -10,7 +10,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.api import bp
-from app.api.edge import MalformedRequest, api_actor, json_body, token_required
+from app.api.edge import (
+    MalformedRequest,
+    api_actor,
+    body_int,
+    json_body,
+    query_flag,
+    query_int,
+    query_text,
+    token_required,
+)
 from app.api.idempotency import idempotent_commit
 from app.api.serializers import definition_json, instance_json, task_json
 from app.auth.roles import Permission
@@ -18,6 +27,7 @@ from app.auth.services import require
 from app.calendar.workdays import SHANGHAI, end_of_local_day
 from app.db import utcnow
 from app.extensions import db_session
+from app.web.bounds import DATABASE_INT_MAX
 from app.workflow.deploy import deploy
 from app.workflow.diagrams import Upload
 from app.workflow.forms import FormProblem
@@ -29,7 +39,7 @@ from app.workflow.human_tasks import (
     unclaim_task,
     visible_task,
 )
-from app.workflow.inbox import inbox, visible_instance
+from app.workflow.inbox import MAX_PAGE, inbox, visible_instance
 from app.workflow.models import ProcessDefinition
 from app.workflow.recovery import retry_instance, terminate_instance
 from app.workflow.runtime import start_instance
@@ -94,7 +104,7 @@ def start() -> Any:
         db_session(),
         actor=api_actor(),
         key=key,
-        version=_optional(body, "version", int),
+        version=body_int(body, "version", 1, DATABASE_INT_MAX),
         unit_code=_optional(body, "unit_code", str),
         data=_optional(body, "data", dict),
         now=utcnow(),
@@ -141,7 +151,7 @@ def terminate(instance_id: int) -> Any:
         db_session(),
         actor=api_actor(),
         instance_id=instance_id,
-        reason=str(body.get("reason") or "")[:500],
+        reason=(_optional(body, "reason", str) or "")[:500],
         now=utcnow(),
     )
     db_session().flush()
@@ -157,30 +167,39 @@ def list_tasks() -> Any:
         db_session(),
         api_actor(),
         now=now,
-        overdue=request.args.get("overdue") in ("1", "true"),
+        overdue=query_flag("overdue"),
         due_by=_due_before(request.args.get("due_before")),
         process_key=request.args.get("process_key") or None,
-        search=request.args.get("q"),
-        limit=request.args.get("limit", 100, type=int) or 100,
-        offset=request.args.get("offset", 0, type=int) or 0,
+        search=query_text("q", 100),
+        limit=query_int("limit", 100, 1, MAX_PAGE),
+        offset=query_int("offset", 0, 0, DATABASE_INT_MAX),
     )
     return jsonify([task_json(t, now) for t in tasks])
 
 
+_FIRST_MOMENT = datetime(1, 1, 1, tzinfo=UTC)
+_LAST_MOMENT = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
 def _due_before(text: str | None) -> datetime | None:
-    """`due_before`: a date (its end, China Standard Time) or an ISO date and time."""
-    if not text:
+    """`due_before`: a date (its end, China Standard Time) or an ISO date and time (China
+    Standard Time without an offset), in UTC; a moment beyond UTC's range is its first or last."""
+    if text is None:
         return None
     try:
         if len(text) == 10:
-            return end_of_local_day(date.fromisoformat(text))
-        moment = datetime.fromisoformat(text)
+            moment = end_of_local_day(date.fromisoformat(text))
+        else:
+            moment = datetime.fromisoformat(text)
     except ValueError:
         raise MalformedRequest(
             _("due_before must be a date (2026-12-31) or a date and time."),
             details={"field": "due_before"},
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+    try:
+        return (moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)).astimezone(UTC)
+    except OverflowError:
+        return _FIRST_MOMENT if moment.year == 1 else _LAST_MOMENT
 
 
 @bp.get("/tasks/<task_id>")
@@ -227,7 +246,7 @@ def unclaim(task_id: str) -> Any:
 @idempotent_commit
 def reassign(task_id: str) -> Any:
     """Give the task to a named user (office staff, supervisors)."""
-    body = json_body()
+    body = json_body() if request.data else {}
     username = body.get("username")
     if not isinstance(username, str):
         raise MalformedRequest(_("username is required."), details={"field": "username"})
@@ -244,7 +263,7 @@ def reassign(task_id: str) -> Any:
 def complete(task_id: str) -> Any:
     """Complete the task with `{"data": {...}}`."""
     body = json_body()
-    data = body.get("data", {})
+    data = _optional(body, "data", dict) or {}
     done = complete_task(
         db_session(),
         actor=api_actor(),

@@ -23,6 +23,7 @@ from app.calendar.services import (
 from app.db import utcnow
 from app.errors import InvalidInput
 from app.extensions import db_session
+from app.web.bounds import year_number
 from app.web.context import current_actor, login_required
 from app.workflow.deadlines import recompute_provisional_deadlines
 
@@ -40,7 +41,7 @@ def _require_viewer() -> None:
 def year_view() -> Any:
     """Twelve months of working days and holidays, with the office's entries marked."""
     _require_viewer()
-    year = request.args.get("year", utcnow().year, type=int) or utcnow().year
+    year = request.args.get("year", utcnow().year, type=year_number) or utcnow().year
     year = min(max(year, 2004), 2100)
     calendar = working_calendar(db_session())
     entries = {e.day: e for e in year_entries(db_session(), year)}

@@ -22,6 +22,7 @@ from app.supervision.services import (
     escalate,
     on_time_rates,
 )
+from app.web.bounds import day_count
 from app.web.context import current_actor, login_required, permission_required
 from app.workflow.queries import process_choices
 
@@ -67,7 +68,7 @@ def _filtered_board(now: datetime) -> list[BoardRow]:
         unit_id=unit_by_code(session, unit_code).id if unit_code else None,
         process_key=request.args.get("process") or None,
         lane=request.args.get("lane") or None,
-        min_age_days=request.args.get("age", 0, type=int) or 0,
+        min_age_days=request.args.get("age", 0, type=day_count) or 0,
         search=request.args.get("q"),
     )
 

@@ -95,7 +95,10 @@ def _http_error(error: HTTPException) -> Any:
         413: _("The upload is too large."),
         429: _("Too many requests. Please wait a moment and try again."),
     }
-    return error_response(status, code, messages.get(status, error.description or code))
+    body, status = error_response(status, code, messages.get(status, error.description or code))
+    # The error's own headers stay: Allow on a 405 (RFC 9110), Retry-After, WWW-Authenticate.
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    return body, status, headers
 
 
 def _stale(error: StaleDataError) -> Any:

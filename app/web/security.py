@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
 from app.auth.services import password_expired
 from app.db import utcnow
@@ -26,6 +27,8 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 # Endpoints a user whose password must change can still reach.
 _PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "static", "vendor.asset"}
@@ -57,6 +60,16 @@ def _force_password_change() -> Response | None:
     return None
 
 
+def _refuse_foreign_origin() -> None:
+    """A page's form posted from another site is refused even with a valid token (S12); the
+    host is the one a trusted proxy forwarded (ProxyFix). The API uses bearer tokens instead."""
+    if request.method in _SAFE_METHODS or request.blueprint == "api":
+        return
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != request.host_url.rstrip("/"):
+        raise CSRFError(_("The form did not come from this site."))
+
+
 def _add_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
@@ -76,5 +89,6 @@ def register_security(app: Flask) -> None:
     login_manager.user_loader(_load_user)
     login_manager.unauthorized_handler(_unauthorized)
     login_manager.session_protection = None  # the server-side session is rotated at sign-in
+    app.before_request(_refuse_foreign_origin)
     app.before_request(_force_password_change)
     app.after_request(_add_headers)

@@ -146,7 +146,7 @@ def parse_form_json(text: str, field: str) -> dict[str, Any]:
     """A JSON object typed into the forms editor, or InvalidInput naming the field."""
     try:
         value = json.loads(text or "{}")
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested too deep
         raise InvalidInput(
             _("This is not valid JSON: %(e)s", e=str(error)),
             details=[{"field": field, "message": str(error)}],

@@ -206,7 +206,7 @@ def _corrected_data(text: str) -> dict[str, Any]:
     """The corrections office staff typed: a JSON object within the task data size cap."""
     try:
         value = json.loads(text) if text.strip() else {}
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested too deep
         raise InvalidInput(_("The data is not valid JSON: %(e)s", e=str(error))) from None
     if not isinstance(value, dict):
         raise InvalidInput(_("The data must be a JSON object."))
