@@ -34,6 +34,7 @@ ACTION_LABELS: dict[str, Any] = {
     "evidence.upload": _l("Evidence uploaded"),
     "form.save": _l("Form saved"),
     "indicators.adjusted": _l("Indicator adjusted"),
+    "indicators.cancelled": _l("Indicator cancelled"),
     "indicators.catalogue_import": _l("Key-task catalogue imported"),
     "indicators.drafts_saved": _l("Indicator drafts saved"),
     "indicators.published": _l("Indicators published"),

@@ -124,7 +124,14 @@ class _Demo:
         self.work(
             instance, "draft", staff, indicators=self.drafts(code), note="按重点工作任务分解编制"
         )
-        self.work(instance, "head_signoff", head, head_decision="approve", head_comment="同意报送")
+        self.work(
+            instance,
+            "head_signoff",
+            head,
+            signed=True,
+            head_decision="approve",
+            head_comment="同意报送",
+        )
         if until == "office_check":
             return instance
         self.work(
@@ -154,7 +161,7 @@ class _Demo:
                 "consolidate",
                 office,
                 consolidation="return",
-                office_comment="请按专家意见细化各项指标的衡量标准。",
+                consolidation_comment="请按专家意见细化各项指标的衡量标准。",
             )
             return instance
         self.work(
@@ -162,7 +169,7 @@ class _Demo:
             "consolidate",
             office,
             consolidation="to_leader",
-            office_comment="专家意见已吸收，建议审定。",
+            consolidation_comment="专家意见已吸收，建议审定。",
         )
         self.work(
             instance,
@@ -202,6 +209,8 @@ class _Demo:
             reason="根据省政府第12次常务会议新部署，需增加整改事项。",
             document=document.id,
         )
+        head = self.stand_in(code, Role.UNIT_HEAD)
+        self.work(instance, "head_sign", head, signed=True, head_decision="approve")
         self.work(instance, "leader_decision", self.user(leader), leader_decision="consent")
 
     def progress(self, code: str) -> None:

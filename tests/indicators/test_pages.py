@@ -228,6 +228,7 @@ def test_unit_staff_report_progress_on_a_table_of_their_own_indicators(
         form[f"entries.{number}.percent"] = "40"
         form[f"entries.{number}.summary"] = "按计划推进"
     assert client.post(link.group(1), data=form).status_code == 302
+    work(client, "head1", "head_sign", signed=True, head_decision="approve")
     report = db.session.execute(select(ProgressReport)).scalar_one()
     assert sorted(e.indicator_id for e in report.entries) == sorted(i.id for i in approved)
     assert {e.percent for e in report.entries} == {40}

@@ -35,7 +35,7 @@ from app.workflow.models import ProcessInstance, ProcessStart
 from app.workflow.scheduler import run_tick
 from app.workflow.task_deadlines import alert_due_tasks
 from tests.factories import make_user
-from tests.indicators.drive import done, only_task
+from tests.indicators.drive import done, only_task, work
 from tests.workflow.helpers import bearer, inbox, instance, start
 
 YEAR = 2026
@@ -138,10 +138,12 @@ def test_a_monthly_cycle_with_a_late_report_ends_in_a_confirmed_deduction(
     )
     entries = [{**e, "percent": 30, "summary": "按计划推进"} for e in task["data"]["entries"]]
     done(client, unit, task, entries=[*entries, {"indicator_id": foreign, "percent": 10}])
+    work(client, "head1", "head_sign", signed=True, head_decision="approve")
     revise = only_task(client, unit, "revise")
     assert any(str(foreign) in p for p in revise["data"]["report_problems"])
     assert db.session.execute(select(ProgressReport)).scalar_one().status is ReportStatus.OPEN
     done(client, unit, revise, entries=entries)
+    work(client, "head1", "head_sign", signed=True, head_decision="approve")
 
     # GXT leads two of FGW's key tasks and comments; the office checks.
     lead = only_task(client, bearer(client, "gxt1"), "lead_review")
