@@ -140,40 +140,79 @@ def test_the_office_board_highlights_units_behind(shipped: FlaskClient) -> None:
     assert board.count('data-behind="1"') == 1  # only FGW: its September report is missing
 
 
-def test_the_office_starts_setting_for_every_unit_with_drafts_once(shipped: FlaskClient) -> None:
+def _settings() -> list[ProcessInstance]:
+    db.session.expire_all()
+    query = select(ProcessInstance).where(ProcessInstance.process_key == "indicator_setting")
+    return list(db.session.execute(query).scalars())
+
+
+def test_the_office_confirms_the_count_and_units_with_a_setting_open_are_skipped(
+    shipped: FlaskClient,
+) -> None:
     client = shipped
+    # FGW's staff opened its setting already.
+    start(
+        client, bearer(client, "unit1"), "indicator_setting", unit_code="FGW", data={"year": YEAR}
+    )
     sign_in(client, "office1")
+    page = client.get("/indicators/").get_data(as_text=True)
+    offer = page[page.index('data-testid="start-all"') :]
+    assert "(8)" in offer and "江西省发展和改革委员会" not in offer[: offer.index("</details>")]
     token = page_csrf(client, "/indicators/")
-    first = client.post("/indicators/setting/start-all", data={"csrf_token": token, "year": YEAR})
-    assert first.status_code == 302
-    db.session.expire_all()
-    started = (
-        db.session.execute(
-            select(ProcessInstance).where(ProcessInstance.process_key == "indicator_setting")
-        )
-        .scalars()
-        .all()
+
+    # A count that no longer matches (or none) starts nothing and says the new count.
+    stale = client.post(
+        "/indicators/setting/start-all",
+        data={"csrf_token": token, "year": YEAR, "count": 9},
+        follow_redirects=True,
     )
-    assert len(started) == 9  # every responsible unit of the sample catalogue
-    assert {i.status.value for i in started} == {"waiting"}
-    client.post("/indicators/setting/start-all", data={"csrf_token": token, "year": YEAR})
-    db.session.expire_all()
-    again = (
-        db.session.execute(
-            select(ProcessInstance).where(ProcessInstance.process_key == "indicator_setting")
-        )
-        .scalars()
-        .all()
-    )
-    assert len(again) == 9  # nothing started twice
+    assert "待发起的单位数已变为 8 个" in stale.get_data(as_text=True)
+    assert len(_settings()) == 1
+
+    done_page = client.post(
+        "/indicators/setting/start-all",
+        data={"csrf_token": token, "year": YEAR, "count": 8},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "已为 8 个单位发起指标确定：" in done_page
+    started = _settings()
+    assert len(started) == 9  # every responsible unit of the sample catalogue, FGW once
+    assert sorted(i.unit_id for i in started) == sorted({i.unit_id for i in started})
+    assert "所有有指标草稿的单位均已有在办的指标确定流程" in done_page
     client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
     sign_in(client, "unit1")
     assert (
         client.post(
-            "/indicators/setting/start-all", data={"csrf_token": page_csrf(client, "/indicators/")}
+            "/indicators/setting/start-all",
+            data={"csrf_token": page_csrf(client, "/indicators/"), "count": 0},
         ).status_code
         == 403
     )
+
+
+def test_a_second_adjustment_request_is_refused_with_a_warning_and_the_open_one_reopened(
+    shipped: FlaskClient,
+) -> None:
+    client = shipped
+    _approve("FGW")
+    sign_in(client, "unit1")
+    token = page_csrf(client, "/indicators/")
+    first = client.post(
+        "/indicators/procedures/indicator_adjustment", data={"csrf_token": token, "year": YEAR}
+    )
+    assert first.status_code == 302 and "/tasks/" in first.headers["Location"]  # the form itself
+    assert 'data-testid="adjustment-open"' in client.get("/indicators/").get_data(as_text=True)
+    second = client.post(
+        "/indicators/procedures/indicator_adjustment", data={"csrf_token": token, "year": YEAR}
+    )
+    assert second.headers["Location"] == first.headers["Location"]
+    db.session.expire_all()
+    adjustments = select(ProcessInstance).where(
+        ProcessInstance.process_key == "indicator_adjustment"
+    )
+    assert len(db.session.execute(adjustments).scalars().all()) == 1
+    warned = client.get(second.headers["Location"]).get_data(as_text=True)
+    assert "本单位已有一份指标调整请示正在办理" in warned
 
 
 def test_reviewers_see_the_drafts_the_reviews_and_who_did_what_on_the_task_page(
