@@ -45,6 +45,8 @@ ACTION_LABELS: dict[str, Any] = {
     "instance.start": _l("Process started"),
     "instance.terminate": _l("Process terminated"),
     "instance.timers_recomputed": _l("Process deadlines recomputed"),
+    "p_proposal.bonus": _l("Bonus proposed"),
+    "p_proposal.review": _l("Director reviewed a P item"),
     "p_proposal.create": _l("P proposal made"),
     "p_proposal.decide": _l("P proposal decided"),
     "p_rule.update": _l("P rule changed"),

@@ -28,7 +28,7 @@ from app.indicators.models import Indicator, IndicatorKind, IndicatorStatus, Key
 from app.indicators.procedure import draft_row
 from app.org.demo import DEMO_YEAR
 from app.org.models import Unit
-from app.progress import proposals, reports
+from app.progress import director, proposals, reports
 from app.workflow.assignment import can_work
 from app.workflow.deploy import deploy
 from app.workflow.diagrams import Upload
@@ -293,6 +293,14 @@ class _Demo:
                 proposal_id=late.id,
                 confirm=True,
                 reason="8月进展报告晚报2个工作日，情况属实。",
+                now=self.now,
+            )
+            director.review(
+                self.session,
+                actor=self.user("director1"),
+                proposal_id=late.id,
+                approve=True,
+                reason="同意扣分。",
                 now=self.now,
             )
 

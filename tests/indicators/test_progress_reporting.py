@@ -22,7 +22,7 @@ from app.extensions import db
 from app.indicators.models import Indicator
 from app.indicators.procedure import publish, save_drafts
 from app.org.models import Unit
-from app.progress import proposals
+from app.progress import director, proposals
 from app.progress.models import (
     ProcessRule,
     ProgressReport,
@@ -192,6 +192,16 @@ def test_a_monthly_cycle_with_a_late_report_ends_in_a_confirmed_deduction(
             now=utcnow(),
         )
     fgw = _unit("FGW").id
+    # Confirmed, it waits for the office director; only approved does it count.
+    assert proposals.p_scores(db.session, YEAR, [fgw]) == {fgw: Decimal(100)}
+    director.review(
+        db.session,
+        actor=actor_for(_user("director1")),
+        proposal_id=late.id,
+        approve=True,
+        reason="",
+        now=utcnow(),
+    )
     assert proposals.p_scores(db.session, YEAR, [fgw]) == {fgw: Decimal("99.5")}
 
 
@@ -252,8 +262,12 @@ def _proposal(code: str, points: Decimal) -> Proposal:
     return Proposal(rule_code=code, points=points, status=ProposalStatus.CONFIRMED)
 
 
+def _user(username: str) -> User:
+    return db.session.execute(select(User).where(User.username == username)).scalar_one()
+
+
 def _office() -> User:
-    return db.session.execute(select(User).where(User.username == "office1")).scalar_one()
+    return _user("office1")
 
 
 def test_a_unit_with_nothing_to_report_or_a_report_already_ends_at_once(
