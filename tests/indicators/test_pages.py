@@ -18,7 +18,7 @@ from app.workflow.task_deadlines import alert_due_tasks
 from tests.factories import page_csrf, sign_in
 from tests.indicators.drive import draft_and_sign, only_task, work
 from tests.indicators.test_progress_reporting import YEAR, _approve, _this_month
-from tests.workflow.helpers import bearer, start
+from tests.workflow.helpers import bearer, complete, start
 
 
 def _report_this_month(client: FlaskClient) -> tuple[list[Indicator], datetime]:
@@ -271,3 +271,37 @@ def test_unit_staff_report_progress_on_a_table_of_their_own_indicators(
     report = db.session.execute(select(ProgressReport)).scalar_one()
     assert sorted(e.indicator_id for e in report.entries) == sorted(i.id for i in approved)
     assert {e.percent for e in report.entries} == {40}
+
+
+def test_the_heads_signature_box_is_required_on_the_page_and_by_the_server(
+    shipped: FlaskClient,
+) -> None:
+    client = shipped
+    start(
+        client, bearer(client, "office1"), "indicator_setting", unit_code="FGW", data={"year": YEAR}
+    )
+    draft = only_task(client, bearer(client, "unit1"), "draft")
+    rows = [
+        {**r, "weight": w} for r, w in zip(draft["data"]["indicators"], [30, 30, 20], strict=True)
+    ]
+    assert (
+        complete(client, bearer(client, "unit1"), draft["id"], indicators=rows).status_code == 200
+    )
+    sign = only_task(client, bearer(client, "head1"), "head_signoff")
+    sign_in(client, "head1")
+    url = f"/tasks/{sign['id']}"
+    page = client.get(url).get_data(as_text=True)
+    box = page[page.index('name="signed"') - 200 : page.index('name="signed"') + 200]
+    assert 'type="checkbox"' in box and "required" in box
+    unticked = client.post(
+        url, data={"csrf_token": page_csrf(client, url), "head_decision": "approve"}
+    )
+    assert unticked.status_code == 422
+    answer = unticked.get_data(as_text=True)
+    assert 'data-field="signed"' in answer and "invalid-feedback" in answer
+    assert only_task(client, bearer(client, "head1"), "head_signoff")["id"] == sign["id"]
+    ticked = client.post(
+        url,
+        data={"csrf_token": page_csrf(client, url), "head_decision": "approve", "signed": "on"},
+    )
+    assert ticked.status_code == 302
