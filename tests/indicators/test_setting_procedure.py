@@ -229,3 +229,22 @@ def test_the_draft_form_declares_the_units_own_indicator_ids(shipped: FlaskClien
     assert refused.status_code == 422
     assert refused.get_json()["error"]["details"][0]["path"] == "indicators/2/id"
     assert only_task(client, unit, "draft")["id"] == draft["id"]  # nothing was saved
+
+
+def test_saving_a_draft_keeps_the_table_and_the_task_with_the_unit(shipped: FlaskClient) -> None:
+    client = shipped
+    unit = bearer(client, "unit1")
+    start(
+        client, bearer(client, "office1"), "indicator_setting", unit_code="FGW", data={"year": YEAR}
+    )
+    draft = only_task(client, unit, "draft")
+    half_done = weighted(draft["data"]["indicators"], [30, 30, 20])
+    done(client, unit, draft, indicators=half_done, note="尚在征求处室意见", keep_drafting=True)
+    again = only_task(client, unit, "draft")  # still the unit's, not the head's
+    assert [r["weight"] for r in again["data"]["indicators"]] == [30, 30, 20]
+    assert again["data"]["note"] == "尚在征求处室意见" and again["data"]["keep_drafting"] is False
+    assert inbox(client, bearer(client, "head1")) == []
+    done(client, unit, again, indicators=again["data"]["indicators"])
+    assert only_task(client, bearer(client, "head1"), "head_signoff")["data"]["note"] == (
+        "尚在征求处室意见"
+    )
