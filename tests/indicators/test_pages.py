@@ -110,7 +110,9 @@ def test_unit_staff_see_where_their_indicators_stand_and_start_the_setting(
     started = client.post(
         "/indicators/procedures/indicator_setting", data={"csrf_token": token, "year": YEAR}
     )
-    assert started.status_code == 302 and "/instances/" in started.headers["Location"]
+    # Straight to the drafting form.
+    assert started.status_code == 302 and "/tasks/" in started.headers["Location"]
+    assert "编制本单位绩效指标" in client.get(started.headers["Location"]).get_data(as_text=True)
     page = client.get("/indicators/").get_data(as_text=True)
     assert "编制绩效指标" in page  # the open step, linked to the process
     assert (
