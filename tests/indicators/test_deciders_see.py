@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.calendar.workdays import SHANGHAI, WorkdayCalendar, local_date
 from app.extensions import db
 from app.indicators.models import Indicator, IndicatorStatus
+from app.verification.queries import verified_indicators
 from app.workflow.models import HumanTask
 from tests.indicators.drive import done, only_task, weighted, work
 from tests.indicators.test_progress_reporting import YEAR, _unit, approved  # noqa: F401
@@ -227,6 +228,9 @@ def test_an_adjustment_cancels_an_indicator_whose_weight_leaves_the_total(
     assert after[2].status is IndicatorStatus.CANCELLED
     assert [float(i.current.weight) for i in after[:2]] == [rest, float(second.current.weight)]
     assert sum(float(i.current.weight) for i in after[:2]) == 80
+    # The score reads it as cancelled: its weight leaves K's denominator (SPEC §8).
+    scored = verified_indicators(db.session, YEAR)["FGW"]
+    assert [i.cancelled for i in scored] == [False, False, True]
 
 
 def test_the_head_returns_an_adjustment_request_with_a_reason_the_unit_reads(
