@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.audit.services import record
 from app.auth.actor import Actor
 from app.errors import InvalidInput, NotFound
+from app.evidence.models import EvidenceFile
 from app.indicators.models import Indicator, IndicatorStatus, IndicatorVersion
 from app.indicators.procedure import draft_row, live_indicators, parse_weight, version_row
 from app.indicators.services import TOTAL_WEIGHT
@@ -152,7 +153,13 @@ def describe_adjustment(
     try:
         plan = _plan(session, unit_id, request)
     except NotFound as error:
-        return {"problems": [error.message], "indicator": "", "changes": [], "weights": []}
+        return {
+            "problems": [error.message],
+            "indicator": "",
+            "changes": [],
+            "weights": [],
+            "document_name": "",
+        }
     old = version_row(plan.indicator.current)
     changes = [
         {"item": _field_label(name), "before": old[name], "after": value}
@@ -170,11 +177,13 @@ def describe_adjustment(
         }
         for i in approved(session, unit_id, plan.indicator.year)
     ]
+    document = session.get(EvidenceFile, request.document_id) if request.document_id else None
     return {
         "problems": plan.problems,
         "indicator": plan.indicator.current.title,
         "changes": changes,
         "weights": weights,
+        "document_name": document.original_name if document else "",
     }
 
 
