@@ -66,6 +66,7 @@ class Permission(StrEnum):
     SUPERVISE = "supervise"
     EDIT_PROCESSES = "edit_processes"
     EVALUATE = "evaluate"  # year-end evaluation work: rating sheets, departmental items
+    APPROVE_OFFICE_PROPOSALS = "approve_office_proposals"  # the director: P deductions, bonuses
 
 
 _ADMIN_PERMISSIONS = {
@@ -78,7 +79,12 @@ _EXTRA_BUSINESS_PERMISSIONS = {
         {Permission.RUN_CYCLE, Permission.SUPERVISE, Permission.MANAGE_UNITS, Permission.EVALUATE}
     ),
     Role.OFFICE_DIRECTOR: frozenset(
-        {Permission.RUN_CYCLE, Permission.SUPERVISE, Permission.EVALUATE}
+        {
+            Permission.RUN_CYCLE,
+            Permission.SUPERVISE,
+            Permission.EVALUATE,
+            Permission.APPROVE_OFFICE_PROPOSALS,
+        }
     ),
     Role.PROVINCIAL_LEADER: frozenset({Permission.EVALUATE}),
     Role.LEADING_GROUP: frozenset({Permission.EVALUATE}),

@@ -28,7 +28,7 @@ from app.indicators.models import Indicator, IndicatorKind, IndicatorStatus, Key
 from app.indicators.procedure import draft_row
 from app.org.demo import DEMO_YEAR
 from app.org.models import Unit
-from app.progress import proposals, reports
+from app.progress import director, proposals, reports
 from app.workflow.assignment import can_work
 from app.workflow.deploy import deploy
 from app.workflow.diagrams import Upload
@@ -124,7 +124,14 @@ class _Demo:
         self.work(
             instance, "draft", staff, indicators=self.drafts(code), note="按重点工作任务分解编制"
         )
-        self.work(instance, "head_signoff", head, head_decision="approve", head_comment="同意报送")
+        self.work(
+            instance,
+            "head_signoff",
+            head,
+            signed=True,
+            head_decision="approve",
+            head_comment="同意报送",
+        )
         if until == "office_check":
             return instance
         self.work(
@@ -154,7 +161,7 @@ class _Demo:
                 "consolidate",
                 office,
                 consolidation="return",
-                office_comment="请按专家意见细化各项指标的衡量标准。",
+                consolidation_comment="请按专家意见细化各项指标的衡量标准。",
             )
             return instance
         self.work(
@@ -162,7 +169,7 @@ class _Demo:
             "consolidate",
             office,
             consolidation="to_leader",
-            office_comment="专家意见已吸收，建议审定。",
+            consolidation_comment="专家意见已吸收，建议审定。",
         )
         self.work(
             instance,
@@ -202,6 +209,8 @@ class _Demo:
             reason="根据省政府第12次常务会议新部署，需增加整改事项。",
             document=document.id,
         )
+        head = self.stand_in(code, Role.UNIT_HEAD)
+        self.work(instance, "head_sign", head, signed=True, head_decision="approve")
         self.work(instance, "leader_decision", self.user(leader), leader_decision="consent")
 
     def progress(self, code: str) -> None:
@@ -284,6 +293,14 @@ class _Demo:
                 proposal_id=late.id,
                 confirm=True,
                 reason="8月进展报告晚报2个工作日，情况属实。",
+                now=self.now,
+            )
+            director.review(
+                self.session,
+                actor=self.user("director1"),
+                proposal_id=late.id,
+                approve=True,
+                reason="同意扣分。",
                 now=self.now,
             )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.extensions import db_session
-from app.indicators import procedure
+from app.indicators import adjustment, procedure
 from app.indicators.models import IndicatorStatus
 from app.workflow.forms import register_choices
 from app.workflow.registry import REGISTRY, Operation, ServiceCall
@@ -47,36 +47,48 @@ def _publish(call: ServiceCall) -> int:
     )
 
 
-def _request(call: ServiceCall) -> procedure.AdjustmentRequest:
+def _request(call: ServiceCall) -> adjustment.AdjustmentRequest:
     params = call.params
     optional = {k: params.get(k) or None for k in ("title", "target", "measure")}
-    return procedure.AdjustmentRequest(
+    rows = params.get("weights")
+    weights = {
+        row.get("id"): row.get("weight")
+        for row in (rows if isinstance(rows, list) else [])
+        if isinstance(row, dict)
+    }
+    return adjustment.AdjustmentRequest(
         indicator_id=params.get("indicator_id"),
-        weight=params.get("weight"),
+        action=str(params.get("action") or adjustment.CHANGE),
         reason=str(params.get("reason") or ""),
         document_id=params.get("document") or None,
+        weights=weights,
         **optional,
     )
 
 
-def _check_adjustment(call: ServiceCall) -> list[str]:
-    return procedure.adjustment_problems(call.session, unit_id=call.unit(), request=_request(call))
+def _open_adjustment(call: ServiceCall) -> list[dict[str, Any]]:
+    return adjustment.open_adjustment(call.session, unit_id=call.unit(), year=call.year())
 
 
-def _adjust(call: ServiceCall) -> int:
-    return procedure.adjust(
+def _check_adjustment(call: ServiceCall) -> dict[str, Any]:
+    return adjustment.describe_adjustment(call.session, unit_id=call.unit(), request=_request(call))
+
+
+def _adjust(call: ServiceCall) -> list[int]:
+    return adjustment.adjust(
         call.session, actor=call.actor, unit_id=call.unit(), request=_request(call), now=call.now
     )
 
 
 ADJUSTMENT_PARAMS = {
     "indicator_id": True,
+    "action": False,
     "reason": True,
     "document": True,
     "title": False,
     "target": False,
     "measure": False,
-    "weight": False,
+    "weights": False,
 }
 
 for operation in (
@@ -111,14 +123,21 @@ for operation in (
         _publish,
     ),
     Operation(
+        "indicators.open_adjustment",
+        "The unit's approved indicators with their weights, the table a request starts from.",
+        {"year": True},
+        _open_adjustment,
+    ),
+    Operation(
         "indicators.check_adjustment",
-        "Problems that stop an adjustment request (empty when none).",
+        "What an adjustment request would change (old against new) and the problems that stop "
+        "it (empty when none).",
         ADJUSTMENT_PARAMS,
         _check_adjustment,
     ),
     Operation(
         "indicators.adjust",
-        "Give an approved indicator a new, published version.",
+        "Change, cancel and reweight the unit's indicators as the consented request says.",
         ADJUSTMENT_PARAMS,
         _adjust,
     ),
@@ -133,5 +152,5 @@ register_choices(
 )
 register_choices(
     "approved_indicators",
-    lambda context: procedure.adjustable_choices(db_session(), context.unit_id, context.year),
+    lambda context: adjustment.adjustable_choices(db_session(), context.unit_id, context.year),
 )

@@ -1,4 +1,4 @@
-"""The steps of indicator setting (policy §15) and adjustment (§16) that diagrams call.
+"""The steps of indicator setting (policy §15) that diagrams call.
 
 The diagrams decide who acts and when (lanes, gateways, timers); these services only change
 indicators, each change audited with the acting user. Problems a unit can fix (weights that do not
@@ -9,7 +9,6 @@ procedure itself (indicators already under review) raises.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -30,13 +29,13 @@ from app.indicators.models import (
     IndicatorVersion,
 )
 from app.indicators.queries import unit_indicators
-from app.indicators.services import TOTAL_WEIGHT, weight_problems
+from app.indicators.services import weight_problems
 
 EDITABLE = (IndicatorStatus.DRAFT, IndicatorStatus.RETURNED)
 DRAFT_FIELDS = ("title", "target", "measure", "weight")
 
 
-def _live(session: Session, year: int, unit_id: int) -> list[Indicator]:
+def live_indicators(session: Session, year: int, unit_id: int) -> list[Indicator]:
     return [
         i
         for i in unit_indicators(session, year, unit_id)
@@ -78,7 +77,7 @@ def open_setting(
     """Tie the unit's draft indicators to the setting procedure: `indicators`, their rows for the
     draft form, and `state`: `open`, or `in_review` / `approved` when the year's indicators are
     already past drafting (the procedure then ends without touching them)."""
-    indicators = _live(session, year, unit_id)
+    indicators = live_indicators(session, year, unit_id)
     settled = {i.status for i in indicators} - set(EDITABLE)
     if settled:
         state = "in_review" if IndicatorStatus.IN_REVIEW in settled else "approved"
@@ -96,7 +95,7 @@ def open_setting(
     return {"indicators": [draft_row(i) for i in indicators], "state": "open"}
 
 
-def _weight(value: Any) -> Decimal | None:
+def parse_weight(value: Any) -> Decimal | None:
     try:
         weight = Decimal(str(value))
     except (InvalidOperation, ValueError):
@@ -106,7 +105,7 @@ def _weight(value: Any) -> Decimal | None:
 
 def _apply_row(indicator: Indicator, row: dict[str, Any], problems: list[str]) -> None:
     version = indicator.current
-    weight = _weight(row.get("weight", version.weight))
+    weight = parse_weight(row.get("weight", version.weight))
     if weight is None:
         problems.append(_("%(title)s: the weight is not a number.", title=version.title))
         return
@@ -136,7 +135,7 @@ def _new_duty(
             source=_("Unit mandate (三定)"),
             target=str(row.get("target") or ""),
             measure=str(row.get("measure") or ""),
-            weight=(_weight(row.get("weight")) or Decimal(0)).quantize(Decimal("0.01")),
+            weight=(parse_weight(row.get("weight")) or Decimal(0)).quantize(Decimal("0.01")),
             milestones=parse_milestones(row.get("milestones")),
             created_by_id=actor.user_id,
         )
@@ -156,7 +155,7 @@ def save_drafts(
     """
     if not isinstance(rows, list):
         rows = []
-    indicators = {i.id: i for i in _live(session, year, unit_id)}
+    indicators = {i.id: i for i in live_indicators(session, year, unit_id)}
     before = {i.id: draft_row(i) for i in indicators.values()}
     problems: list[str] = []
     kept: set[int] = set()
@@ -177,7 +176,7 @@ def save_drafts(
         if indicator.kind is IndicatorKind.DUTY and indicator.id not in kept:
             indicator.status = IndicatorStatus.CANCELLED
     session.flush()
-    live = _live(session, year, unit_id)
+    live = live_indicators(session, year, unit_id)
     problems += weight_problems(live)
     record(
         session,
@@ -197,7 +196,7 @@ def set_setting_status(
     """Move the unit's indicators along the setting procedure (in review, returned)."""
     if status not in (IndicatorStatus.IN_REVIEW, IndicatorStatus.RETURNED):
         raise InvalidInput(_("Setting moves indicators only to in review or returned."))
-    indicators = _live(session, year, unit_id)
+    indicators = live_indicators(session, year, unit_id)
     for indicator in indicators:
         if indicator.status is IndicatorStatus.APPROVED:
             raise Conflict(_("%(title)s is already approved.", title=indicator.current.title))
@@ -217,7 +216,7 @@ def set_setting_status(
 
 def publish(session: Session, *, actor: Actor, unit_id: int, year: int, now: datetime) -> int:
     """Approve the unit's indicators and publish their current versions on the portal."""
-    indicators = _live(session, year, unit_id)
+    indicators = live_indicators(session, year, unit_id)
     if not indicators:
         raise NotFound(_("The unit has no indicators for %(year)d.", year=year))
     problems = weight_problems(indicators)
@@ -238,102 +237,6 @@ def publish(session: Session, *, actor: Actor, unit_id: int, year: int, now: dat
         indicator.current.published_at = now
         indicator.instance_id = None
     return len(indicators)
-
-
-@dataclass(frozen=True)
-class AdjustmentRequest:
-    """What a unit asks to change in an approved indicator, why, and the written request."""
-
-    indicator_id: Any
-    title: str | None
-    target: str | None
-    measure: str | None
-    weight: Any
-    reason: str
-    document_id: str | None
-
-
-def _approved_of_unit(session: Session, indicator_id: Any, unit_id: int) -> Indicator:
-    indicator = session.get(Indicator, indicator_id) if isinstance(indicator_id, int) else None
-    if indicator is None or indicator.unit_id != unit_id:
-        raise NotFound(_("Indicator %(id)s is not one of this unit's.", id=indicator_id))
-    return indicator
-
-
-def adjustment_problems(session: Session, *, unit_id: int, request: AdjustmentRequest) -> list[str]:
-    """Why the request cannot go to the leader (empty when it can)."""
-    try:
-        indicator = _approved_of_unit(session, request.indicator_id, unit_id)
-    except NotFound as error:
-        return [error.message]
-    problems = []
-    if indicator.status is not IndicatorStatus.APPROVED:
-        problems.append(_("Only approved indicators are adjusted; this one is not approved yet."))
-    if not request.reason.strip():
-        problems.append(_("Give the reason for the adjustment."))
-    if not request.document_id:
-        problems.append(_("Upload the written request."))
-    if request.weight is not None:
-        weight = _weight(request.weight)
-        if weight is None:
-            problems.append(_("The weight is not a number."))
-        else:
-            others = [
-                i.current.weight
-                for i in _live(session, indicator.year, unit_id)
-                if i.id != indicator.id
-            ]
-            total = sum(others, Decimal(0)) + weight
-            if total != TOTAL_WEIGHT:
-                problems.append(
-                    _("The weights would add up to %(t)s, not %(n)s.", t=total, n=TOTAL_WEIGHT)
-                )
-    return problems
-
-
-def adjust(
-    session: Session, *, actor: Actor, unit_id: int, request: AdjustmentRequest, now: datetime
-) -> int:
-    """Give the indicator a new, published version after the leader's consent; returns its number.
-
-    The earlier versions stay as the indicator's history and on the portal's adjustment record.
-    """
-    problems = adjustment_problems(session, unit_id=unit_id, request=request)
-    if problems:
-        raise InvalidInput(_("The adjustment cannot be made."), details=problems)
-    indicator = _approved_of_unit(session, request.indicator_id, unit_id)
-    old = indicator.current
-    weight = old.weight if request.weight is None else _weight(request.weight)
-    number = max(v.number for v in indicator.versions) + 1
-    indicator.versions.append(
-        IndicatorVersion(
-            number=number,
-            title=(request.title or old.title).strip()[:300],
-            source=old.source,
-            target=old.target if request.target is None else request.target,
-            measure=old.measure if request.measure is None else request.measure,
-            weight=(weight or Decimal(0)).quantize(Decimal("0.01")),
-            milestones=list(old.milestones),
-            reason=request.reason.strip(),
-            document_id=request.document_id,
-            created_at=now,
-            created_by_id=actor.user_id,
-            published_at=now,
-        )
-    )
-    indicator.current_version = number
-    session.flush()
-    record(
-        session,
-        actor=actor,
-        action="indicators.adjusted",
-        object_type="indicator",
-        object_id=indicator.id,
-        before=version_row(old),
-        after={**draft_row(indicator), "version": number, "reason": request.reason},
-        now=now,
-    )
-    return number
 
 
 def version_row(version: IndicatorVersion) -> dict[str, Any]:
@@ -363,17 +266,4 @@ def draft_choices(session: Session, unit_id: int | None, year: int | None) -> li
     may name; a row without an id adds a duty."""
     if unit_id is None or year is None:
         return []
-    return [(i.id, f"{i.id} · {i.current.title}") for i in _live(session, year, unit_id)]
-
-
-def adjustable_choices(
-    session: Session, unit_id: int | None, year: int | None
-) -> list[tuple[Any, str]]:
-    """The unit's approved indicators of the year, for an adjustment request."""
-    if unit_id is None or year is None:
-        return []
-    return [
-        (i.id, f"{i.id} · {i.current.title}")
-        for i in _live(session, year, unit_id)
-        if i.status is IndicatorStatus.APPROVED
-    ]
+    return [(i.id, f"{i.id} · {i.current.title}") for i in live_indicators(session, year, unit_id)]

@@ -65,11 +65,14 @@ class ProgressEntry(Base):
 
 
 class ProposalStatus(StrEnum):
-    """A deduction or bonus the system proposes waits for the office to confirm or reject it."""
+    """A deduction or bonus waits for the office to confirm or reject it; a confirmed one waits
+    for the office director, who approves it (only then does it count in P) or returns it."""
 
     PROPOSED = "proposed"
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
+    APPROVED = "approved"
+    RETURNED = "returned"
 
 
 class ProcessRule(Base):
@@ -107,4 +110,7 @@ class Proposal(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
+    review_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

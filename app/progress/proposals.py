@@ -28,6 +28,7 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.progress.models import ProcessRule, Proposal, ProposalStatus
 
 FULL = Decimal(100)
+BONUS = "bonus"
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ DEFAULT_RULES = (
     DefaultRule(
         "untrue_evidence", _l("Evidence found untrue at verification"), Decimal(-1), Decimal(5)
     ),
+    DefaultRule(BONUS, _l("Bonus proposed by the office"), Decimal(1), Decimal(10)),
 )
 
 
@@ -210,7 +212,8 @@ def decide(
     reason: str,
     now: datetime,
 ) -> Proposal:
-    """The office confirms or rejects a proposal, with its reason."""
+    """The office confirms or rejects a proposal (again, if the director returned it), with its
+    reason; a confirmed one goes to the office director."""
     require(actor, Permission.RUN_CYCLE)
     proposal = session.execute(
         select(Proposal).where(Proposal.id == proposal_id).with_for_update()
@@ -221,7 +224,7 @@ def decide(
     if not reason:
         message = _("Give the reason for the decision.")
         raise InvalidInput(message, details=[{"path": "reason", "message": message}])
-    if proposal.status is not ProposalStatus.PROPOSED:
+    if proposal.status not in (ProposalStatus.PROPOSED, ProposalStatus.RETURNED):
         raise Conflict(_("This proposal has already been decided."))
     status = ProposalStatus.CONFIRMED if confirm else ProposalStatus.REJECTED
     _decide(session, actor, proposal, status=status, reason=reason[:2000], now=now)
@@ -229,7 +232,7 @@ def decide(
 
 
 def p_score(rules: dict[str, ProcessRule], confirmed: Sequence[Proposal]) -> Decimal:
-    """P = clamp(100 + Σ per rule of its confirmed points, each rule within its cap, 0, 100)."""
+    """P = clamp(100 + Σ per rule of its approved points, each rule within its cap, 0, 100)."""
     by_rule: dict[str, Decimal] = {}
     for proposal in confirmed:
         by_rule[proposal.rule_code] = by_rule.get(proposal.rule_code, Decimal(0)) + proposal.points
@@ -241,13 +244,13 @@ def p_score(rules: dict[str, ProcessRule], confirmed: Sequence[Proposal]) -> Dec
 
 
 def p_scores(session: Session, year: int, unit_ids: Sequence[int]) -> dict[int, Decimal]:
-    """P of each unit in the year, from its confirmed proposals."""
+    """P of each unit in the year, from its proposals the director approved."""
     rules = year_rules(session, year)
     confirmed: dict[int, list[Proposal]] = {unit_id: [] for unit_id in unit_ids}
     for proposal in session.execute(
         select(Proposal).where(
             Proposal.year == year,
-            Proposal.status == ProposalStatus.CONFIRMED,
+            Proposal.status == ProposalStatus.APPROVED,
             Proposal.unit_id.in_(list(unit_ids)),
         )
     ).scalars():

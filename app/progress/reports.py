@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
@@ -160,7 +160,31 @@ def open_report(
         after={"unit_id": unit_id, "period": period, "due_at": due_at},
     )
     rows = [entry_row(i, _last_percent(session, i.id, period)) for i in indicators]
-    return {"entries": rows, "state": "open"}
+    return {
+        "entries": rows,
+        "state": "open",
+        "prefill_note": _prefill_note(session, unit_id, period),
+    }
+
+
+def _prefill_note(session: Session, unit_id: int, period: str) -> str:
+    """Where the report's pre-filled percentages come from, as its form tells the unit."""
+    last = session.execute(
+        select(func.max(ProgressReport.period)).where(
+            ProgressReport.unit_id == unit_id,
+            ProgressReport.period < period,
+            ProgressReport.status.in_([ReportStatus.SUBMITTED, ReportStatus.CHECKED]),
+        )
+    ).scalar()
+    if last is None:
+        return str(_("No earlier report: every percent complete starts at 0."))
+    return str(
+        _(
+            "Percent complete is pre-filled from your report for %(period)s; "
+            "change it to the figure at the end of this month.",
+            period=last,
+        )
+    )
 
 
 def _percent(value: Any) -> int | None:

@@ -14,6 +14,7 @@ from app.db import utcnow
 from app.errors import DomainError, InvalidInput
 from app.extensions import db_session
 from app.org.services import current_year
+from app.progress.director import propose_bonus, review
 from app.progress.models import ProposalStatus
 from app.progress.proposals import decide, update_rule
 from app.progress.queries import proposal_board
@@ -82,6 +83,64 @@ def decide_proposal(proposal_id: int) -> Any:
     db_session().commit()
     flash(_("Proposal confirmed.") if confirm else _("Proposal rejected."), "success")
     return redirect(url_for("progress.proposals", year=year))
+
+
+@bp.post("/bonuses")
+@login_required
+@permission_required(Permission.RUN_CYCLE)
+def propose_bonus_page() -> Any:
+    """The office proposes a bonus for a unit with its reason and evidence file."""
+    session, actor, now = db_session(), current_actor(), utcnow()
+    year = request.form.get("year", type=int) or current_year(session)
+    unit_id = request.form.get("unit_id", type=int)
+    upload = request.files.get("evidence")
+    try:
+        propose_bonus(
+            session,
+            actor=actor,
+            year=year,
+            unit_id=unit_id,
+            points=_decimal(request.form.get("points"), "points"),
+            reason=request.form.get("reason", ""),
+            evidence=(upload.filename, upload.read()) if upload and upload.filename else None,
+            now=now,
+        )
+    except DomainError as error:
+        session.rollback()
+        details = error.details if isinstance(error.details, list) else []
+        errors = {f"bonus-{d['path']}": d["message"] for d in details}
+        return _page(
+            year, ProposalStatus.PROPOSED, errors or {"bonus-evidence": error.message}, error.status
+        )
+    session.commit()
+    flash(_("Bonus proposed; confirm it like a deduction."), "success")
+    return redirect(url_for("progress.proposals", year=year))
+
+
+@bp.post("/proposals/<int:proposal_id>/review")
+@login_required
+@permission_required(Permission.APPROVE_OFFICE_PROPOSALS)
+def review_proposal(proposal_id: int) -> Any:
+    """The office director approves a confirmed deduction or bonus, or returns it with a reason."""
+    year = request.form.get("year", type=int) or current_year(db_session())
+    approve = request.form.get("decision") == "approve"
+    try:
+        review(
+            db_session(),
+            actor=current_actor(),
+            proposal_id=proposal_id,
+            approve=approve,
+            reason=request.form.get("reason", ""),
+            now=utcnow(),
+        )
+    except DomainError as error:
+        db_session().rollback()
+        return _page(
+            year, ProposalStatus.CONFIRMED, {f"review-{proposal_id}": error.message}, error.status
+        )
+    db_session().commit()
+    flash(_("Approved: it counts in P.") if approve else _("Returned to the office."), "success")
+    return redirect(url_for("progress.proposals", year=year, status="confirmed"))
 
 
 def _decimal(raw: str | None, field: str) -> Decimal:

@@ -91,6 +91,20 @@ def test_a_unit_files_an_adjustment_request_on_the_task_page(
     page.get_by_role("button", name="提交").click()
     expect(page.get_by_text("任务已办结。")).to_be_visible()
 
+    # The unit head signs the request, seeing the change old against new.
+    page.context.clear_cookies()
+    page.goto(f"{demo_server}/login")
+    page.get_by_label("用户名").fill("head1")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{demo_server}/tasks")
+    page.get_by_role("link", name="主要负责人审核签字").click()
+    expect(page.get_by_text("全年完成率100%，并完成整改")).to_be_visible()
+    page.get_by_label("本人已审阅以上全部内容").check()
+    page.get_by_label("审核意见").select_option(label="同意报分管省领导")
+    page.get_by_role("button", name="提交").click()
+    expect(page.get_by_text("任务已办结。")).to_be_visible()
+
     page.context.clear_cookies()
     page.goto(f"{demo_server}/login")
     page.get_by_label("用户名").fill("leader1")
@@ -98,3 +112,10 @@ def test_a_unit_files_an_adjustment_request_on_the_task_page(
     page.get_by_role("button", name="登录").click()
     page.goto(f"{demo_server}/tasks")
     expect(page.get_by_role("link", name="分管省领导审批")).to_be_visible()
+    # The leader decides on the facts: the change old against new, the weights, the reason.
+    page.get_by_role("link", name="分管省领导审批").click()
+    changes = page.locator('[data-field="changes"]')
+    expect(changes.get_by_text("全年完成率100%，并完成整改")).to_be_visible()
+    expect(changes.get_by_role("columnheader", name="调整前")).to_be_visible()
+    expect(page.locator('[data-field="weight_changes"] tbody tr').first).to_be_visible()
+    expect(page.get_by_text("根据省政府最新部署调整目标")).to_be_visible()

@@ -48,7 +48,7 @@ def draft_and_sign(
     share = [round(free / len(rows), 2)] * len(rows)
     share[-1] = round(free - sum(share[:-1]), 2)
     done(client, bearer(client, unit), task, indicators=[*weighted(rows, share), *extra])
-    work(client, head, "head_signoff", head_decision="approve")
+    work(client, head, "head_signoff", signed=True, head_decision="approve")
 
 
 def review_and_approve(client: FlaskClient, leader: str, opinion: str = "指标设置合理") -> None:

@@ -18,7 +18,7 @@ from app.workflow.task_deadlines import alert_due_tasks
 from tests.factories import page_csrf, sign_in
 from tests.indicators.drive import draft_and_sign, only_task, work
 from tests.indicators.test_progress_reporting import YEAR, _approve, _this_month
-from tests.workflow.helpers import bearer, start
+from tests.workflow.helpers import bearer, complete, start
 
 
 def _report_this_month(client: FlaskClient) -> tuple[list[Indicator], datetime]:
@@ -110,7 +110,9 @@ def test_unit_staff_see_where_their_indicators_stand_and_start_the_setting(
     started = client.post(
         "/indicators/procedures/indicator_setting", data={"csrf_token": token, "year": YEAR}
     )
-    assert started.status_code == 302 and "/instances/" in started.headers["Location"]
+    # Straight to the drafting form.
+    assert started.status_code == 302 and "/tasks/" in started.headers["Location"]
+    assert "编制本单位绩效指标" in client.get(started.headers["Location"]).get_data(as_text=True)
     page = client.get("/indicators/").get_data(as_text=True)
     assert "编制绩效指标" in page  # the open step, linked to the process
     assert (
@@ -140,40 +142,79 @@ def test_the_office_board_highlights_units_behind(shipped: FlaskClient) -> None:
     assert board.count('data-behind="1"') == 1  # only FGW: its September report is missing
 
 
-def test_the_office_starts_setting_for_every_unit_with_drafts_once(shipped: FlaskClient) -> None:
+def _settings() -> list[ProcessInstance]:
+    db.session.expire_all()
+    query = select(ProcessInstance).where(ProcessInstance.process_key == "indicator_setting")
+    return list(db.session.execute(query).scalars())
+
+
+def test_the_office_confirms_the_count_and_units_with_a_setting_open_are_skipped(
+    shipped: FlaskClient,
+) -> None:
     client = shipped
+    # FGW's staff opened its setting already.
+    start(
+        client, bearer(client, "unit1"), "indicator_setting", unit_code="FGW", data={"year": YEAR}
+    )
     sign_in(client, "office1")
+    page = client.get("/indicators/").get_data(as_text=True)
+    offer = page[page.index('data-testid="start-all"') :]
+    assert "(8)" in offer and "江西省发展和改革委员会" not in offer[: offer.index("</details>")]
     token = page_csrf(client, "/indicators/")
-    first = client.post("/indicators/setting/start-all", data={"csrf_token": token, "year": YEAR})
-    assert first.status_code == 302
-    db.session.expire_all()
-    started = (
-        db.session.execute(
-            select(ProcessInstance).where(ProcessInstance.process_key == "indicator_setting")
-        )
-        .scalars()
-        .all()
+
+    # A count that no longer matches (or none) starts nothing and says the new count.
+    stale = client.post(
+        "/indicators/setting/start-all",
+        data={"csrf_token": token, "year": YEAR, "count": 9},
+        follow_redirects=True,
     )
-    assert len(started) == 9  # every responsible unit of the sample catalogue
-    assert {i.status.value for i in started} == {"waiting"}
-    client.post("/indicators/setting/start-all", data={"csrf_token": token, "year": YEAR})
-    db.session.expire_all()
-    again = (
-        db.session.execute(
-            select(ProcessInstance).where(ProcessInstance.process_key == "indicator_setting")
-        )
-        .scalars()
-        .all()
-    )
-    assert len(again) == 9  # nothing started twice
+    assert "待发起的单位数已变为 8 个" in stale.get_data(as_text=True)
+    assert len(_settings()) == 1
+
+    done_page = client.post(
+        "/indicators/setting/start-all",
+        data={"csrf_token": token, "year": YEAR, "count": 8},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "已为 8 个单位发起指标确定：" in done_page
+    started = _settings()
+    assert len(started) == 9  # every responsible unit of the sample catalogue, FGW once
+    assert sorted(i.unit_id for i in started) == sorted({i.unit_id for i in started})
+    assert "所有有指标草稿的单位均已有在办的指标确定流程" in done_page
     client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
     sign_in(client, "unit1")
     assert (
         client.post(
-            "/indicators/setting/start-all", data={"csrf_token": page_csrf(client, "/indicators/")}
+            "/indicators/setting/start-all",
+            data={"csrf_token": page_csrf(client, "/indicators/"), "count": 0},
         ).status_code
         == 403
     )
+
+
+def test_a_second_adjustment_request_is_refused_with_a_warning_and_the_open_one_reopened(
+    shipped: FlaskClient,
+) -> None:
+    client = shipped
+    _approve("FGW")
+    sign_in(client, "unit1")
+    token = page_csrf(client, "/indicators/")
+    first = client.post(
+        "/indicators/procedures/indicator_adjustment", data={"csrf_token": token, "year": YEAR}
+    )
+    assert first.status_code == 302 and "/tasks/" in first.headers["Location"]  # the form itself
+    assert 'data-testid="adjustment-open"' in client.get("/indicators/").get_data(as_text=True)
+    second = client.post(
+        "/indicators/procedures/indicator_adjustment", data={"csrf_token": token, "year": YEAR}
+    )
+    assert second.headers["Location"] == first.headers["Location"]
+    db.session.expire_all()
+    adjustments = select(ProcessInstance).where(
+        ProcessInstance.process_key == "indicator_adjustment"
+    )
+    assert len(db.session.execute(adjustments).scalars().all()) == 1
+    warned = client.get(second.headers["Location"]).get_data(as_text=True)
+    assert "本单位已有一份指标调整请示正在办理" in warned
 
 
 def test_reviewers_see_the_drafts_the_reviews_and_who_did_what_on_the_task_page(
@@ -228,6 +269,41 @@ def test_unit_staff_report_progress_on_a_table_of_their_own_indicators(
         form[f"entries.{number}.percent"] = "40"
         form[f"entries.{number}.summary"] = "按计划推进"
     assert client.post(link.group(1), data=form).status_code == 302
+    work(client, "head1", "head_sign", signed=True, head_decision="approve")
     report = db.session.execute(select(ProgressReport)).scalar_one()
     assert sorted(e.indicator_id for e in report.entries) == sorted(i.id for i in approved)
     assert {e.percent for e in report.entries} == {40}
+
+
+def test_the_heads_signature_box_is_required_on_the_page_and_by_the_server(
+    shipped: FlaskClient,
+) -> None:
+    client = shipped
+    start(
+        client, bearer(client, "office1"), "indicator_setting", unit_code="FGW", data={"year": YEAR}
+    )
+    draft = only_task(client, bearer(client, "unit1"), "draft")
+    rows = [
+        {**r, "weight": w} for r, w in zip(draft["data"]["indicators"], [30, 30, 20], strict=True)
+    ]
+    assert (
+        complete(client, bearer(client, "unit1"), draft["id"], indicators=rows).status_code == 200
+    )
+    sign = only_task(client, bearer(client, "head1"), "head_signoff")
+    sign_in(client, "head1")
+    url = f"/tasks/{sign['id']}"
+    page = client.get(url).get_data(as_text=True)
+    box = page[page.index('name="signed"') - 200 : page.index('name="signed"') + 200]
+    assert 'type="checkbox"' in box and "required" in box
+    unticked = client.post(
+        url, data={"csrf_token": page_csrf(client, url), "head_decision": "approve"}
+    )
+    assert unticked.status_code == 422
+    answer = unticked.get_data(as_text=True)
+    assert 'data-field="signed"' in answer and "invalid-feedback" in answer
+    assert only_task(client, bearer(client, "head1"), "head_signoff")["id"] == sign["id"]
+    ticked = client.post(
+        url,
+        data={"csrf_token": page_csrf(client, url), "head_decision": "approve", "signed": "on"},
+    )
+    assert ticked.status_code == 302

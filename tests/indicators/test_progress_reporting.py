@@ -22,7 +22,7 @@ from app.extensions import db
 from app.indicators.models import Indicator
 from app.indicators.procedure import publish, save_drafts
 from app.org.models import Unit
-from app.progress import proposals
+from app.progress import director, proposals
 from app.progress.models import (
     ProcessRule,
     ProgressReport,
@@ -35,7 +35,7 @@ from app.workflow.models import ProcessInstance, ProcessStart
 from app.workflow.scheduler import run_tick
 from app.workflow.task_deadlines import alert_due_tasks
 from tests.factories import make_user
-from tests.indicators.drive import done, only_task
+from tests.indicators.drive import done, only_task, work
 from tests.workflow.helpers import bearer, inbox, instance, start
 
 YEAR = 2026
@@ -138,10 +138,12 @@ def test_a_monthly_cycle_with_a_late_report_ends_in_a_confirmed_deduction(
     )
     entries = [{**e, "percent": 30, "summary": "按计划推进"} for e in task["data"]["entries"]]
     done(client, unit, task, entries=[*entries, {"indicator_id": foreign, "percent": 10}])
+    work(client, "head1", "head_sign", signed=True, head_decision="approve")
     revise = only_task(client, unit, "revise")
     assert any(str(foreign) in p for p in revise["data"]["report_problems"])
     assert db.session.execute(select(ProgressReport)).scalar_one().status is ReportStatus.OPEN
     done(client, unit, revise, entries=entries)
+    work(client, "head1", "head_sign", signed=True, head_decision="approve")
 
     # GXT leads two of FGW's key tasks and comments; the office checks.
     lead = only_task(client, bearer(client, "gxt1"), "lead_review")
@@ -190,6 +192,16 @@ def test_a_monthly_cycle_with_a_late_report_ends_in_a_confirmed_deduction(
             now=utcnow(),
         )
     fgw = _unit("FGW").id
+    # Confirmed, it waits for the office director; only approved does it count.
+    assert proposals.p_scores(db.session, YEAR, [fgw]) == {fgw: Decimal(100)}
+    director.review(
+        db.session,
+        actor=actor_for(_user("director1")),
+        proposal_id=late.id,
+        approve=True,
+        reason="",
+        now=utcnow(),
+    )
     assert proposals.p_scores(db.session, YEAR, [fgw]) == {fgw: Decimal("99.5")}
 
 
@@ -250,8 +262,12 @@ def _proposal(code: str, points: Decimal) -> Proposal:
     return Proposal(rule_code=code, points=points, status=ProposalStatus.CONFIRMED)
 
 
+def _user(username: str) -> User:
+    return db.session.execute(select(User).where(User.username == username)).scalar_one()
+
+
 def _office() -> User:
-    return db.session.execute(select(User).where(User.username == "office1")).scalar_one()
+    return _user("office1")
 
 
 def test_a_unit_with_nothing_to_report_or_a_report_already_ends_at_once(

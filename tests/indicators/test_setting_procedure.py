@@ -58,7 +58,7 @@ def test_one_unit_from_draft_to_publication_with_a_return_and_an_adjustment(
         indicators=[*weighted(rows, [20, 20, 20]), duty],
     )
     assert inbox(client, unit) == []
-    work(client, "head1", "head_signoff", head_decision="approve")
+    work(client, "head1", "head_signoff", signed=True, head_decision="approve")
     assert {i.status for i in _indicators()} == {IndicatorStatus.IN_REVIEW}
 
     # The office chooses experts from the choices the form's schema declares.
@@ -92,10 +92,12 @@ def test_one_unit_from_draft_to_publication_with_a_return_and_an_adjustment(
     consolidate = only_task(client, office, "consolidate")
     reviews = consolidate["data"]["reviews"]
     assert [r["expert"] for r in reviews] == ["expert1", "expert2"]
-    done(client, office, consolidate, consolidation="return", office_comment="请细化衡量标准")
+    done(
+        client, office, consolidate, consolidation="return", consolidation_comment="请细化衡量标准"
+    )
     assert {i.status for i in _indicators()} == {IndicatorStatus.RETURNED}
     draft = only_task(client, unit, "draft")
-    assert draft["data"]["office_comment"] == "请细化衡量标准"
+    assert draft["data"]["consolidation_comment"] == "请细化衡量标准"
     revised = [
         {
             **r,
@@ -106,7 +108,7 @@ def test_one_unit_from_draft_to_publication_with_a_return_and_an_adjustment(
     ]
     assert len(revised) == 4 and revised[3]["kind"] == "duty"
     done(client, unit, only_task(client, unit, "draft"), indicators=revised)
-    work(client, "head1", "head_signoff", head_decision="approve")
+    work(client, "head1", "head_signoff", signed=True, head_decision="approve")
 
     done(
         client,
@@ -171,6 +173,7 @@ def test_one_unit_from_draft_to_publication_with_a_return_and_an_adjustment(
     )
     assert upload.status_code == 201, upload.get_json()
     done(client, unit, request, document=upload.get_json()["id"], **change)
+    work(client, "head1", "head_sign", signed=True, head_decision="approve")
     decision = only_task(client, leader, "leader_decision")
     assert decision["data"]["reason"] == "省政府新要求"
     done(client, leader, decision, leader_decision="consent")
@@ -198,7 +201,7 @@ def test_setting_for_a_unit_already_approved_ends_without_touching_its_indicator
         only_task(client, bearer(client, "unit1"), "draft"),
         indicators=weighted(rows, [30, 30, 20]),
     )
-    work(client, "head1", "head_signoff", head_decision="approve")
+    work(client, "head1", "head_signoff", signed=True, head_decision="approve")
     again = start(client, office, "indicator_setting", unit_code="FGW", data={"year": YEAR})
     assert again["status"] == "completed"  # FGW's drafts are in review: nothing to draft
     assert {i.status for i in _indicators()} == {IndicatorStatus.IN_REVIEW}
@@ -226,3 +229,22 @@ def test_the_draft_form_declares_the_units_own_indicator_ids(shipped: FlaskClien
     assert refused.status_code == 422
     assert refused.get_json()["error"]["details"][0]["path"] == "indicators/2/id"
     assert only_task(client, unit, "draft")["id"] == draft["id"]  # nothing was saved
+
+
+def test_saving_a_draft_keeps_the_table_and_the_task_with_the_unit(shipped: FlaskClient) -> None:
+    client = shipped
+    unit = bearer(client, "unit1")
+    start(
+        client, bearer(client, "office1"), "indicator_setting", unit_code="FGW", data={"year": YEAR}
+    )
+    draft = only_task(client, unit, "draft")
+    half_done = weighted(draft["data"]["indicators"], [30, 30, 20])
+    done(client, unit, draft, indicators=half_done, note="尚在征求处室意见", keep_drafting=True)
+    again = only_task(client, unit, "draft")  # still the unit's, not the head's
+    assert [r["weight"] for r in again["data"]["indicators"]] == [30, 30, 20]
+    assert again["data"]["note"] == "尚在征求处室意见" and again["data"]["keep_drafting"] is False
+    assert inbox(client, bearer(client, "head1")) == []
+    done(client, unit, again, indicators=again["data"]["indicators"])
+    assert only_task(client, bearer(client, "head1"), "head_signoff")["data"]["note"] == (
+        "尚在征求处室意见"
+    )
