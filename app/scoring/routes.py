@@ -6,17 +6,22 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app.auth.roles import Permission
+from app.db import utcnow
+from app.errors import DomainError
 from app.extensions import db_session
 from app.org.models import Category
 from app.scoring.explain import chart_data, explain, shown
+from app.scoring.gather import compute_year
 from app.scoring.grades import Grade, flag_text
 from app.scoring.models import ScoreRow
+from app.scoring.problems import InputsProblem
 from app.scoring.services import require_score_reader, run_of, scored_years, versions_of
-from app.scoring.workbook import score_workbook
-from app.web.context import current_actor, login_required
+from app.scoring.workbook import score_workbook, table_headers, workbook_title
+from app.web.context import current_actor, login_required, permission_required
 
 bp = Blueprint("scoring", __name__, url_prefix="/scores", template_folder="templates")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -49,12 +54,47 @@ def _distribution(groups: list[tuple[Category, list[ScoreRow]]]) -> dict[str, An
     }
 
 
+def _index(errors: list[str] | None = None, status: int = 200) -> Any:
+    actor = current_actor()
+    page = render_template(
+        "scoring/index.html",
+        years=scored_years(db_session()),
+        can_compute=actor.can(Permission.RUN_CYCLE),
+        errors=errors or [],
+        form=request.form,
+    )
+    return page, status
+
+
 @bp.get("/")
 @login_required
 def index() -> Any:
-    """The years with stored scores, the newest first."""
+    """The years with stored scores, the newest first; the office may compute a year."""
     require_score_reader(current_actor())
-    return render_template("scoring/index.html", years=scored_years(db_session()))
+    return _index()
+
+
+@bp.post("/compute")
+@login_required
+@permission_required(Permission.RUN_CYCLE)
+def compute() -> Any:
+    """Compute a year's scores from the recorded inputs and store them as a new version."""
+    year = request.form.get("year", type=int)
+    if year is None or not 0 < year < 10000:
+        return _index([_("Give the year to compute.")], 422)
+    try:
+        run = compute_year(
+            db_session(), current_actor(), year, request.form.get("reason", ""), now=utcnow()
+        )
+    except InputsProblem as error:
+        db_session().rollback()
+        return _index([problem.message for problem in error.problems], error.status)
+    except DomainError as error:
+        db_session().rollback()
+        return _index([error.message], error.status)
+    db_session().commit()
+    flash(_("%(year)d scores computed: version %(v)d.", year=year, v=run.version), "success")
+    return redirect(url_for("scoring.table", year=year))
 
 
 @bp.get("/<int(max=9999):year>")
@@ -83,19 +123,7 @@ def export(year: int) -> Any:
     """The table as a workbook for printing, one sheet per category."""
     require_score_reader(current_actor())
     run = run_of(db_session(), year, _version())
-    headers = [
-        _("Rank"),
-        _("Unit"),
-        _("Indicator score I"),
-        _("Process score P"),
-        _("Evaluation score E"),
-        _("Total T"),
-        _("Proposed grade"),
-        _("Excellent places"),
-        _("Notes"),
-    ]
-    title = _("%(year)d performance scores, version %(v)d", year=year, v=run.version)
-    response = Response(score_workbook(run, headers, title), mimetype=XLSX)
+    response = Response(score_workbook(run, table_headers(), workbook_title(run)), mimetype=XLSX)
     response.headers["Content-Disposition"] = f'attachment; filename="scores-{year}.xlsx"'
     return response
 

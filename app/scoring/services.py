@@ -274,7 +274,11 @@ def versions_of(session: Session, year: int) -> list[ScoreRun]:
 def stored_table(session: Session, actor: Actor, year: int) -> dict[str, Any]:
     """The latest stored score table of `year` in CONTRACT's shape."""
     require_score_reader(actor)
-    run = latest_run(session, year)
+    return run_table(latest_run(session, year))
+
+
+def run_table(run: ScoreRun) -> dict[str, Any]:
+    """A stored version's score table in CONTRACT's shape, by category then rank."""
     order = {category: position for position, category in enumerate(Category)}
     rows = sorted(run.rows, key=lambda r: (order[r.category], r.rank, r.unit.code))
     return {
