@@ -12,12 +12,15 @@ from flask_babel import gettext as _
 from app.auth.roles import Permission
 from app.db import utcnow
 from app.errors import DomainError
+from app.evidence.services import store_evidence
 from app.extensions import db_session
 from app.org.models import Category
+from app.org.services import memberships
+from app.scoring.cases import CaseInput, cases_of_year, exempt_case, record_case
 from app.scoring.explain import chart_data, explain, shown
 from app.scoring.gather import compute_year
 from app.scoring.grades import Grade, flag_text
-from app.scoring.models import ScoreRow
+from app.scoring.models import CaseKind, Exemption, ScoreRow
 from app.scoring.problems import InputsProblem
 from app.scoring.services import require_score_reader, run_of, scored_years, versions_of
 from app.scoring.workbook import score_workbook, table_headers, workbook_title
@@ -114,6 +117,7 @@ def table(year: int) -> Any:
         components={category.value: chart_data(rows) for category, rows in groups},
         shown=_shown,
         flag_text=flag_text,
+        can_manage=current_actor().can(Permission.RUN_CYCLE),
     )
 
 
@@ -139,3 +143,96 @@ def unit_score(year: int, code: str) -> Any:
         explanation=explain(run, code.upper()[:16]),
         flag_text=flag_text,
     )
+
+
+def _cases_page(year: int, errors: dict[str, str] | None = None, status: int = 200) -> Any:
+    session = db_session()
+    page = render_template(
+        "scoring/cases.html",
+        year=year,
+        cases=cases_of_year(session, year),
+        units=[m.unit for m in memberships(session, year)],
+        kinds=list(CaseKind),
+        exemptions=list(Exemption),
+        errors=errors or {},
+        form=request.form,
+    )
+    return page, status
+
+
+def _field_errors(error: DomainError) -> dict[str, str]:
+    details = error.details if isinstance(error.details, list) else []
+    found = {d["path"]: d["message"] for d in details if isinstance(d, dict) and "path" in d}
+    return found or {"form": error.message}
+
+
+@bp.get("/<int(max=9999):year>/cases")
+@login_required
+@permission_required(Permission.RUN_CYCLE)
+def cases(year: int) -> Any:
+    """The year's §22 cases, a form to record one and each case's exemption."""
+    return _cases_page(year)
+
+
+@bp.post("/<int(max=9999):year>/cases")
+@login_required
+@permission_required(Permission.RUN_CYCLE)
+def record_case_page(year: int) -> Any:
+    """Record a case with its evidence files."""
+    session, actor = db_session(), current_actor()
+    try:
+        evidence = [
+            store_evidence(
+                session,
+                actor=actor,
+                name=upload.filename,
+                content=upload.read(),
+                unit_id=None,
+                instance_id=None,
+                now=utcnow(),
+            ).id
+            for upload in request.files.getlist("evidence")
+            if upload and upload.filename
+        ]
+        session.flush()
+        record_case(
+            session,
+            actor,
+            year,
+            CaseInput(
+                unit_code=request.form.get("unit_code", ""),
+                kind=request.form.get("kind", ""),
+                description=request.form.get("description", ""),
+                evidence_ids=tuple(evidence),
+            ),
+            now=utcnow(),
+        )
+    except DomainError as error:
+        session.rollback()
+        return _cases_page(year, _field_errors(error), error.status)
+    session.commit()
+    flash(_("Case recorded."), "success")
+    return redirect(url_for("scoring.cases", year=year))
+
+
+@bp.post("/<int(max=9999):year>/cases/<int:case_id>/exempt")
+@login_required
+@permission_required(Permission.RUN_CYCLE)
+def exempt_case_page(year: int, case_id: int) -> Any:
+    """Exempt a case for one of §22's two reasons."""
+    session = db_session()
+    try:
+        exempt_case(
+            session,
+            current_actor(),
+            case_id,
+            request.form.get("exemption", ""),
+            request.form.get("note", ""),
+            now=utcnow(),
+        )
+    except DomainError as error:
+        session.rollback()
+        return _cases_page(year, {f"case-{case_id}": error.message}, error.status)
+    session.commit()
+    flash(_("Case exempted."), "success")
+    return redirect(url_for("scoring.cases", year=year))
