@@ -9,6 +9,8 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app.appeals.delivery import STATE_LABELS
+from app.appeals.trail import appeal_trail
 from app.auth.roles import Permission
 from app.db import utcnow
 from app.errors import DomainError
@@ -22,7 +24,13 @@ from app.scoring.gather import compute_year
 from app.scoring.grades import Grade, flag_text
 from app.scoring.models import CaseKind, Exemption, ScoreRow
 from app.scoring.problems import InputsProblem
-from app.scoring.services import require_score_reader, run_of, scored_years, versions_of
+from app.scoring.services import (
+    readable_version,
+    require_score_reader,
+    run_of,
+    scored_years,
+    versions_of,
+)
 from app.scoring.workbook import score_workbook, table_headers, workbook_title
 from app.web.context import current_actor, login_required, permission_required
 
@@ -135,13 +143,18 @@ def export(year: int) -> Any:
 @bp.get("/<int(max=9999):year>/<code>")
 @login_required
 def unit_score(year: int, code: str) -> Any:
-    """One unit's score, every component traced to the inputs it came from."""
-    require_score_reader(current_actor())
-    run = run_of(db_session(), year, _version())
+    """One unit's score, every component traced to the inputs it came from, with the appeal
+    trail; the unit itself sees it once its results were delivered."""
+    actor, session = current_actor(), db_session()
+    code = code.upper()[:16]
+    run = run_of(session, year, readable_version(session, actor, year, code, _version()))
     return render_template(
         "scoring/explain.html",
-        explanation=explain(run, code.upper()[:16]),
+        explanation=explain(run, code),
         flag_text=flag_text,
+        trail=appeal_trail(session, year, code),
+        office=actor.can(Permission.RUN_CYCLE),
+        delivery_labels={state.value: str(label) for state, label in STATE_LABELS.items()},
     )
 
 
