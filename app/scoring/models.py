@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from flask_babel import gettext as _
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, str_enum
@@ -64,4 +66,60 @@ class ScoreRow(Base):
     excellent_places: Mapped[int]
 
     run: Mapped[ScoreRun] = relationship(back_populates="rows")
+    unit: Mapped[Unit] = relationship()
+
+
+class CaseKind(StrEnum):
+    """The two kinds of §22 case that take a unit out of 优秀."""
+
+    LEADERSHIP_CORRUPTION = "leadership_corruption"
+    STAFF_VIOLATION = "staff_violation"
+
+    @property
+    def label(self) -> str:
+        labels = {
+            CaseKind.LEADERSHIP_CORRUPTION: _("Major corruption in the leadership"),
+            CaseKind.STAFF_VIOLATION: _("Staff violation causing a major loss or bad impact"),
+        }
+        return str(labels[self])
+
+
+class Exemption(StrEnum):
+    """The two §22 exemptions: the case does not disqualify the unit."""
+
+    INVESTIGATED_ITSELF = "investigated_itself"
+    MOVED_FOR_THE_CASE = "moved_for_the_case"
+
+    @property
+    def label(self) -> str:
+        labels = {
+            Exemption.INVESTIGATED_ITSELF: _("The unit investigated the case itself"),
+            Exemption.MOVED_FOR_THE_CASE: _(
+                "The person was moved to the unit for the investigation"
+            ),
+        }
+        return str(labels[self])
+
+
+class DisqualificationCase(Base):
+    """A recorded §22 case of a unit in a year; not exempted, it takes the unit out of 优秀."""
+
+    __tablename__ = "disqualification_cases"
+    __table_args__ = (Index("ix_disqualification_cases_year_unit", "year", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(ForeignKey("assessment_years.year"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    kind: Mapped[CaseKind] = mapped_column(str_enum(CaseKind, 32))
+    description: Mapped[str] = mapped_column(Text)
+    evidence_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    recorded_at: Mapped[datetime]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_by_name: Mapped[str] = mapped_column(String(80))
+    exemption: Mapped[Exemption | None] = mapped_column(str_enum(Exemption, 32))
+    exemption_note: Mapped[str] = mapped_column(Text, default="")
+    exempted_at: Mapped[datetime | None]
+    exempted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    exempted_by_name: Mapped[str] = mapped_column(String(80), default="")
+
     unit: Mapped[Unit] = relationship()

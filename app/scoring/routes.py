@@ -6,17 +6,33 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app.appeals.delivery import STATE_LABELS
+from app.appeals.trail import appeal_trail
+from app.auth.roles import Permission
+from app.db import utcnow
+from app.errors import DomainError
+from app.evidence.services import store_evidence
 from app.extensions import db_session
 from app.org.models import Category
+from app.org.services import memberships
+from app.scoring.cases import CaseInput, cases_of_year, exempt_case, record_case
 from app.scoring.explain import chart_data, explain, shown
+from app.scoring.gather import compute_year
 from app.scoring.grades import Grade, flag_text
-from app.scoring.models import ScoreRow
-from app.scoring.services import require_score_reader, run_of, scored_years, versions_of
-from app.scoring.workbook import score_workbook
-from app.web.context import current_actor, login_required
+from app.scoring.models import CaseKind, Exemption, ScoreRow
+from app.scoring.problems import InputsProblem
+from app.scoring.services import (
+    readable_version,
+    require_score_reader,
+    run_of,
+    scored_years,
+    versions_of,
+)
+from app.scoring.workbook import score_workbook, table_headers, workbook_title
+from app.web.context import current_actor, login_required, permission_required
 
 bp = Blueprint("scoring", __name__, url_prefix="/scores", template_folder="templates")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -49,12 +65,47 @@ def _distribution(groups: list[tuple[Category, list[ScoreRow]]]) -> dict[str, An
     }
 
 
+def _index(errors: list[str] | None = None, status: int = 200) -> Any:
+    actor = current_actor()
+    page = render_template(
+        "scoring/index.html",
+        years=scored_years(db_session()),
+        can_compute=actor.can(Permission.RUN_CYCLE),
+        errors=errors or [],
+        form=request.form,
+    )
+    return page, status
+
+
 @bp.get("/")
 @login_required
 def index() -> Any:
-    """The years with stored scores, the newest first."""
+    """The years with stored scores, the newest first; the office may compute a year."""
     require_score_reader(current_actor())
-    return render_template("scoring/index.html", years=scored_years(db_session()))
+    return _index()
+
+
+@bp.post("/compute")
+@login_required
+@permission_required(Permission.RUN_CYCLE)
+def compute() -> Any:
+    """Compute a year's scores from the recorded inputs and store them as a new version."""
+    year = request.form.get("year", type=int)
+    if year is None or not 0 < year < 10000:
+        return _index([_("Give the year to compute.")], 422)
+    try:
+        run = compute_year(
+            db_session(), current_actor(), year, request.form.get("reason", ""), now=utcnow()
+        )
+    except InputsProblem as error:
+        db_session().rollback()
+        return _index([problem.message for problem in error.problems], error.status)
+    except DomainError as error:
+        db_session().rollback()
+        return _index([error.message], error.status)
+    db_session().commit()
+    flash(_("%(year)d scores computed: version %(v)d.", year=year, v=run.version), "success")
+    return redirect(url_for("scoring.table", year=year))
 
 
 @bp.get("/<int(max=9999):year>")
@@ -74,6 +125,7 @@ def table(year: int) -> Any:
         components={category.value: chart_data(rows) for category, rows in groups},
         shown=_shown,
         flag_text=flag_text,
+        can_manage=current_actor().can(Permission.RUN_CYCLE),
     )
 
 
@@ -83,19 +135,7 @@ def export(year: int) -> Any:
     """The table as a workbook for printing, one sheet per category."""
     require_score_reader(current_actor())
     run = run_of(db_session(), year, _version())
-    headers = [
-        _("Rank"),
-        _("Unit"),
-        _("Indicator score I"),
-        _("Process score P"),
-        _("Evaluation score E"),
-        _("Total T"),
-        _("Proposed grade"),
-        _("Excellent places"),
-        _("Notes"),
-    ]
-    title = _("%(year)d performance scores, version %(v)d", year=year, v=run.version)
-    response = Response(score_workbook(run, headers, title), mimetype=XLSX)
+    response = Response(score_workbook(run, table_headers(), workbook_title(run)), mimetype=XLSX)
     response.headers["Content-Disposition"] = f'attachment; filename="scores-{year}.xlsx"'
     return response
 
@@ -103,11 +143,109 @@ def export(year: int) -> Any:
 @bp.get("/<int(max=9999):year>/<code>")
 @login_required
 def unit_score(year: int, code: str) -> Any:
-    """One unit's score, every component traced to the inputs it came from."""
-    require_score_reader(current_actor())
-    run = run_of(db_session(), year, _version())
+    """One unit's score, every component traced to the inputs it came from, with the appeal
+    trail; the unit itself sees it once its results were delivered."""
+    actor, session = current_actor(), db_session()
+    code = code.upper()[:16]
+    run = run_of(session, year, readable_version(session, actor, year, code, _version()))
     return render_template(
         "scoring/explain.html",
-        explanation=explain(run, code.upper()[:16]),
+        explanation=explain(run, code),
         flag_text=flag_text,
+        trail=appeal_trail(session, year, code),
+        office=actor.can(Permission.RUN_CYCLE),
+        delivery_labels={state.value: str(label) for state, label in STATE_LABELS.items()},
     )
+
+
+def _cases_page(year: int, errors: dict[str, str] | None = None, status: int = 200) -> Any:
+    session = db_session()
+    page = render_template(
+        "scoring/cases.html",
+        year=year,
+        cases=cases_of_year(session, year),
+        units=[m.unit for m in memberships(session, year)],
+        kinds=list(CaseKind),
+        exemptions=list(Exemption),
+        errors=errors or {},
+        form=request.form,
+    )
+    return page, status
+
+
+def _field_errors(error: DomainError) -> dict[str, str]:
+    details = error.details if isinstance(error.details, list) else []
+    found = {d["path"]: d["message"] for d in details if isinstance(d, dict) and "path" in d}
+    return found or {"form": error.message}
+
+
+@bp.get("/<int(max=9999):year>/cases")
+@login_required
+@permission_required(Permission.RUN_CYCLE)
+def cases(year: int) -> Any:
+    """The year's §22 cases, a form to record one and each case's exemption."""
+    return _cases_page(year)
+
+
+@bp.post("/<int(max=9999):year>/cases")
+@login_required
+@permission_required(Permission.RUN_CYCLE)
+def record_case_page(year: int) -> Any:
+    """Record a case with its evidence files."""
+    session, actor = db_session(), current_actor()
+    try:
+        evidence = [
+            store_evidence(
+                session,
+                actor=actor,
+                name=upload.filename,
+                content=upload.read(),
+                unit_id=None,
+                instance_id=None,
+                now=utcnow(),
+            ).id
+            for upload in request.files.getlist("evidence")
+            if upload and upload.filename
+        ]
+        session.flush()
+        record_case(
+            session,
+            actor,
+            year,
+            CaseInput(
+                unit_code=request.form.get("unit_code", ""),
+                kind=request.form.get("kind", ""),
+                description=request.form.get("description", ""),
+                evidence_ids=tuple(evidence),
+            ),
+            now=utcnow(),
+        )
+    except DomainError as error:
+        session.rollback()
+        return _cases_page(year, _field_errors(error), error.status)
+    session.commit()
+    flash(_("Case recorded."), "success")
+    return redirect(url_for("scoring.cases", year=year))
+
+
+@bp.post("/<int(max=9999):year>/cases/<int:case_id>/exempt")
+@login_required
+@permission_required(Permission.RUN_CYCLE)
+def exempt_case_page(year: int, case_id: int) -> Any:
+    """Exempt a case for one of §22's two reasons."""
+    session = db_session()
+    try:
+        exempt_case(
+            session,
+            current_actor(),
+            case_id,
+            request.form.get("exemption", ""),
+            request.form.get("note", ""),
+            now=utcnow(),
+        )
+    except DomainError as error:
+        session.rollback()
+        return _cases_page(year, {f"case-{case_id}": error.message}, error.status)
+    session.commit()
+    flash(_("Case exempted."), "success")
+    return redirect(url_for("scoring.cases", year=year))

@@ -12,9 +12,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.appeals.models import ResultDelivery
 from app.audit.services import record
 from app.auth.actor import Actor
-from app.auth.roles import Role
+from app.auth.roles import UNIT_ROLES, Role
 from app.db import next_number
 from app.errors import AccessDenied, InvalidInput, NotFound
 from app.org.models import AssessmentYear, Category, Unit, UnitMembership
@@ -274,7 +275,11 @@ def versions_of(session: Session, year: int) -> list[ScoreRun]:
 def stored_table(session: Session, actor: Actor, year: int) -> dict[str, Any]:
     """The latest stored score table of `year` in CONTRACT's shape."""
     require_score_reader(actor)
-    run = latest_run(session, year)
+    return run_table(latest_run(session, year))
+
+
+def run_table(run: ScoreRun) -> dict[str, Any]:
+    """A stored version's score table in CONTRACT's shape, by category then rank."""
     order = {category: position for position, category in enumerate(Category)}
     rows = sorted(run.rows, key=lambda r: (order[r.category], r.rank, r.unit.code))
     return {
@@ -297,3 +302,32 @@ def stored_table(session: Session, actor: Actor, year: int) -> dict[str, Any]:
             for row in rows
         ],
     }
+
+
+def readable_version(
+    session: Session, actor: Actor, year: int, code: str, asked: int | None
+) -> int | None:
+    """The score version of unit `code` the actor may open: any for score readers (None: the
+    newest); for the unit's own staff and head, only versions delivered to the unit (the newest
+    delivered by default). AccessDenied for everyone else."""
+    if actor.roles & SCORE_READERS:
+        return asked
+    unit = session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
+    if unit is None or unit.id not in actor.unit_ids_for(*UNIT_ROLES):
+        raise AccessDenied(_("You may see only your own unit's score."))
+    delivered = set(
+        session.execute(
+            select(ResultDelivery.score_version).where(
+                ResultDelivery.year == year, ResultDelivery.unit_id == unit.id
+            )
+        ).scalars()
+    )
+    if not delivered:
+        raise AccessDenied(
+            _("Your unit's %(year)d results have not been delivered yet.", year=year)
+        )
+    if asked is None:
+        return max(delivered)
+    if asked not in delivered:
+        raise AccessDenied(_("This version was not delivered to your unit."))
+    return asked

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.page import PageMargins
@@ -18,6 +19,26 @@ from app.scoring.models import ScoreRow, ScoreRun
 
 def _number(text: str) -> float:
     return float(rounded(Decimal(text)))
+
+
+def table_headers() -> list[str]:
+    """The workbook's column headers, in the current language."""
+    return [
+        _("Rank"),
+        _("Unit"),
+        _("Indicator score I"),
+        _("Process score P"),
+        _("Evaluation score E"),
+        _("Total T"),
+        _("Proposed grade"),
+        _("Excellent places"),
+        _("Notes"),
+    ]
+
+
+def workbook_title(run: ScoreRun) -> str:
+    """The title printed above each sheet."""
+    return str(_("%(year)d performance scores, version %(v)d", year=run.year, v=run.version))
 
 
 def score_workbook(run: ScoreRun, headers: list[str], title: str) -> bytes:
