@@ -193,10 +193,27 @@ def _run_completed_step(spiff_task: Task) -> None:
 
 @dataclass(frozen=True)
 class Completed:
-    """The instance after a completion, and its open tasks (None if the engine failed)."""
+    """The instance after a completion, and its open tasks (None if the engine failed).
+
+    `follow_up`: a form step the completion opened for the same person, so that a page takes
+    them straight to it; `returned`: it is the step just completed again (a server-side check
+    sent the work back, its reasons in the task's data), not a step further on."""
 
     instance: ProcessInstance
     open_tasks: list[HumanTask] | None
+    follow_up: HumanTask | None = None
+    returned: bool = False
+
+
+def _follow_up(
+    actor: Actor, completed: HumanTask, open_before: set[str], open_after: list[HumanTask] | None
+) -> HumanTask | None:
+    """The first form step opened by the completion that the same actor may work."""
+    for task in open_after or []:
+        opened = task.id not in open_before and task.state is HumanTaskState.READY
+        if opened and task.form and task.id != completed.id and can_work(actor, task):
+            return task
+    return None
 
 
 def complete_task(
@@ -213,6 +230,7 @@ def complete_task(
     `writes_at_commit`: the caller commits next and reads nothing back from the database (the
     API answers from what the step left in memory), so the step's rows go with the commit."""
     task, instance, tasks_read = _locked_workable(session, actor, task_id)
+    open_before = {t.id for t in tasks_read if t.state is HumanTaskState.READY}
     if task.state is not HumanTaskState.READY or instance.status is not InstanceStatus.WAITING:
         raise Conflict(_("The task is no longer open."))
     if task.claimed_by_id not in (None, actor.user_id):
@@ -259,7 +277,9 @@ def complete_task(
     )
     # `run.instance` is `instance`; read through it, as the status has changed since the check.
     open_tasks = run.open_tasks if run.instance.status is not InstanceStatus.ERROR else None
-    return Completed(instance, open_tasks)
+    follow_up = _follow_up(actor, task, open_before, open_tasks)
+    returned = follow_up is not None and follow_up.spec_id == task.spec_id
+    return Completed(instance, open_tasks, follow_up, returned)
 
 
 def task_data(session: Session, actor: Actor, task: HumanTask) -> dict[str, Any]:
