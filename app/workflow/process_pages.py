@@ -22,6 +22,7 @@ from app.errors import DomainError, InvalidInput
 from app.extensions import db_session
 from app.org.services import current_year, memberships, unit_or_none, units_by_id
 from app.web.context import current_actor, login_required, permission_required
+from app.workflow.assignment import nobody_warnings, steps_nobody_can_work
 from app.workflow.blueprint import bp, filter_units, one_page, unit_id_of
 from app.workflow.deploy import deploy
 from app.workflow.diagrams import Upload
@@ -106,8 +107,11 @@ def start() -> Any:
         details = error.details if isinstance(error.details, list) else []
         by_field = {d["path"]: d["message"] for d in details if d.get("path")}
         return _processes_page(by_field or {"process_key": error.message})
+    warnings = nobody_warnings(steps_nobody_can_work(db_session(), instance))
     db_session().commit()
     flash(_("Process started."), "success")
+    for warning in warnings:
+        flash(warning, "warning")
     return redirect(url_for("workflow.instance", instance_id=instance.id))
 
 
