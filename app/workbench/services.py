@@ -146,11 +146,13 @@ def parse_form_json(text: str, field: str) -> dict[str, Any]:
     """A JSON object typed into the forms editor, or InvalidInput naming the field."""
     try:
         value = json.loads(text or "{}")
-    except ValueError as error:
-        raise InvalidInput(
-            _("This is not valid JSON: %(e)s", e=str(error)),
-            details=[{"field": field, "message": str(error)}],
-        ) from None
+    except json.JSONDecodeError as error:
+        message = _(
+            "This is not valid JSON (line %(line)d, column %(column)d).",
+            line=error.lineno,
+            column=error.colno,
+        )
+        raise InvalidInput(message, details=[{"field": field, "message": message}]) from None
     if not isinstance(value, dict):
         message = _("Enter a JSON object.")
         raise InvalidInput(message, details=[{"field": field, "message": message}])

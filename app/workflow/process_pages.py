@@ -26,6 +26,7 @@ from app.workflow.assignment import nobody_warnings, steps_nobody_can_work
 from app.workflow.blueprint import bp, filter_units, one_page, unit_id_of
 from app.workflow.deploy import deploy
 from app.workflow.diagrams import Upload
+from app.workflow.error_texts import readable_error
 from app.workflow.inbox import visible_instance
 from app.workflow.models import InstanceStatus, ProcessDefinition
 from app.workflow.queries import (
@@ -249,3 +250,9 @@ def terminate(instance_id: int) -> Any:
     )
     db_session().commit()
     return redirect(url_for("workflow.instance", instance_id=instance_id))
+
+
+@bp.app_template_filter("engine_error")
+def engine_error(message: str | None) -> str:
+    """An engine error as the office reads it (see `readable_error`)."""
+    return readable_error(message)
