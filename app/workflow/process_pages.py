@@ -26,6 +26,7 @@ from app.workflow.assignment import nobody_warnings, steps_nobody_can_work
 from app.workflow.blueprint import bp, filter_units, one_page, unit_id_of
 from app.workflow.deploy import deploy
 from app.workflow.diagrams import Upload
+from app.workflow.element_names import element_names
 from app.workflow.error_texts import readable_error
 from app.workflow.inbox import visible_instance
 from app.workflow.models import InstanceStatus, ProcessDefinition
@@ -40,6 +41,7 @@ from app.workflow.queries import (
 )
 from app.workflow.recovery import failed_step_data, retry_instance, terminate_instance
 from app.workflow.runtime import check_data_size, start_instance
+from app.workflow.task_forms import data_labels
 
 
 @bp.get("/processes")
@@ -186,6 +188,19 @@ def instance(instance_id: int) -> Any:
     return _instance_page(instance_id)
 
 
+def _readable_data(instance: Any) -> list[tuple[str, Any]]:
+    """The instance's data by the titles its forms give, choices by their labels; variables no
+    form names are left to the raw view."""
+    forms = {s["form"] for s in instance.definition.task_settings.values() if s.get("form")}
+    labels = data_labels(sorted(forms))
+    rows = []
+    for name, value in (instance.data or {}).items():
+        if name in labels and value not in (None, "", [], {}):
+            title, choices = labels[name]
+            rows.append((title, choices.get(str(value), value)))
+    return rows
+
+
 def _instance_page(
     instance_id: int, *, retry_text: str | None = None, retry_error: str | None = None
 ) -> Any:
@@ -199,6 +214,8 @@ def _instance_page(
         open_tasks=open_tasks_of(session, found),
         marks=diagram_marks(session, found),
         history=instance_history(session, found),
+        data_rows=_readable_data(found) if office else [],
+        step_names=element_names(found.definition),
         unit=unit_or_none(session, found.unit_id),
         show_data=office,
         retry_text=retry_text,

@@ -26,6 +26,7 @@ from app.org.services import unit_or_none, units_by_id
 from app.web.context import current_actor, login_required, permission_required
 from app.workflow.assignment import assignable_users
 from app.workflow.blueprint import bp, filter_units, one_page, unit_id_of
+from app.workflow.element_names import element_names
 from app.workflow.form_fields import data_from_post, form_fields
 from app.workflow.forms import FormProblem
 from app.workflow.human_tasks import (
@@ -141,6 +142,7 @@ def _render_task(
         instance=instance,
         unit=unit_or_none(db_session(), instance.unit_id),
         people_history=instance_history(db_session(), instance, people_only=True),
+        step_names=element_names(instance.definition),
         marks=diagram_marks(db_session(), instance),
         assignable=assignable_users(db_session())
         if current_actor().can(Permission.SUPERVISE)
