@@ -22,7 +22,11 @@ from app.errors import DomainError, InvalidInput
 from app.extensions import db_session
 from app.org.services import current_year, memberships, unit_or_none, units_by_id
 from app.web.context import current_actor, login_required, permission_required
-from app.workflow.assignment import nobody_warnings, steps_nobody_can_work
+from app.workflow.assignment import (
+    nobody_warnings,
+    steps_nobody_can_work,
+    tasks_nobody_can_work,
+)
 from app.workflow.blueprint import bp, filter_units, one_page, unit_id_of
 from app.workflow.deploy import deploy
 from app.workflow.diagrams import Upload
@@ -208,10 +212,12 @@ def _instance_page(
     found = visible_instance(session, actor, instance_id)
     office = actor.can(Permission.RUN_CYCLE)
     failed = failed_step_data(session, found, actor) if retry_text is None and office else None
+    waiting = list(open_tasks_of(session, found))
     return render_template(
         "workflow/instance.html",
         instance=found,
-        open_tasks=open_tasks_of(session, found),
+        open_tasks=waiting,
+        nobody_ids={t.id for t in tasks_nobody_can_work(session, waiting)},
         marks=diagram_marks(session, found),
         history=instance_history(session, found),
         data_rows=_readable_data(found) if office else [],

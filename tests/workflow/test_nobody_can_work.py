@@ -45,11 +45,14 @@ def test_the_board_shows_work_nobody_can_do_and_chasing_it_says_so(
 ) -> None:
     office = bearer(client, "office1")
     start(client, office, "review_lanes", unit_code="FGW")
-    stuck = start(client, office, "review_lanes", unit_code="NYT")["tasks"][0]["id"]
+    nobody = start(client, office, "review_lanes", unit_code="NYT")
+    stuck, nobody_instance = nobody["tasks"][0]["id"], nobody["id"]
     sign_in(client, "office1")
     board = client.get("/supervision/").get_data(as_text=True)
     assert board.count('data-testid="nobody-can-work"') == 1
     assert "无人可办" in board
+    page = client.get(f"/instances/{nobody_instance}").get_data(as_text=True)
+    assert 'data-testid="nobody-can-work">无人可办<' in page  # the office's instance page too
 
     token = page_csrf(client, "/supervision/")
     chased = client.post(
