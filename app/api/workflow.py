@@ -28,6 +28,7 @@ from app.calendar.workdays import SHANGHAI, end_of_local_day
 from app.db import utcnow
 from app.extensions import db_session
 from app.web.bounds import DATABASE_INT_MAX
+from app.workflow.assignment import nobody_warnings, steps_nobody_can_work
 from app.workflow.deploy import deploy
 from app.workflow.diagrams import Upload
 from app.workflow.forms import FormProblem
@@ -111,9 +112,9 @@ def start() -> Any:
     )
     db_session().flush()
     body = instance_json(db_session(), instance, utcnow(), with_events=False)
-    return jsonify(
-        {k: body[k] for k in ("id", "status", "tasks", "process_key", "version", "error")}
-    ), 201
+    answer = {k: body[k] for k in ("id", "status", "tasks", "process_key", "version", "error")}
+    answer["warnings"] = nobody_warnings(steps_nobody_can_work(db_session(), instance))
+    return jsonify(answer), 201
 
 
 @bp.get("/process-instances/<int:instance_id>")

@@ -15,6 +15,7 @@ from app.org.services import current_year, memberships, unit_by_code
 from app.supervision.services import (
     BoardRow,
     Lateness,
+    NobodyToChase,
     board,
     board_workbook,
     chase,
@@ -107,7 +108,12 @@ def export() -> Any:
 @permission_required(Permission.SUPERVISE)
 def chase_task(task_id: str) -> Any:
     """Remind whoever may work the task (once a day)."""
-    sent = chase(db_session(), actor=current_actor(), task_id=task_id, now=utcnow())
+    try:
+        sent = chase(db_session(), actor=current_actor(), task_id=task_id, now=utcnow())
+    except NobodyToChase as refused:
+        db_session().rollback()
+        flash(refused.message, "warning")
+        return redirect(request.referrer or url_for("supervision.index"))
     db_session().commit()
     flash(_("Reminder sent to %(n)d person(s).", n=sent), "success")
     return redirect(request.referrer or url_for("supervision.index"))

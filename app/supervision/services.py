@@ -18,11 +18,16 @@ from app.auth.roles import Permission, Role
 from app.auth.services import require
 from app.errors import Conflict, NotFound
 from app.org.models import Unit
+from app.workflow.assignment import nobody_can_work, staffed_roles
 from app.workflow.models import HumanTask, HumanTaskState, ProcessDefinition, ProcessInstance
 from app.workflow.search import tasks_matching
 from app.workflow.task_deadlines import holders_of, notify_about_task, workers_of
 
 CHASE_INTERVAL = timedelta(days=1)
+
+
+class NobodyToChase(Conflict):
+    """The task waits for an account that does not exist: reassign it instead of chasing."""
 
 
 class Lateness(StrEnum):
@@ -49,6 +54,7 @@ class BoardRow:
     task: HumanTask
     lateness: Lateness
     unit: Unit | None
+    nobody_can_work: bool = False
 
 
 def board(
@@ -83,8 +89,9 @@ def board(
         query = query.where(HumanTask.created_at <= now - timedelta(days=min_age_days))
     if search and search.strip():
         query = query.where(tasks_matching(search))
+    staffed = staffed_roles(session)
     rows = [
-        BoardRow(task, lateness(task, now), unit)
+        BoardRow(task, lateness(task, now), unit, nobody_can_work(task, staffed))
         for task, unit in session.execute(
             query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at)
         ).all()
@@ -129,12 +136,15 @@ def chase(session: Session, *, actor: Actor, task_id: str, now: datetime) -> int
     task = _open_task(session, task_id)
     if task.chased_at is not None and now - task.chased_at < CHASE_INTERVAL:
         raise Conflict(_("This task was chased less than a day ago."))
+    workers = workers_of(session, task)
+    if not workers:
+        raise NobodyToChase(_("Nobody can work this task: give it to a named person first."))
     task.chased_at = now
     return _tell(
         session,
         actor,
         task,
-        workers_of(session, task),
+        workers,
         kind="chase",
         title=_("Please finish this task"),
         action="task.chase",

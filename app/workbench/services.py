@@ -146,11 +146,16 @@ def parse_form_json(text: str, field: str) -> dict[str, Any]:
     """A JSON object typed into the forms editor, or InvalidInput naming the field."""
     try:
         value = json.loads(text or "{}")
+    except json.JSONDecodeError as error:
+        message = _(
+            "This is not valid JSON (line %(line)d, column %(column)d).",
+            line=error.lineno,
+            column=error.colno,
+        )
+        raise InvalidInput(message, details=[{"field": field, "message": message}]) from None
     except (ValueError, RecursionError) as error:  # RecursionError: nested too deep
-        raise InvalidInput(
-            _("This is not valid JSON: %(e)s", e=str(error)),
-            details=[{"field": field, "message": str(error)}],
-        ) from None
+        message = _("This is not valid JSON: %(e)s", e=str(error))
+        raise InvalidInput(message, details=[{"field": field, "message": message}]) from None
     if not isinstance(value, dict):
         message = _("Enter a JSON object.")
         raise InvalidInput(message, details=[{"field": field, "message": message}])

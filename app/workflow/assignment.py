@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
@@ -14,7 +15,8 @@ from app.auth.actor import Actor
 from app.auth.models import RoleGrant, User
 from app.auth.roles import BUSINESS_ROLES, UNIT_ROLES, Permission, Role
 from app.org.models import Unit, UnitMembership
-from app.workflow.models import HumanTask, ProcessInstance
+from app.workflow.element_names import element_names
+from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
 
 # Roles that see every task of the instances they may see (to reassign, chase, or fix).
 OVERSEERS = frozenset({Role.OFFICE_STAFF, Role.OFFICE_DIRECTOR, Role.SUPERVISOR})
@@ -135,3 +137,63 @@ def can_see(actor: Actor, task: HumanTask, instance_unit_id: int | None) -> bool
         return True
     own_units = actor.unit_ids_for(*UNIT_ROLES)
     return instance_unit_id is not None and instance_unit_id in own_units
+
+
+def staffed_roles(session: Session) -> set[tuple[Role, int | None]]:
+    """The (role, unit) pairs that at least one active account holds (unit None for roles not
+    tied to a unit): a task for a pair outside it has nobody who can work it."""
+    rows = session.execute(
+        select(RoleGrant.role, RoleGrant.unit_id)
+        .join(User, User.id == RoleGrant.user_id)
+        .where(User.is_active.is_(True))
+        .distinct()
+    ).all()
+    return {(role, unit_id if role in UNIT_ROLES else None) for role, unit_id in rows}
+
+
+def nobody_can_work(task: HumanTask, staffed: set[tuple[Role, int | None]]) -> bool:
+    """Whether no active account may work the task (it waits for the office to reassign it)."""
+    if task.user_id is not None or task.role is None:
+        return task.user_id is None
+    return (task.role, task.scope_unit_id if task.role in UNIT_ROLES else None) not in staffed
+
+
+def tasks_nobody_can_work(session: Session, tasks: list[HumanTask]) -> list[HumanTask]:
+    """The tasks among `tasks` that no active account may work."""
+    staffed = staffed_roles(session)
+    return [task for task in tasks if nobody_can_work(task, staffed)]
+
+
+def steps_nobody_can_work(session: Session, instance: ProcessInstance) -> list[str]:
+    """The names of the instance's steps that would reach nobody: its open tasks no active
+    account may work, and the steps of a unit role that nobody in the instance's unit holds
+    (steps with an assignee or a unit of their own are judged when they open)."""
+    names = element_names(instance.definition)
+    open_tasks = session.execute(
+        select(HumanTask).where(
+            HumanTask.instance_id == instance.id, HumanTask.state == HumanTaskState.READY
+        )
+    ).scalars()
+    found = {task.spec_id: task.name for task in tasks_nobody_can_work(session, list(open_tasks))}
+    staffed = staffed_roles(session)
+    for spec_id, settings in instance.definition.task_settings.items():
+        role = role_of_task(settings)
+        if role is None or settings.get("unit") or settings.get("assignee"):
+            continue
+        scope = instance.unit_id if role in UNIT_ROLES else None
+        if (role in UNIT_ROLES and scope is None) or role is Role.PROVINCIAL_LEADER:
+            continue  # no unit to judge; a leader step goes to the unit's leader by name
+        if (role, scope) not in staffed:
+            found.setdefault(spec_id, names.get(spec_id, spec_id))
+    return list(found.values())
+
+
+def nobody_warnings(step_names: list[str]) -> list[str]:
+    """What a starter is told about steps that would reach nobody."""
+    return [
+        _(
+            "Nobody can work the step “%(step)s”: the office must give it to a named person.",
+            step=name,
+        )
+        for name in step_names
+    ]

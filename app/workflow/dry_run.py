@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from app.calendar.services import working_calendar
 from app.workflow.deploy import validate_uploads
 from app.workflow.diagrams import Upload
+from app.workflow.error_texts import readable_error
 from app.workflow.forms import FormProblem, form_errors, load_form
 from app.workflow.runtime import DataTooLarge, json_safe
 from app.workflow.scripting import SandboxEnvironment, SandboxScriptEngine
@@ -275,7 +276,7 @@ def dry_run(
     except Exception as error:  # any engine or script error ends the run at its element
         task = getattr(error, "task", None)
         result.status = "error"
-        result.error = str(error).split("\n")[0][:2000]
+        result.error = readable_error(str(error).split("\n")[0])[:2000]
         result.error_element = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
     last = workflow.last_task
     result.data = json_safe(dict(last.data if last is not None else workflow.task_tree.data))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 TABLE_BLANK_ROWS = 2
@@ -49,6 +50,13 @@ class FormField:
     maximum: Any = None
     step: str | None = None
     errors: list[str] = field(default_factory=list)
+    # A table's errors by row index, and by "row.column" for the cell they are about.
+    row_errors: dict[int, list[str]] = field(default_factory=dict)
+    cell_errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def cell_error(self, row: int, column: str) -> list[str]:
+        """The errors of one cell of a table."""
+        return self.cell_errors.get(f"{row}.{column}", [])
 
 
 def _choices(schema: dict[str, Any]) -> list[Choice]:
@@ -116,7 +124,8 @@ def _field(
         rows = value if isinstance(value, list) else []
         built.addable = ui.get("ui:options", {}).get("addable", True) is not False
         blank: list[dict[str, Any]] = [{}] * TABLE_BLANK_ROWS if built.addable else []
-        built.rows = [r for r in rows if isinstance(r, dict)] + blank
+        shown = [{k: _cell(v) for k, v in r.items()} for r in rows if isinstance(r, dict)]
+        built.rows = shown + blank
     elif widget == "readonly":
         _shown_as_table(built, schema, ui)
     return built
@@ -173,10 +182,28 @@ def form_fields(
     ]
     by_name = {f.name: f for f in fields}
     for error in errors or []:
-        target = by_name.get(error["path"].split("/")[0]) if error["path"] else None
-        if target is not None:
+        parts = error["path"].split("/") if error["path"] else []
+        target = by_name.get(parts[0]) if parts else None
+        if target is None:
+            continue
+        if target.widget == "table" and len(parts) > 1 and parts[1].isdigit():
+            _mark_table_error(target, int(parts[1]), parts[2] if len(parts) > 2 else "", error)
+        else:
             target.errors.append(error["message"])
     return fields
+
+
+def _mark_table_error(table: FormField, row: int, column: str, error: dict[str, str]) -> None:
+    """Mark the row and, when the error is about a shown column, the cell; the table's own
+    list says which row and column, for a reader who scans below the table."""
+    table.row_errors.setdefault(row, []).append(error["message"])
+    shown = {c.name: c for c in table.columns if c.widget != "hidden"}
+    if column in shown:
+        table.cell_errors.setdefault(f"{row}.{column}", []).append(error["message"])
+        where = _("Row %(n)d, %(column)s", n=row + 1, column=shown[column].label)
+    else:
+        where = _("Row %(n)d", n=row + 1)
+    table.errors.append(f"{where}：{error['message']}")
 
 
 def _scalar(raw: str, schema: dict[str, Any]) -> Any:

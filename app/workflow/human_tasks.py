@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
@@ -30,6 +31,7 @@ from app.workflow.runtime import (
 )
 from app.workflow.task_deadlines import working_days_late
 from app.workflow.task_forms import validated_form_data
+from app.workflow.task_notices import announce_outcome, clear_task_notices
 
 # The statements of every completion are built once (their cache keys are computed once).
 _TARGET = aliased(HumanTask)
@@ -192,12 +194,40 @@ def _run_completed_step(spiff_task: Task) -> None:
         ) from None
 
 
+def _outcome(workflow: Any) -> str | None:
+    """The name of the end event the finished instance reached last (its outcome), if named."""
+    ends = [
+        t
+        for t in workflow.get_tasks(state=TaskState.COMPLETED)
+        if isinstance(t.task_spec, EndEvent) and t.task_spec.bpmn_name
+    ]
+    last = max(ends, key=lambda t: t.last_state_change, default=None)
+    return str(last.task_spec.bpmn_name).strip() if last is not None else None
+
+
 @dataclass(frozen=True)
 class Completed:
-    """The instance after a completion, and its open tasks (None if the engine failed)."""
+    """The instance after a completion, and its open tasks (None if the engine failed).
+
+    `follow_up`: a form step the completion opened for the same person, so that a page takes
+    them straight to it; `returned`: it is the step just completed again (a server-side check
+    sent the work back, its reasons in the task's data), not a step further on."""
 
     instance: ProcessInstance
     open_tasks: list[HumanTask] | None
+    follow_up: HumanTask | None = None
+    returned: bool = False
+
+
+def _follow_up(
+    actor: Actor, completed: HumanTask, open_before: set[str], open_after: list[HumanTask] | None
+) -> HumanTask | None:
+    """The first form step opened by the completion that the same actor may work."""
+    for task in open_after or []:
+        opened = task.id not in open_before and task.state is HumanTaskState.READY
+        if opened and task.form and task.id != completed.id and can_work(actor, task):
+            return task
+    return None
 
 
 def complete_task(
@@ -214,6 +244,7 @@ def complete_task(
     `writes_at_commit`: the caller commits next and reads nothing back from the database (the
     API answers from what the step left in memory), so the step's rows go with the commit."""
     task, instance, tasks_read = _locked_workable(session, actor, task_id)
+    open_before = {t.id for t in tasks_read if t.state is HumanTaskState.READY}
     if task.state is not HumanTaskState.READY or instance.status is not InstanceStatus.WAITING:
         raise Conflict(_("The task is no longer open."))
     if task.claimed_by_id not in (None, actor.user_id):
@@ -259,9 +290,15 @@ def complete_task(
         },
         now=now,
     )
+    clear_task_notices(session, task.id, now=now)
+    outcome = _outcome(run.workflow) if run.instance.status is InstanceStatus.COMPLETED else None
+    if outcome:
+        announce_outcome(session, run.instance, outcome, now=now)
     # `run.instance` is `instance`; read through it, as the status has changed since the check.
     open_tasks = run.open_tasks if run.instance.status is not InstanceStatus.ERROR else None
-    return Completed(instance, open_tasks)
+    follow_up = _follow_up(actor, task, open_before, open_tasks)
+    returned = follow_up is not None and follow_up.spec_id == task.spec_id
+    return Completed(instance, open_tasks, follow_up, returned)
 
 
 def task_data(session: Session, actor: Actor, task: HumanTask) -> dict[str, Any]:

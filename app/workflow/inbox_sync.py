@@ -19,6 +19,7 @@ from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
 from app.workflow.row_writes import insert_human_tasks
 from app.workflow.runtime import EngineRun
 from app.workflow.task_deadlines import alert_times, moment_from_value
+from app.workflow.task_notices import announce_new_tasks
 
 # What each evaluated setting is called in an instance's error message.
 _SETTING_NAMES = {
@@ -170,6 +171,8 @@ def sync_human_tasks(session: Session, run: EngineRun, *, now: datetime) -> None
             run.event("task_ready", task, now=now)
         open_tasks.append(existing)
     insert_human_tasks(session, run.writes, new_tasks)
+    done_now = {e["element_id"] for e in run.events if e["kind"] == "task_completed"}
+    announce_new_tasks(session, new_tasks, done_now, now=now)
     run.open_tasks = sorted(open_tasks, key=lambda t: (t.created_at, t.id))
 
 

@@ -22,9 +22,16 @@ from app.errors import DomainError, InvalidInput
 from app.extensions import db_session
 from app.org.services import current_year, memberships, unit_or_none, units_by_id
 from app.web.context import current_actor, login_required, permission_required
+from app.workflow.assignment import (
+    nobody_warnings,
+    steps_nobody_can_work,
+    tasks_nobody_can_work,
+)
 from app.workflow.blueprint import bp, filter_units, one_page, unit_id_of
 from app.workflow.deploy import deploy
 from app.workflow.diagrams import Upload
+from app.workflow.element_names import element_names
+from app.workflow.error_texts import readable_error
 from app.workflow.inbox import visible_instance
 from app.workflow.models import InstanceStatus, ProcessDefinition
 from app.workflow.queries import (
@@ -38,6 +45,7 @@ from app.workflow.queries import (
 )
 from app.workflow.recovery import failed_step_data, retry_instance, terminate_instance
 from app.workflow.runtime import check_data_size, start_instance
+from app.workflow.task_forms import data_labels
 
 
 @bp.get("/processes")
@@ -106,8 +114,11 @@ def start() -> Any:
         details = error.details if isinstance(error.details, list) else []
         by_field = {d["path"]: d["message"] for d in details if d.get("path")}
         return _processes_page(by_field or {"process_key": error.message})
+    warnings = nobody_warnings(steps_nobody_can_work(db_session(), instance))
     db_session().commit()
     flash(_("Process started."), "success")
+    for warning in warnings:
+        flash(warning, "warning")
     return redirect(url_for("workflow.instance", instance_id=instance.id))
 
 
@@ -181,6 +192,19 @@ def instance(instance_id: int) -> Any:
     return _instance_page(instance_id)
 
 
+def _readable_data(instance: Any) -> list[tuple[str, Any]]:
+    """The instance's data by the titles its forms give, choices by their labels; variables no
+    form names are left to the raw view."""
+    forms = {s["form"] for s in instance.definition.task_settings.values() if s.get("form")}
+    labels = data_labels(sorted(forms))
+    rows = []
+    for name, value in (instance.data or {}).items():
+        if name in labels and value not in (None, "", [], {}):
+            title, choices = labels[name]
+            rows.append((title, choices.get(str(value), value)))
+    return rows
+
+
 def _instance_page(
     instance_id: int, *, retry_text: str | None = None, retry_error: str | None = None
 ) -> Any:
@@ -188,12 +212,16 @@ def _instance_page(
     found = visible_instance(session, actor, instance_id)
     office = actor.can(Permission.RUN_CYCLE)
     failed = failed_step_data(session, found, actor) if retry_text is None and office else None
+    waiting = list(open_tasks_of(session, found))
     return render_template(
         "workflow/instance.html",
         instance=found,
-        open_tasks=open_tasks_of(session, found),
+        open_tasks=waiting,
+        nobody_ids={t.id for t in tasks_nobody_can_work(session, waiting)},
         marks=diagram_marks(session, found),
         history=instance_history(session, found),
+        data_rows=_readable_data(found) if office else [],
+        step_names=element_names(found.definition),
         unit=unit_or_none(session, found.unit_id),
         show_data=office,
         retry_text=retry_text,
@@ -245,3 +273,9 @@ def terminate(instance_id: int) -> Any:
     )
     db_session().commit()
     return redirect(url_for("workflow.instance", instance_id=instance_id))
+
+
+@bp.app_template_filter("engine_error")
+def engine_error(message: str | None) -> str:
+    """An engine error as the office reads it (see `readable_error`)."""
+    return readable_error(message)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
@@ -50,3 +50,20 @@ def validated_form_data(
             raise InvalidInput(_("Please correct the marked fields."), details=errors)
         return {k: v for k, v in data.items() if not unchanged(current or {}, k, v)}
     return data
+
+
+def data_labels(form_references: Iterable[str]) -> dict[str, tuple[str, dict[str, str]]]:
+    """Variable → (its title, its choices' labels by value) from the forms of a procedure's
+    steps, so that a reader of the instance's data sees 分管省领导意见 and 同意, not
+    `leader_decision` and `consent`. A form that cannot be loaded adds nothing."""
+    labels: dict[str, tuple[str, dict[str, str]]] = {}
+    for reference in form_references:
+        try:
+            form = load_form(reference)
+        except FormProblem:
+            continue
+        for name, prop in form.schema.get("properties", {}).items():
+            if isinstance(prop, dict) and prop.get("title") and name not in labels:
+                choices = {str(o.get("const")): str(o.get("title")) for o in prop.get("oneOf", [])}
+                labels[name] = (str(prop["title"]), choices)
+    return labels

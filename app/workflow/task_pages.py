@@ -26,9 +26,11 @@ from app.org.services import unit_or_none, units_by_id
 from app.web.context import current_actor, login_required, permission_required
 from app.workflow.assignment import assignable_users
 from app.workflow.blueprint import bp, filter_units, one_page, unit_id_of
+from app.workflow.element_names import element_names
 from app.workflow.form_fields import data_from_post, form_fields
 from app.workflow.forms import FormProblem
 from app.workflow.human_tasks import (
+    Completed,
     claim_task,
     complete_task,
     reassign_task,
@@ -140,6 +142,7 @@ def _render_task(
         instance=instance,
         unit=unit_or_none(db_session(), instance.unit_id),
         people_history=instance_history(db_session(), instance, people_only=True),
+        step_names=element_names(instance.definition),
         marks=diagram_marks(db_session(), instance),
         assignable=assignable_users(db_session())
         if current_actor().can(Permission.SUPERVISE)
@@ -167,8 +170,9 @@ def task(task_id: str) -> Any:
     return _render_task(found, task_data(db_session(), actor, found), None)
 
 
-def _uploaded_files(task: Any) -> dict[str, str]:
-    stored = {}
+def _uploaded_files(task: Any) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """Store the posted files as evidence: their ids by field, and the refusals by field."""
+    stored, refused = {}, []
     for name, upload in request.files.items():
         if upload and upload.filename:
             try:
@@ -182,45 +186,65 @@ def _uploaded_files(task: Any) -> dict[str, str]:
                     now=utcnow(),
                 )
             except DomainError as error:  # shown next to the file field
-                raise InvalidInput(
-                    error.message, details=[{"path": name, "message": error.message}]
-                ) from None
+                refused.append({"path": name, "message": error.message})
+                continue
             stored[name] = evidence.id
-    return stored
+    return stored, refused
+
+
+def _posted(task: Any, form: Any) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The posted form as data, and the files refused (their fields keep what they had)."""
+    if not form:
+        return {}, []
+    stored, refused = _uploaded_files(task)
+    return data_from_post(form.schema, form.ui_schema, request.form, stored), refused
+
+
+def _redraw(task_id: str, typed: dict[str, Any], errors: list[dict[str, str]]) -> Any:
+    """The task's form again after a refusal, with everything typed and the errors."""
+    actor, session = current_actor(), db_session()
+    session.rollback()
+    found = visible_task(session, actor, task_id)
+    return _render_task(found, {**task_data(session, actor, found), **typed}, errors, 422)
+
+
+def _after_completion(done: Completed) -> Any:
+    """Where a completion leads: straight to the form step it opened for the same person
+    (the same step again when a check sent the work back), else the inbox."""
+    if done.follow_up is not None and done.returned:
+        flash(_("Your submission was sent back to you: see the reasons above the form."), "danger")
+        return redirect(url_for("workflow.task", task_id=done.follow_up.id))
+    flash(_("Task completed."), "success")
+    if done.instance.status is InstanceStatus.ERROR:
+        message = _(
+            "The process stopped with an error; the performance office sees it on the "
+            "instance page and can retry."
+        )
+        flash(message, "warning")
+    if done.follow_up is not None:
+        flash(_("The next step is yours as well."), "info")
+        return redirect(url_for("workflow.task", task_id=done.follow_up.id))
+    return redirect(url_for("workflow.tasks"))
 
 
 @bp.post("/tasks/<task_id>")
 @login_required
 @permission_required(Permission.BUSINESS)
 def submit_task(task_id: str) -> Any:
-    """Complete the task with the posted form; errors are shown next to their fields."""
-    actor = current_actor()
-    found = visible_task(db_session(), actor, task_id)
-    form = _form_for(found)
-    data: dict[str, Any] = {}
+    """Complete the task with the posted form; errors are shown next to their fields, and
+    everything typed is shown again."""
+    actor, session = current_actor(), db_session()
+    found = visible_task(session, actor, task_id)
+    data, refused = _posted(found, _form_for(found))
+    if refused:
+        return _redraw(task_id, data, refused)
     try:
-        data = (
-            data_from_post(form.schema, form.ui_schema, request.form, _uploaded_files(found))
-            if form
-            else {}
-        )
-        instance = complete_task(
-            db_session(), actor=actor, task_id=task_id, data=data, now=utcnow()
-        ).instance
+        done = complete_task(session, actor=actor, task_id=task_id, data=data, now=utcnow())
     except InvalidInput as error:
-        db_session().rollback()
-        found = visible_task(db_session(), actor, task_id)
         details = error.details if isinstance(error.details, list) else []
-        return _render_task(found, data, details or [{"path": "", "message": error.message}], 422)
-    db_session().commit()
-    flash(_("Task completed."), "success")
-    if instance.status is InstanceStatus.ERROR:
-        message = _(
-            "The process stopped with an error; the performance office sees it on the "
-            "instance page and can retry."
-        )
-        flash(message, "warning")
-    return redirect(url_for("workflow.tasks"))
+        return _redraw(task_id, data, details or [{"path": "", "message": error.message}])
+    session.commit()
+    return _after_completion(done)
 
 
 @bp.post("/tasks/<task_id>/claim")

@@ -8,7 +8,7 @@ import os
 import shutil
 import threading
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,11 +17,13 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.db import utcnow
 from app.extensions import db
+from app.indicators.demo import load_indicator_demo
 from app.org.demo import load_demo
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DEMO_PASSWORD = "demo-pass-2026"
+ROOT = Path(__file__).resolve().parents[2]
 DIAGRAM = Path(__file__).resolve().parents[1] / "diagrams" / "simple_di.bpmn"
 
 
@@ -53,6 +55,41 @@ def live_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory)
     server.shutdown()
     with app.app_context():
         db.engine.dispose()
+
+
+def serve_demo(folder: Path, prepare: Callable[[], None] | None = None) -> Iterator[str]:
+    """A live server on the whole demo (province, shipped diagrams and the 2026 year) in
+    `folder`; `prepare` adds to it inside the app context before it serves."""
+    app = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.sqlite'}",
+            "FORMS_DIR": str(ROOT / "forms"),
+            "UPLOAD_DIR": str(folder / "uploads"),
+        },
+    )
+    with app.app_context():
+        load_demo(db.session, password=DEMO_PASSWORD, now=utcnow())
+        load_indicator_demo(db.session, bpmn_dir=ROOT / "bpmn", now=utcnow())
+        db.session.commit()
+        if prepare is not None:
+            prepare()
+            db.session.commit()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A live server on the whole demo: province, shipped diagrams and the 2026 year."""
+    folder = tmp_path_factory.mktemp("demo")
+    shutil.copy(sqlite_template, folder / "demo.sqlite")
+    yield from serve_demo(folder)
 
 
 @pytest.fixture(scope="module")

@@ -3,50 +3,14 @@ for an indicator adjustment filled in on the task page, with its document upload
 
 from __future__ import annotations
 
-import shutil
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
-from app import create_app
-from app.db import utcnow
-from app.extensions import db
-from app.indicators.demo import load_indicator_demo
-from app.org.demo import load_demo
 from tests.browser.conftest import DEMO_PASSWORD, screenshot
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def demo_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A live server on the whole demo: province, shipped diagrams and the 2026 year."""
-    folder = tmp_path_factory.mktemp("demo")
-    shutil.copy(sqlite_template, folder / "demo.sqlite")
-    app = create_app(
-        "testing",
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.sqlite'}",
-            "FORMS_DIR": str(ROOT / "forms"),
-            "UPLOAD_DIR": str(folder / "uploads"),
-        },
-    )
-    with app.app_context():
-        load_demo(db.session, password=DEMO_PASSWORD, now=utcnow())
-        load_indicator_demo(db.session, bpmn_dir=ROOT / "bpmn", now=utcnow())
-        db.session.commit()
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_the_portal_reads_well_on_a_phone(demo_server: str, page: Page) -> None:

@@ -154,3 +154,35 @@ def test_read_only_numbers_and_booleans_are_shown_as_values(app: Flask) -> None:
             fields=fields,
         )
     assert "2026" in html and "是" in html
+
+
+TABLE = {
+    "type": "object",
+    "properties": {
+        "entries": {
+            "type": "array",
+            "title": "各项指标进展",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "indicator_id": {"type": "integer", "title": "指标编号"},
+                    "percent": {"type": "integer", "title": "完成进度（%）", "maximum": 100},
+                },
+            },
+        }
+    },
+}
+TABLE_UI = {"entries": {"items": {"indicator_id": {"ui:widget": "hidden"}}}}
+
+
+def test_a_table_error_marks_its_row_and_cell_and_says_where(app: object) -> None:
+    data = {"entries": [{"indicator_id": 1, "percent": 40}, {"indicator_id": 2, "percent": 150}]}
+    with app.test_request_context():  # type: ignore[attr-defined]
+        errors = form_errors(Form("t", TABLE, TABLE_UI), data)
+        errors.append({"path": "entries/0/indicator_id", "message": "未知指标"})
+        (table,) = form_fields(TABLE, TABLE_UI, data, errors)
+    assert set(table.row_errors) == {0, 1}
+    assert table.cell_error(1, "percent") and not table.cell_error(0, "percent")
+    assert table.cell_error(0, "indicator_id") == []  # a hidden column marks only the row
+    assert table.errors[0].startswith("第 2 行")
+    assert table.rows[1]["percent"] == 150

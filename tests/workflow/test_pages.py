@@ -16,6 +16,7 @@ from app.evidence.models import EvidenceFile
 from app.extensions import db
 from app.org.models import Unit
 from app.workflow import blueprint
+from app.workflow.element_names import element_names
 from app.workflow.models import ProcessInstance
 from tests.factories import make_unit, make_user, page_csrf, sign_in
 from tests.workflow.helpers import DIAGRAMS, bearer
@@ -211,6 +212,11 @@ def test_instance_pages_name_units_processes_statuses_and_people_in_chinese(
         r'data-kind="task_completed">步骤完成</td><td>起草指标</td><td>Unit1</td>', history
     )
     assert "优化营商环境" in page and "\\u4f18" not in page  # the data as people write it
+    data = page[page.index('data-testid="instance-data"') :]
+    assert '<dt>标题</dt><dd class="mb-1">优化营商环境</dd>' in data  # by the form's titles
+    assert 'data-testid="instance-raw-data"' in page  # the raw view behind a toggle
+    names = element_names(db.session.get(ProcessInstance, ours).definition)
+    assert names["draft"] == "起草指标" and names["sign"] == "负责人审核"
 
     client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
     sign_in(client, "unit2")

@@ -67,7 +67,10 @@ def _inbox_of(user: Any) -> list[str]:
     kinds = list(
         db.session.execute(
             select(Notification.kind)
-            .where(Notification.user_id == user.id)
+            .where(  # the deadline alerts; new tasks and outcomes are told as well
+                Notification.user_id == user.id,
+                Notification.kind.not_in(["task", "returned", "outcome"]),
+            )
             .order_by(Notification.id)
         ).scalars()
     )
@@ -208,8 +211,8 @@ def test_the_bell_counts_unread_and_the_list_marks_them_read(
     alert_due_tasks(db.session, now=utcnow())
     db.session.commit()
     sign_in(client, "unit1")
-    # The reminder time passed with the due date: only the overdue notice is sent.
-    assert 'data-testid="unread-count">1<' in client.get("/").get_data(as_text=True)
+    # The new task, and (the reminder time passed with the due date) only the overdue notice.
+    assert 'data-testid="unread-count">2<' in client.get("/").get_data(as_text=True)
     listing = client.get("/notifications/").get_data(as_text=True)
     assert "报送材料" in listing
     client.post("/notifications/read", data={"csrf_token": page_csrf(client, "/notifications/")})
