@@ -193,7 +193,7 @@ class People:
                 task.due_at is not None
                 and task.spec_id == "head_sign"
                 and task.instance.process_key == "appeal"
-                and self.rng.random() < LATE_APPEAL_RATE
+                and (self.late_appeals == 0 or self.rng.random() < LATE_APPEAL_RATE)
             ):
                 self.not_before[task.id] = task.due_at + timedelta(hours=12)
                 self.late_appeals += 1

@@ -7,10 +7,12 @@ import random
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -163,6 +165,9 @@ class Simulation:
             "ratings": self.ratings,
             "instances": sum(statuses.values()),
             "instances_by_status": dict(statuses),
+            "instances_by_process": dict(
+                Counter(session.execute(select(ProcessInstance.process_key)).scalars())
+            ),
             "tasks": session.execute(select(func.count(HumanTask.id))).scalar_one(),
             "tasks_completed_by_people": people.completed,
             "timers_fired": self.timers_fired,
@@ -180,8 +185,11 @@ class Simulation:
         }
 
 
-def simulate_in_throwaway_database(*, units: int, ratings: int, seed: int) -> dict[str, Any]:
-    """Build an app on a temporary SQLite file, migrate it, run the simulation there."""
+def simulate_in_throwaway_database(
+    *, units: int, ratings: int, seed: int, then: Callable[[Flask], dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Build an app on a temporary SQLite file, migrate it, run the simulation there; `then`
+    (a benchmark's measurements) runs on the same database afterwards and adds to the summary."""
     from flask_migrate import upgrade  # noqa: PLC0415
 
     from app import create_app  # noqa: PLC0415
@@ -200,13 +208,14 @@ def simulate_in_throwaway_database(*, units: int, ratings: int, seed: int) -> di
         with app.app_context():
             upgrade(directory=str(Path(app.root_path).parent / "migrations"))
             try:
-                return Simulation(
+                summary = Simulation(
                     db_session(),
                     units=units,
                     ratings=ratings,
                     seed=seed,
                     secret_key=app.config["SECRET_KEY"],
                 ).run()
+                return summary | (then(app) if then else {})
             finally:
                 db.session.remove()
                 db.engine.dispose()
