@@ -84,11 +84,12 @@ def procedure_counts(session: Session, year: int, keys: list[str]) -> dict[str, 
         .group_by(ProcessInstance.process_key, ProcessInstance.status)
     ).all():
         counts[key].by_status[InstanceStatus(status).value] = number
-    for key, name, number in session.execute(
+    for key, name, units, tasks in session.execute(
         select(
             ProcessInstance.process_key,
             HumanTask.name,
-            func.count(func.distinct(func.coalesce(ProcessInstance.unit_id, HumanTask.id))),
+            func.count(func.distinct(ProcessInstance.unit_id)),
+            func.count(HumanTask.id),
         )
         .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
         .where(
@@ -99,7 +100,8 @@ def procedure_counts(session: Session, year: int, keys: list[str]) -> dict[str, 
         .group_by(ProcessInstance.process_key, HumanTask.name)
         .order_by(ProcessInstance.process_key, HumanTask.name)
     ).all():
-        counts[key].steps.append(StepCount(name, number))
+        # A year-wide procedure (evaluations) has no unit: count its people's tasks instead.
+        counts[key].steps.append(StepCount(name, units or tasks))
     return counts
 
 
