@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
     db_batch.install_session_hooks()
     # Importing these registers the service operations diagrams may call.
     from app.appeals import operations as _appeal_operations  # noqa: F401, PLC0415
+    from app.cycle import operations as _cycle_operations  # noqa: F401, PLC0415
     from app.evaluations import operations as _evaluation_operations  # noqa: F401, PLC0415
     from app.evaluations.ratings import operations as _rating_operations  # noqa: F401, PLC0415
     from app.indicators import operations as _indicator_operations  # noqa: F401, PLC0415
@@ -56,6 +57,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit.routes import bp as audit_bp  # noqa: PLC0415
     from app.auth.routes import bp as auth_bp  # noqa: PLC0415
     from app.calendar.routes import bp as calendar_bp  # noqa: PLC0415
+    from app.cycle.routes import bp as cycle_bp  # noqa: PLC0415
     from app.evaluations.ratings.public_routes import bp as ratings_bp  # noqa: PLC0415
     from app.evaluations.ratings.routes import bp as ratings_office_bp  # noqa: PLC0415
     from app.evaluations.routes import bp as evaluations_bp  # noqa: PLC0415
@@ -81,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
         appeals_bp,
         audit_bp,
         calendar_bp,
+        cycle_bp,
         evaluations_bp,
         notifications_bp,
         portal_bp,
@@ -105,6 +108,7 @@ def _register_cli(app: Flask) -> None:
     from app.audit.cli import audit_cli  # noqa: PLC0415
     from app.backup.cli import backup_cli  # noqa: PLC0415
     from app.calendar.cli import calendar_cli  # noqa: PLC0415
+    from app.cycle.cli import simulate_cli  # noqa: PLC0415
     from app.evaluations.ratings.cli import ratings_cli  # noqa: PLC0415
     from app.indicators.cli import indicators_cli  # noqa: PLC0415
     from app.org.cli import demo_cli, users_cli  # noqa: PLC0415
@@ -121,6 +125,7 @@ def _register_cli(app: Flask) -> None:
         ratings_cli,
         scheduler_cli,
         scores_cli,
+        simulate_cli,
         users_cli,
     ):
         app.cli.add_command(group)

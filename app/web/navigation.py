@@ -50,6 +50,14 @@ NAV_ITEMS = (
     NavItem("workflow.processes", _l("Processes"), "diagram-3", Permission.BUSINESS),
     NavItem("supervision.index", _l("Supervision"), "alarm", Permission.SUPERVISE),
     NavItem(
+        "cycle.index",
+        _l("The year at a glance"),
+        "diagram-2",
+        Permission.RUN_CYCLE,
+        also_for=("cycle.year_page",),
+        group=ANNUAL,
+    ),
+    NavItem(
         "progress.proposals",
         _l("Process management"),
         "clipboard-check",

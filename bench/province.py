@@ -1,0 +1,91 @@
+"""A province-year: the annual cycle simulated for 120 units with a million public ratings,
+the time per phase, then the p95 of the office's pages with that data in the database.
+
+    python -m bench.province [--units 120] [--ratings 1000000] [--seed 1] [--rounds 30]
+
+Issue 15's targets: the year under 10 minutes on 2 cores; inbox, supervision, score table and
+explain page each under 200 ms at p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import time
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.auth.passwords import hash_password
+from app.auth.services import hash_policy
+from app.cycle.simulation.runner import YEAR, simulate_in_throwaway_database
+from app.db import utcnow
+from app.extensions import db
+from app.org.models import Unit
+
+PASSWORD = "Bench-province-2026"
+CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
+
+
+def _p95(samples: list[float]) -> float:
+    return round(statistics.quantiles(samples, n=20)[-1] * 1000, 1)
+
+
+def measure_pages(app: Flask, rounds: int) -> dict[str, Any]:
+    """Sign in as office1 and time each page `rounds` times (after one warm-up)."""
+    office = db.session.execute(select(User).where(User.username == "office1")).scalar_one()
+    office.password_hash = hash_password(PASSWORD, hash_policy())
+    office.must_change_password = False
+    office.password_changed_at = utcnow()  # the simulated year ended before today
+    code = db.session.execute(select(Unit.code).order_by(Unit.code).limit(1)).scalar_one()
+    db.session.commit()
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    found = CSRF.search(page)
+    token = (found.group(1) or found.group(2)) if found else ""
+    client.post("/login", data={"username": "office1", "password": PASSWORD, "csrf_token": token})
+    pages = {
+        "inbox": "/tasks",
+        "supervision": "/supervision/",
+        "score_table": f"/scores/{YEAR}",
+        "explain": f"/scores/{YEAR}/{code}",
+    }
+    results: dict[str, Any] = {}
+    for name, path in pages.items():
+        status = client.get(path).status_code
+        if status != 200:
+            raise SystemExit(f"{path} answered {status}: office1 could not open it")
+        samples = []
+        for _round in range(rounds):
+            started = time.perf_counter()
+            client.get(path)
+            samples.append(time.perf_counter() - started)
+        results[name] = {"status": status, "p95_ms": _p95(samples)}
+    return {"pages": results}
+
+
+def main() -> None:
+    """Run the province-year and print the summary with the page timings."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--units", type=int, default=120)
+    parser.add_argument("--ratings", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args()
+    summary = simulate_in_throwaway_database(
+        units=args.units,
+        ratings=args.ratings,
+        seed=args.seed,
+        then=lambda app: measure_pages(app, args.rounds),
+    )
+    print(json.dumps(summary, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
