@@ -98,6 +98,23 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the server-side session
 
 
+# Settings of the public rating page, taken from the environment only when set (their
+# defaults live with the rating code, app/evaluations/ratings/rules.py and public_routes.py).
+RATING_SETTINGS = (
+    "RATING_BASE_URL",
+    "RATING_LIMIT_PER_CLIENT",
+    "RATING_LIMIT_PER_UNIT",
+    "RATING_LIMIT_PER_DEVICE",
+    "RATING_BURST_THRESHOLD",
+    "RATING_BURST_WINDOW_MINUTES",
+    "RATING_COMMENT_MAX_LENGTH",
+    "RECTIFICATION_WORKDAYS",
+)
+for _name in RATING_SETTINGS:
+    if os.environ.get(_name):
+        setattr(Config, _name, os.environ[_name])
+
+
 class DevelopmentConfig(Config):
     """`make run` and `flask run` on a workstation: plain HTTP on 127.0.0.1."""
 

@@ -306,6 +306,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "JIXIAO_UPLOAD_DIR": str(tmp / "uploads"),
         "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{redis_port}/0",
         "JIXIAO_TRUSTED_PROXIES": "1",
+        # The second factor stays on for the administrators; the office accounts that drive
+        # this stack sign in with a password (tests/test_mfa.py covers the second factor).
+        "JIXIAO_MFA_ROLES": "sysadmin,secadmin,auditor",
+        "JIXIAO_AUDIT_KEY": secrets.token_hex(32),
         "JIXIAO_SCHEDULER": "off",
         "JIXIAO_SCHEDULER_TICK": "1",
         "JIXIAO_WEB_WORKERS": "2",

@@ -27,6 +27,8 @@ def notify(
     """One notification per distinct user, plus an email to those with an address (sent after
     the commit by the outbox); returns how many users were notified."""
     distinct = sorted(set(user_ids))
+    if not distinct:
+        return 0
     notifications = [
         Notification(
             user_id=user_id, kind=kind, title=title[:200], body=body, link=link, created_at=now
