@@ -233,3 +233,16 @@ def test_the_office_pages_are_refused_to_unit_staff_and_anonymous_visitors(
     )
     assert issue.status_code == 403
     assert "/surveys/" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_office_sees_each_units_y_with_the_answers_behind_it(
+    office: FlaskClient, setup: SurveySetup
+) -> None:
+    """Issue 12 §7: Y per unit, shown with the counts per level it comes from."""
+    assert office.post(f"/survey/{setup.tokens[0]}", data=full_sheet("4")).status_code == 303
+    assert office.post(f"/survey/{setup.tokens[1]}", data=full_sheet("5")).status_code == 303
+    html = office.get(f"/surveys/{setup.survey.id}").get_data(as_text=True)
+    table = html.split('data-testid="survey-y"')[1].split("</table>")[0]
+    first = table.split("<tbody>")[1].split("</tr>")[0]
+    cells = [cell.split("</td>")[0] for cell in first.split('<td class="text-end')[1:]]
+    assert [c.split(">", 1)[1].strip() for c in cells] == ["1", "1", "0", "0", "0", "87.50"]

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from app.auth.roles import Permission
 from app.db import utcnow
 from app.errors import DomainError
+from app.evaluations.survey.aggregates import yearend_counts, yearend_scores
 from app.evaluations.survey.exports import (
     invitation_cards_pdf,
     invitation_links,
@@ -41,7 +42,7 @@ from app.evaluations.survey.services import (
     survey_progress,
 )
 from app.extensions import db_session
-from app.org.services import current_year
+from app.org.services import current_year, memberships
 from app.web.context import current_actor, login_required, permission_required
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys", template_folder="templates")
@@ -100,11 +101,18 @@ def create() -> Any:
 
 
 def _survey_page(survey: Survey, errors: dict[str, str], status: int = 200) -> Any:
+    session = db_session()
+    counts = yearend_counts(session, survey.year)
+    scores = yearend_scores(session, survey.year)
     return render_template(
         "survey/office_survey.html",
         survey=survey,
         closes_at=closes_at(survey),
-        progress=survey_progress(db_session(), survey),
+        progress=survey_progress(session, survey),
+        units=[
+            (member.unit, counts.get(member.unit.code, {}), scores.get(member.unit.code))
+            for member in memberships(session, survey.year)
+        ],
         errors=errors,
         form=request.form,
     ), status
