@@ -7,7 +7,7 @@ from typing import Any
 from flask import jsonify
 
 from app.api import bp
-from app.api.scores import SCORE_TABLE_SCHEMA
+from app.api.openapi_schemas import INSTANCE_BODIES, SCHEMAS, TASK_BODIES, json_content
 from app.web.bounds import DATABASE_INT_MAX
 from app.workflow.inbox import MAX_PAGE
 
@@ -23,10 +23,6 @@ def _op(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]
     return {"summary": summary, "responses": responses, **extra}
 
 
-def _json(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"content": {"application/json": {"schema": schema}}}
-
-
 def _path(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
 
@@ -36,66 +32,8 @@ def _id_path(name: str, maximum: int = DATABASE_INT_MAX) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
-_TASK_BODIES: dict[str, dict[str, Any]] = {
-    "complete": {
-        "required": True,
-        **_json(
-            {
-                "type": "object",
-                "properties": {
-                    "data": {
-                        "type": ["object", "null"],
-                        "description": "the form's fields; default {}",
-                    }
-                },
-            }
-        ),
-    },
-    "reassign": {
-        "required": True,
-        **_json(
-            {
-                "type": "object",
-                "required": ["username"],
-                "properties": {"username": {"type": "string"}},
-            }
-        ),
-    },
-}
-_INSTANCE_BODIES: dict[str, dict[str, Any]] = {
-    "retry": {
-        "required": False,
-        **_json(
-            {
-                "type": "object",
-                "properties": {
-                    "data": {
-                        "type": ["object", "null"],
-                        "description": "corrections to the data",
-                    }
-                },
-            }
-        ),
-    },
-    "terminate": {
-        "required": False,
-        **_json(
-            {
-                "type": "object",
-                "properties": {
-                    "reason": {
-                        "type": ["string", "null"],
-                        "description": "kept to its first 500 characters",
-                    }
-                },
-            }
-        ),
-    },
-}
-
-
 def _task_action(summary: str, action: str) -> dict[str, Any]:
-    body = {"requestBody": _TASK_BODIES[action]} if action in _TASK_BODIES else {}
+    body = {"requestBody": TASK_BODIES[action]} if action in TASK_BODIES else {}
     return _op(
         summary,
         {
@@ -113,10 +51,16 @@ PATHS: dict[str, dict[str, Any]] = {
         "post": _op(
             "Exchange user name and password for a bearer token",
             {
-                "200": {"description": "token", **_json({"$ref": "#/components/schemas/Token"})},
+                "200": {
+                    "description": "token",
+                    **json_content({"$ref": "#/components/schemas/Token"}),
+                },
                 **_errors(400, 401, 403, 422, 429),
             },
-            requestBody={"required": True, **_json({"$ref": "#/components/schemas/Credentials"})},
+            requestBody={
+                "required": True,
+                **json_content({"$ref": "#/components/schemas/Credentials"}),
+            },
             security=[],
         ),
         "delete": _op(
@@ -129,7 +73,10 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": _op(
             "The caller's account and roles",
             {
-                "200": {"description": "account", **_json({"$ref": "#/components/schemas/Me"})},
+                "200": {
+                    "description": "account",
+                    **json_content({"$ref": "#/components/schemas/Me"}),
+                },
                 "401": _ERROR,
             },
             security=_BEARER,
@@ -141,7 +88,9 @@ PATHS: dict[str, dict[str, Any]] = {
             {
                 "200": {
                     "description": "units",
-                    **_json({"type": "array", "items": {"$ref": "#/components/schemas/Unit"}}),
+                    **json_content(
+                        {"type": "array", "items": {"$ref": "#/components/schemas/Unit"}}
+                    ),
                 },
                 **_errors(401, 404),
             },
@@ -154,7 +103,7 @@ PATHS: dict[str, dict[str, Any]] = {
             {
                 "200": {
                     "description": "list",
-                    **_json(
+                    **json_content(
                         {"type": "array", "items": {"$ref": "#/components/schemas/Definition"}}
                     ),
                 },
@@ -167,7 +116,7 @@ PATHS: dict[str, dict[str, Any]] = {
             {
                 "201": {
                     "description": "deployed",
-                    **_json({"type": "object", "required": ["key", "version", "warnings"]}),
+                    **json_content({"type": "object", "required": ["key", "version", "warnings"]}),
                 },
                 **_errors(400, 401, 403, 413, 422),
             },
@@ -196,13 +145,13 @@ PATHS: dict[str, dict[str, Any]] = {
             {
                 "201": {
                     "description": "started",
-                    **_json({"$ref": "#/components/schemas/Instance"}),
+                    **json_content({"$ref": "#/components/schemas/Instance"}),
                 },
                 **_errors(400, 401, 403, 404, 422),
             },
             requestBody={
                 "required": True,
-                **_json(
+                **json_content(
                     {
                         "type": "object",
                         "required": ["process_key"],
@@ -228,7 +177,7 @@ PATHS: dict[str, dict[str, Any]] = {
             {
                 "200": {
                     "description": "instance",
-                    **_json({"$ref": "#/components/schemas/Instance"}),
+                    **json_content({"$ref": "#/components/schemas/Instance"}),
                 },
                 **_errors(401, 404),
             },
@@ -245,7 +194,7 @@ PATHS: dict[str, dict[str, Any]] = {
             },
             security=_BEARER,
             parameters=[_id_path("instance_id")],
-            requestBody=_INSTANCE_BODIES["retry"],
+            requestBody=INSTANCE_BODIES["retry"],
         )
     },
     "/process-instances/{instance_id}/terminate": {
@@ -257,7 +206,7 @@ PATHS: dict[str, dict[str, Any]] = {
             },
             security=_BEARER,
             parameters=[_id_path("instance_id")],
-            requestBody=_INSTANCE_BODIES["terminate"],
+            requestBody=INSTANCE_BODIES["terminate"],
         )
     },
     "/tasks": {
@@ -266,7 +215,9 @@ PATHS: dict[str, dict[str, Any]] = {
             {
                 "200": {
                     "description": "tasks",
-                    **_json({"type": "array", "items": {"$ref": "#/components/schemas/Task"}}),
+                    **json_content(
+                        {"type": "array", "items": {"$ref": "#/components/schemas/Task"}}
+                    ),
                 },
                 **_errors(400, 401, 403),
             },
@@ -324,7 +275,10 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": _op(
             "One task with its form and starting data",
             {
-                "200": {"description": "task", **_json({"$ref": "#/components/schemas/Task"})},
+                "200": {
+                    "description": "task",
+                    **json_content({"$ref": "#/components/schemas/Task"}),
+                },
                 **_errors(401, 404),
             },
             security=_BEARER,
@@ -345,7 +299,7 @@ PATHS: dict[str, dict[str, Any]] = {
             {
                 "201": {
                     "description": "stored",
-                    **_json(
+                    **json_content(
                         {
                             "type": "object",
                             "required": ["id", "name", "size", "sha256", "content_type"],
@@ -376,7 +330,7 @@ PATHS: dict[str, dict[str, Any]] = {
             {
                 "200": {
                     "description": "score table",
-                    **_json({"$ref": "#/components/schemas/ScoreTable"}),
+                    **json_content({"$ref": "#/components/schemas/ScoreTable"}),
                 },
                 **_errors(401, 403, 404),
             },
@@ -396,148 +350,12 @@ DOCUMENT: dict[str, Any] = {
     "paths": PATHS,
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": {
-            "Credentials": {
-                "type": "object",
-                "required": ["username", "password"],
-                "properties": {
-                    "username": {"type": "string"},
-                    "password": {"type": "string"},
-                    "otp": {
-                        "type": "string",
-                        "description": "Authenticator or recovery code, for roles with MFA",
-                    },
-                },
-            },
-            "Token": {
-                "type": "object",
-                "required": ["token"],
-                "properties": {
-                    "token": {"type": "string"},
-                    "token_type": {"type": "string"},
-                    "expires_in": {"type": "integer"},
-                },
-            },
-            "Me": {
-                "type": "object",
-                "required": ["username", "roles"],
-                "properties": {
-                    "username": {"type": "string"},
-                    "roles": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": ["role", "unit_code"],
-                            "properties": {
-                                "role": {"type": "string"},
-                                "unit_code": {
-                                    "type": ["string", "null"],
-                                    "description": "the unit's code (as GET /units gives it); "
-                                    "null for a role not tied to a unit",
-                                },
-                            },
-                        },
-                    },
-                },
-            },
-            "Unit": {
-                "type": "object",
-                "required": ["code", "name", "category"],
-                "properties": {
-                    "code": {"type": "string"},
-                    "name": {"type": "string"},
-                    "name_en": {"type": "string"},
-                    "category": {
-                        "type": "string",
-                        "enum": [
-                            "party_gov",
-                            "economic",
-                            "law_enforcement",
-                            "social_service",
-                            "people_org",
-                            "central",
-                        ],
-                    },
-                    "year": {"type": "integer"},
-                },
-            },
-            "Definition": {
-                "type": "object",
-                "required": ["key", "name", "version", "deployed_at"],
-                "properties": {
-                    "key": {"type": "string"},
-                    "name": {"type": "string"},
-                    "version": {"type": "integer"},
-                    "deployed_at": {"type": "string"},
-                },
-            },
-            "Instance": {
-                "type": "object",
-                "required": ["id", "status", "tasks"],
-                "properties": {
-                    "id": {"type": "integer"},
-                    "process_key": {"type": "string"},
-                    "version": {"type": "integer"},
-                    "status": {
-                        "type": "string",
-                        "enum": ["running", "waiting", "completed", "error", "terminated"],
-                    },
-                    "data": {"type": "object"},
-                    "tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
-                    "events": {"type": "array"},
-                    "next_timer_at": {"type": ["string", "null"]},
-                    "error": {
-                        "type": ["object", "null"],
-                        "description": "set while the status is error: the message and the "
-                        "element (id and name) where it happened",
-                        "required": ["message", "element_id", "element_name"],
-                        "properties": {
-                            "message": {"type": "string"},
-                            "element_id": {"type": "string"},
-                            "element_name": {"type": "string"},
-                        },
-                    },
-                },
-            },
-            "Task": {
-                "type": "object",
-                "required": ["id", "instance_id", "name", "spec_id"],
-                "properties": {
-                    "id": {"type": "string"},
-                    "instance_id": {"type": "integer"},
-                    "name": {"type": "string"},
-                    "spec_id": {"type": "string"},
-                    "lane": {"type": ["string", "null"]},
-                    "form": {},
-                    "due_at": {"type": ["string", "null"]},
-                    "follow_up_at": {
-                        "type": ["string", "null"],
-                        "description": "when the task's workers are reminded: the diagram's "
-                        "followUpDate, else 09:00 one working day before the due date",
-                    },
-                    "overdue": {"type": "boolean"},
-                    "data": {"type": "object"},
-                },
-            },
-            "ScoreTable": SCORE_TABLE_SCHEMA,
-            "Error": {
-                "type": "object",
-                "required": ["error"],
-                "properties": {
-                    "error": {
-                        "type": "object",
-                        "required": ["code", "message"],
-                        "properties": {
-                            "code": {"type": "string"},
-                            "message": {"type": "string"},
-                            "details": {},
-                        },
-                    }
-                },
-            },
-        },
+        "schemas": SCHEMAS,
         "responses": {
-            "Error": {"description": "error", **_json({"$ref": "#/components/schemas/Error"})}
+            "Error": {
+                "description": "error",
+                **json_content({"$ref": "#/components/schemas/Error"}),
+            }
         },
     },
 }
