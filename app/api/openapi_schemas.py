@@ -40,6 +40,8 @@ TASK_BODIES: dict[str, dict[str, Any]] = {
         ),
     },
 }
+
+# The request bodies of the instance actions that take one.
 INSTANCE_BODIES: dict[str, dict[str, Any]] = {
     "retry": {
         "required": False,

@@ -23,6 +23,7 @@ from app.auth.roles import Role
 from app.calendar.workdays import WorkdayCalendar
 from app.extensions import db
 from app.workflow import sandbox, sandbox_runner
+from app.workflow.clock import step_clock
 from app.workflow.models import ProcessDefinition
 from app.workflow.sandbox import HELPER_NAMES, ScriptRejected, ScriptTimeout
 from app.workflow.sandbox_runner import ScriptFailed
@@ -100,8 +101,9 @@ def assert_sandbox_healthy() -> None:
     """Both paths still run ordinary code: in-process, and in the child process."""
     assert ENV.evaluate("Decimal('1.1') + Decimal('2.2')", {}) == Decimal("3.3")
     data: dict[str, Any] = {"items": [1, 2, 3]}
-    ENV.execute("total = 0\nfor i in items:\n    total += i\nyear = now().year", data)
-    assert data["total"] == 6 and data["year"] == datetime.now(UTC).year
+    with step_clock(datetime(2026, 6, 1, tzinfo=UTC)):  # the child reads the step's clock
+        ENV.execute("total = 0\nfor i in items:\n    total += i\nyear = now().year", data)
+    assert data["total"] == 6 and data["year"] == 2026
     assert ENV.evaluate("[Decimal('1.1') + Decimal('2.2') for i in range(1)][0]", {}) == Decimal(
         "3.3"
     )
