@@ -55,14 +55,21 @@ def _shown(moment: datetime) -> str:
     return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def accept_result(session: Session, actor: Actor, instance_id: int | None, now: datetime) -> None:
-    """The unit accepts its delivered result (audited)."""
+def _move_delivery(
+    session: Session,
+    actor: Actor,
+    instance_id: int | None,
+    *,
+    state: DeliveryState,
+    action: str,
+    now: datetime,
+) -> None:
     delivery = delivery_of_instance(session, instance_id)
-    before, delivery.state = delivery.state, DeliveryState.ACCEPTED
+    before, delivery.state = delivery.state, state
     record(
         session,
         actor=actor,
-        action="results.accept",
+        action=action,
         object_type="result_delivery",
         object_id=delivery.id,
         before={"state": before},
@@ -71,18 +78,21 @@ def accept_result(session: Session, actor: Actor, instance_id: int | None, now: 
     )
 
 
+def accept_result(session: Session, actor: Actor, instance_id: int | None, now: datetime) -> None:
+    """The unit accepts its delivered result (audited)."""
+    _move_delivery(
+        session, actor, instance_id, state=DeliveryState.ACCEPTED, action="results.accept", now=now
+    )
+
+
 def close_window(session: Session, actor: Actor, instance_id: int | None, now: datetime) -> None:
     """The appeal window passed unanswered: the delivered result stands (audited)."""
-    delivery = delivery_of_instance(session, instance_id)
-    before, delivery.state = delivery.state, DeliveryState.WINDOW_CLOSED
-    record(
+    _move_delivery(
         session,
-        actor=actor,
+        actor,
+        instance_id,
+        state=DeliveryState.WINDOW_CLOSED,
         action="results.window_close",
-        object_type="result_delivery",
-        object_id=delivery.id,
-        before={"state": before},
-        after={"state": delivery.state},
         now=now,
     )
 
