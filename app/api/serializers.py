@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.i18n import SHANGHAI
+from app.workflow.definition_cache import definition_info
 from app.workflow.models import (
     HumanTask,
     HumanTaskState,
@@ -16,7 +17,6 @@ from app.workflow.models import (
     ProcessDefinition,
     ProcessInstance,
 )
-from app.workflow.runtime import definition_info
 
 
 def iso(value: datetime | None) -> str | None:

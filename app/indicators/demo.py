@@ -28,7 +28,7 @@ from app.indicators.models import Indicator, IndicatorKind, IndicatorStatus, Key
 from app.indicators.procedure import draft_row
 from app.org.demo import DEMO_YEAR
 from app.org.models import Unit
-from app.progress import director, proposals, reports
+from app.progress import director, periods, proposals, reports
 from app.workflow.assignment import can_work
 from app.workflow.deploy import deploy
 from app.workflow.diagrams import Upload
@@ -221,7 +221,7 @@ class _Demo:
             self.user("office1"),
         )
         for period, percent in PROGRESS.items():
-            due = WorkdayCalendar().workday_deadline(reports.period_end(period), 5)
+            due = WorkdayCalendar().workday_deadline(periods.period_end(period), 5)
             opened = reports.open_report(
                 self.session,
                 actor=staff,
@@ -256,7 +256,7 @@ class _Demo:
 
     def current_report(self, code: str) -> None:
         """Last month's report, started as the monthly timer would (open in the unit's inbox)."""
-        cycle = reports.cycle_of(None, self.now)
+        cycle = periods.cycle_of(None, self.now)
         if cycle["year"] == DEMO_YEAR:
             self.start("progress_reporting", code, {"year": DEMO_YEAR, "period": cycle["period"]})
 

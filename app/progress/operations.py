@@ -13,7 +13,7 @@ from app.auth.actor import Actor
 from app.errors import InvalidInput
 from app.extensions import db_session
 from app.org.services import current_year, memberships
-from app.progress import proposals, reports
+from app.progress import periods, proposals, reports
 from app.workflow.forms import ChoiceContext, register_choices
 from app.workflow.models import HumanTask
 from app.workflow.registry import REGISTRY, Operation, ServiceCall
@@ -27,7 +27,7 @@ def _period(call: ServiceCall) -> str:
     if not isinstance(period, str):
         raise InvalidInput(_("period must be a month such as 2026-03."))
     try:
-        reports.period_end(period)
+        periods.period_end(period)
     except ValueError:
         raise InvalidInput(_("period must be a month such as 2026-03.")) from None
     return period
@@ -46,7 +46,7 @@ def _moment(value: Any) -> datetime | None:
 
 def _cycle(call: ServiceCall) -> dict[str, Any]:
     period = _period(call) if call.params.get("period") is not None else None
-    return reports.cycle_of(period, call.now)
+    return periods.cycle_of(period, call.now)
 
 
 def _reporting_units(call: ServiceCall) -> list[dict[str, Any]]:

@@ -8,8 +8,7 @@ in the diagram; a report that goes overdue or missing becomes a P proposal (app.
 
 from __future__ import annotations
 
-import calendar
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -18,35 +17,12 @@ from sqlalchemy.orm import Session
 
 from app.audit.services import record
 from app.auth.actor import Actor
-from app.calendar.workdays import SHANGHAI
 from app.errors import Conflict, InvalidInput, NotFound
 from app.indicators.models import Indicator, IndicatorKind, IndicatorStatus, KeyTask
 from app.org.models import Unit
 from app.progress import proposals
 from app.progress.models import ProgressEntry, ProgressReport, ReportStatus
-
-
-def reported_period(due_at: datetime) -> tuple[int, str, date]:
-    """The month a cycle starting at `due_at` reports on: the month before, in China time."""
-    first = due_at.astimezone(SHANGHAI).date().replace(day=1)
-    last = first - timedelta(days=1)
-    return last.year, f"{last.year:04d}-{last.month:02d}", last
-
-
-def period_end(period: str) -> date:
-    """The last day of a `YYYY-MM` period."""
-    year, month = (int(part) for part in period.split("-"))
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def cycle_of(period: str | None, now: datetime) -> dict[str, Any]:
-    """Year, period and last day of a reporting cycle: `period` if given, else last month."""
-    if period is None:
-        year, period, last = reported_period(now)
-    else:
-        last = period_end(period)
-        year = last.year
-    return {"year": year, "period": period, "period_end": last.isoformat()}
+from app.progress.periods import reported_period
 
 
 def reporting_units(session: Session, *, due_at: datetime) -> list[dict[str, Any]]:

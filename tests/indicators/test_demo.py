@@ -12,7 +12,7 @@ from app.extensions import db
 from app.indicators.models import Indicator, IndicatorStatus
 from app.org.models import Unit
 from app.progress.models import ProgressReport, Proposal, ReportStatus
-from app.progress.reports import cycle_of
+from app.progress.periods import cycle_of
 from app.workflow.models import (
     HumanTask,
     HumanTaskState,

@@ -30,7 +30,8 @@ from app.progress.models import (
     ProposalStatus,
     ReportStatus,
 )
-from app.progress.reports import open_report, period_end, record_missing, submit_report
+from app.progress.periods import period_end
+from app.progress.reports import open_report, record_missing, submit_report
 from app.workflow.models import ProcessInstance, ProcessStart
 from app.workflow.scheduler import run_tick
 from app.workflow.task_deadlines import alert_due_tasks
