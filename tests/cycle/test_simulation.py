@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.cycle.simulation.runner import Simulation
 from app.extensions import db
+from app.scoring.models import ScoreRow
 from app.signoff.models import FinalGrade, GradeNotice
 from tests.cycle.conftest import ROOT
 from tests.cycle.expected import expected_grades
@@ -32,6 +33,8 @@ def test_a_province_year_ends_with_the_grades_its_inputs_give(app: Flask) -> Non
     notice = db.session.execute(select(GradeNotice)).scalar_one()
     returned = [step for step in notice.approval_chain if step.get("decision") == "return"]
     assert returned, "the leading group returned the proposal once"
+    deducted = db.session.execute(select(ScoreRow.p).where(ScoreRow.p != "100")).scalars().all()
+    assert deducted, "the late reports' deductions, approved by the director, count in P"
     finals = {f.unit.code: f.grade.value for f in db.session.execute(select(FinalGrade)).scalars()}
     assert simulation.province is not None
     assert finals == expected_grades(simulation.province.truth)

@@ -28,6 +28,7 @@ from app.evaluations.survey.services import (
     issue_invitations,
     survey_for_year,
 )
+from app.progress.director import review
 from app.progress.models import Proposal, ProposalStatus
 from app.progress.proposals import decide
 from app.workflow.assignment import can_work
@@ -113,7 +114,8 @@ class People:
 
     # -- the office's standing duties -------------------------------------------------------
     def office_duties(self, session: Session, now: datetime) -> None:
-        """Run the year-end survey once the evaluations are open; decide P proposals."""
+        """Run the year-end survey once the evaluations are open; decide P proposals (the office
+        confirms late reports, the director approves what the office confirmed)."""
         year = self.province.year
         office = self.province.actor("office1")
         evaluations_open = session.execute(
@@ -136,6 +138,15 @@ class People:
                 confirm=late,
                 reason="情况属实。" if late else "非单位原因，不予扣分。",
                 now=now,
+            )
+        director = self.province.actor("director1")
+        for proposal in session.execute(
+            select(Proposal).where(
+                Proposal.year == year, Proposal.status == ProposalStatus.CONFIRMED
+            )
+        ).scalars():
+            review(
+                session, actor=director, proposal_id=proposal.id, approve=True, reason="", now=now
             )
 
     def _survey(self, session: Session, now: datetime) -> None:
@@ -240,7 +251,9 @@ class People:
                     select(HumanTask)
                     .where(HumanTask.state == HumanTaskState.READY)
                     .options(joinedload(HumanTask.instance))
-                    .order_by(HumanTask.created_at, HumanTask.id)
+                    .order_by(
+                        HumanTask.created_at, HumanTask.instance_id, HumanTask.spec_id, HumanTask.id
+                    )
                 )
                 .scalars()
                 .all()
