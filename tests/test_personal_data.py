@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.auth.roles import Role
+from app.calendar.workdays import local_date
 from app.crypto.masking import mask_personal
 from app.db import utcnow
 from app.evaluations.ratings.rules import RatingRules
@@ -38,14 +39,15 @@ def test_personal_values_are_masked(value: str | None, shown: str) -> None:
 def test_the_moderation_page_shows_the_rater_contact_masked(
     app: Flask, client: FlaskClient
 ) -> None:
-    unit = make_unit("FGW", name="省发展改革委")
+    now = utcnow()  # the page shows this year's ratings: the unit belongs to the same year
+    unit = make_unit("FGW", name="省发展改革委", year=local_date(now).year)
     submit_rating(
         db.session,
         unit=unit,
         rater=Rater("device-1", "client-1"),
         form=RatingInput(level="2", comment="材料要求反复变", contact="13812341234"),
         rules=RatingRules(),
-        now=utcnow(),
+        now=now,
     )
     db.session.commit()
     make_user("office1", Role.OFFICE_STAFF)
