@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -25,12 +24,14 @@ from app.auth.actor import Actor
 from app.auth.roles import UNIT_ROLES, Permission
 from app.auth.services import require
 from app.calendar.services import working_calendar
-from app.db_batch import WriteBatch, send_at_commit
+from app.db_batch import send_at_commit
 from app.errors import InvalidInput, NotFound
 from app.org.services import unit_by_code
 from app.workflow.assignment import role_of_task
 from app.workflow.clock import step_clock, step_now
-from app.workflow.definition_cache import DefinitionInfo, definition_info
+from app.workflow.definition_cache import definition_info
+from app.workflow.engine_run import EngineRun
+from app.workflow.inbox_sync import sync_human_tasks
 from app.workflow.models import (
     InstanceEvent,
     InstanceStatus,
@@ -43,50 +44,6 @@ from app.workflow.row_writes import save_step
 from app.workflow.scripting import SandboxEnvironment, SandboxScriptEngine
 from app.workflow.serialization import dump_workflow, load_workflow
 from app.workflow.timer_rows import sync_timer_rows, waiting_timers
-
-
-@dataclass
-class EngineRun:
-    """A loaded workflow with the engine attached, the events of this run, and the writes that
-    `advance` sends at the end of the step."""
-
-    definition: DefinitionInfo
-    instance: ProcessInstance
-    workflow: BpmnWorkflow
-    engine: SandboxScriptEngine
-    events: list[dict[str, Any]] = field(default_factory=list)
-    open_tasks: list[Any] = field(default_factory=list)
-    writes: WriteBatch = field(default_factory=WriteBatch)
-    # The instance's open task rows as read (and locked) before the step, or None to query them.
-    tasks_read: list[Any] | None = None
-
-    def event(
-        self,
-        kind: str,
-        task: Task | None = None,
-        *,
-        now: datetime,
-        actor: Actor | None = None,
-        detail: dict[str, Any] | None = None,
-        task_id: str | None = None,
-        element_id: str | None = None,
-        element_name: str | None = None,
-    ) -> None:
-        """Queue an engine event; `advance` writes the queue in one statement."""
-        spec = task.task_spec if task is not None else None
-        self.events.append(
-            {
-                "instance_id": self.instance.id,
-                "occurred_at": now,
-                "kind": kind,
-                "task_id": str(task.id) if task is not None else task_id,
-                "element_id": getattr(spec, "bpmn_id", None) or element_id,
-                "element_name": getattr(spec, "bpmn_name", None) or element_name,
-                "actor_id": actor.user_id if actor else None,
-                "detail": detail,
-            }
-        )
-
 
 _INSERT_EVENTS = insert(cast(Table, InstanceEvent.__table__))
 
@@ -314,8 +271,6 @@ def advance(
     `writes_at_commit` (for a caller that commits next and reads none of them back) the rows of
     a step that did not fail are written at the commit, with the audit entries, in the same
     round trip."""
-    from app.workflow.inbox_sync import sync_human_tasks  # noqa: PLC0415  (mutual use)
-
     instance = run.instance
     had_timers = instance.next_timer_at is not None
     step: dict[str, Any] = {"error_message": None, "error_element": None}

@@ -8,13 +8,11 @@ PostgreSQL) and its `*_at` stamp is written in the same transaction as the notif
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -22,16 +20,14 @@ from app.audit.services import record
 from app.auth.actor import Actor
 from app.auth.models import RoleGrant
 from app.auth.roles import UNIT_ROLES, Role
-from app.calendar.workdays import END_OF_DAY, SHANGHAI, WorkdayCalendar, local_date
+from app.calendar.workdays import SHANGHAI, WorkdayCalendar, local_date
 from app.notifications.services import notify
 from app.workflow.models import HumanTask, HumanTaskState, InstanceEvent
-from app.workflow.time_expressions import is_duration
 
 DEFAULT_REMINDER_WORKDAYS = 1
 DEFAULT_ESCALATION_WORKDAYS = 3
 REMINDER_TIME = time(9, 0)
 SYSTEM = Actor.system("deadlines")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 # Called when a task goes overdue, in the same transaction (the P proposals listen here).
@@ -42,39 +38,6 @@ OVERDUE_LISTENERS: list[OverdueListener] = []
 def _workdays(value: Any, default: int) -> int:
     text = str(value or "").strip()
     return int(text) if text.isdigit() else default
-
-
-def moment_from_value(value: Any, now: datetime) -> datetime | None:
-    """A due or follow-up date from its expression's value: an aware date-time, a date or an
-    ISO 8601 day (its last second, China time), an ISO 8601 date-time string, or an ISO 8601
-    duration from `now`."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):  # a naive date-time is China time, as a naive ISO string is
-        aware: datetime = value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
-        return aware.astimezone(UTC)
-    if isinstance(value, date):
-        return datetime.combine(value, END_OF_DAY, tzinfo=SHANGHAI).astimezone(UTC)
-    if isinstance(value, str) and _DAY.match(value.strip()):
-        return moment_from_value(date.fromisoformat(value.strip()), now)
-    if isinstance(value, str) and is_duration(value.strip()):
-        duration = TimerEventDefinition.parse_iso_duration(value.strip())
-        offset: timedelta = TimerEventDefinition.get_timedelta_from_start(duration, now)
-        return now + offset
-    if isinstance(value, str):
-        try:
-            return moment_from_value(datetime.fromisoformat(value.strip()), now)
-        except ValueError:
-            pass
-        try:
-            moment: datetime = TimerEventDefinition.get_datetime(value.strip())
-        except ValueError:
-            pass
-        else:
-            return moment.astimezone(UTC)
-    raise ValueError(
-        f"{value!r} is not a date-time, a date, an ISO 8601 date-time or an ISO 8601 duration"
-    )
 
 
 def alert_times(
