@@ -37,7 +37,7 @@ from app.workflow.forms import (
 from app.workflow.models import InstanceStatus, ProcessDefinition, ProcessInstance
 from app.workflow.queries import main_diagram
 from app.workflow.registry import REGISTRY
-from app.workflow.sandbox import ScriptRejected, compile_code, policy_problems
+from app.workflow.scripting.sandbox import ScriptRejected, compile_code, policy_problems
 from app.workflow.xml_safety import parse_xml
 
 OPEN_STATUSES = (InstanceStatus.RUNNING, InstanceStatus.WAITING, InstanceStatus.ERROR)

@@ -16,13 +16,13 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from app.auth.roles import Role
-from app.workflow.serialization import CAMUNDA, SPIFF
-from app.workflow.time_expressions import (
+from app.workflow.scripting.time_expressions import (
     braced_expression,
     camunda_timer_expression,
     date_expression,
     timer_definitions,
 )
+from app.workflow.serialization import CAMUNDA, SPIFF
 from app.workflow.xml_safety import parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"

@@ -28,7 +28,7 @@ from app.workflow.diagrams import Upload
 from app.workflow.error_texts import readable_error
 from app.workflow.forms import FormProblem, form_errors, load_form
 from app.workflow.runtime import DataTooLarge, json_safe
-from app.workflow.scripting import SandboxEnvironment, SandboxScriptEngine
+from app.workflow.scripting.environment import SandboxEnvironment, SandboxScriptEngine
 
 MAX_STEPS = 500
 LONG_AGO = "2000-01-01T00:00:00+00:00"

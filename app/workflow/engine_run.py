@@ -15,7 +15,7 @@ from app.auth.actor import Actor
 from app.db_batch import WriteBatch
 from app.workflow.definition_cache import DefinitionInfo
 from app.workflow.models import ProcessInstance
-from app.workflow.scripting import SandboxScriptEngine
+from app.workflow.scripting.environment import SandboxScriptEngine
 
 
 @dataclass

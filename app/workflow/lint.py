@@ -10,12 +10,12 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from app.workflow.diagrams import Bundle, Problem, lane_role
-from app.workflow.due_dates import moment_from_value
 from app.workflow.forms import FormProblem, choice_provider_problems, load_form
 from app.workflow.process_starts import start_set_of
 from app.workflow.registry import REGISTRY
-from app.workflow.sandbox import ScriptRejected, compile_code, policy_problems
-from app.workflow.time_expressions import (
+from app.workflow.scripting.due_dates import moment_from_value
+from app.workflow.scripting.sandbox import ScriptRejected, compile_code, policy_problems
+from app.workflow.scripting.time_expressions import (
     ValueCheck,
     expression_problems,
     timer_definitions,

@@ -32,7 +32,7 @@ from app.workflow.clock import step_clock
 from app.workflow.models import ProcessStart
 from app.workflow.registry import REGISTRY, ServiceCall
 from app.workflow.runtime import start_instance
-from app.workflow.scripting import SandboxEnvironment
+from app.workflow.scripting.environment import SandboxEnvironment
 
 LEASE = timedelta(minutes=5)
 SYSTEM = Actor.system("scheduler")

@@ -41,7 +41,7 @@ from app.workflow.models import (
 )
 from app.workflow.registry import ServiceCall
 from app.workflow.row_writes import save_step
-from app.workflow.scripting import SandboxEnvironment, SandboxScriptEngine
+from app.workflow.scripting.environment import SandboxEnvironment, SandboxScriptEngine
 from app.workflow.serialization import dump_workflow, load_workflow
 from app.workflow.timer_rows import sync_timer_rows, waiting_timers
 

@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 
 from app.calendar.workdays import WorkdayCalendar
-from app.workflow.sandbox import (
+from app.workflow.scripting.sandbox import (
     HELPER_NAMES,
     ScriptRejected,
     base_globals,

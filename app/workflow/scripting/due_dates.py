@@ -10,7 +10,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from app.calendar.workdays import END_OF_DAY, SHANGHAI
-from app.workflow.time_expressions import is_duration
+from app.workflow.scripting.time_expressions import is_duration
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from app.calendar.workdays import WorkdayCalendar
 from app.workflow.clock import step_clock, step_now
-from app.workflow.sandbox import (
+from app.workflow.scripting.sandbox import (
     ScriptRejected,
     ScriptTimeout,
     base_globals,

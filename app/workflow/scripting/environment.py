@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.calendar.workdays import WorkdayCalendar
 from app.workflow.registry import REGISTRY, ServiceCall
-from app.workflow.sandbox import (
+from app.workflow.scripting.sandbox import (
     base_globals,
     checked_context,
     compile_code,
@@ -22,8 +22,8 @@ from app.workflow.sandbox import (
     execute_inline,
     plain_results,
 )
-from app.workflow.sandbox_runner import runner
-from app.workflow.time_expressions import timer_definitions, timer_value_problem
+from app.workflow.scripting.sandbox_runner import runner
+from app.workflow.scripting.time_expressions import timer_definitions, timer_value_problem
 
 ServiceContext = Callable[[dict[str, Any]], ServiceCall]
 
