@@ -29,9 +29,9 @@ from app.db import utcnow
 from app.extensions import db_session
 from app.web.bounds import DATABASE_INT_MAX
 from app.workflow.assignment import nobody_warnings, steps_nobody_can_work
-from app.workflow.deploy import deploy
-from app.workflow.diagrams import Upload
-from app.workflow.forms import FormProblem
+from app.workflow.definitions.deploy import deploy
+from app.workflow.definitions.diagrams import Upload
+from app.workflow.definitions.forms import FormProblem
 from app.workflow.human_tasks import (
     claim_task,
     complete_task,

@@ -30,8 +30,8 @@ from app.org.demo import DEMO_YEAR
 from app.org.models import Unit
 from app.progress import director, periods, proposals, reports
 from app.workflow.assignment import can_work
-from app.workflow.deploy import deploy
-from app.workflow.diagrams import Upload
+from app.workflow.definitions.deploy import deploy
+from app.workflow.definitions.diagrams import Upload
 from app.workflow.human_tasks import complete_task
 from app.workflow.models import HumanTask, HumanTaskState, ProcessDefinition
 from app.workflow.runtime import start_instance

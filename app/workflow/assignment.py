@@ -15,7 +15,7 @@ from app.auth.actor import Actor
 from app.auth.models import RoleGrant, User
 from app.auth.roles import BUSINESS_ROLES, UNIT_ROLES, Permission, Role
 from app.org.models import Unit, UnitMembership
-from app.workflow.element_names import element_names
+from app.workflow.definitions.element_names import element_names
 from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
 
 # Roles that see every task of the instances they may see (to reassign, chase, or fix).

@@ -10,8 +10,8 @@ from app.auth.actor import Actor
 from app.db import unit_of_work, utcnow
 from app.errors import DomainError
 from app.extensions import db_session
-from app.workflow.deploy import deploy
-from app.workflow.diagrams import Upload
+from app.workflow.definitions.deploy import deploy
+from app.workflow.definitions.diagrams import Upload
 
 bpmn_cli = click.Group("bpmn", help="Process diagrams.")
 SUFFIXES = (".bpmn", ".dmn")

@@ -13,7 +13,7 @@ from SpiffWorkflow.task import Task
 
 from app.auth.actor import Actor
 from app.db_batch import WriteBatch
-from app.workflow.definition_cache import DefinitionInfo
+from app.workflow.definitions.definition_cache import DefinitionInfo
 from app.workflow.models import ProcessInstance
 from app.workflow.scripting.environment import SandboxScriptEngine
 

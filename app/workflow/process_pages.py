@@ -28,10 +28,10 @@ from app.workflow.assignment import (
     tasks_nobody_can_work,
 )
 from app.workflow.blueprint import bp, filter_units, one_page, unit_id_of
-from app.workflow.deploy import deploy
-from app.workflow.diagrams import Upload
-from app.workflow.element_names import element_names
-from app.workflow.error_texts import readable_error
+from app.workflow.definitions.deploy import deploy
+from app.workflow.definitions.diagrams import Upload
+from app.workflow.definitions.element_names import element_names
+from app.workflow.definitions.error_texts import readable_error
 from app.workflow.inbox import visible_instance
 from app.workflow.models import InstanceStatus, ProcessDefinition
 from app.workflow.queries import (

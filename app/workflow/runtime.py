@@ -29,7 +29,7 @@ from app.errors import InvalidInput, NotFound
 from app.org.services import unit_by_code
 from app.workflow.assignment import role_of_task
 from app.workflow.clock import step_clock, step_now
-from app.workflow.definition_cache import definition_info
+from app.workflow.definitions.definition_cache import definition_info
 from app.workflow.engine_run import EngineRun
 from app.workflow.inbox_sync import sync_human_tasks
 from app.workflow.models import (

@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from app.errors import InvalidInput
-from app.workflow.forms import (
+from app.workflow.definitions.forms import (
     ChoiceContext,
     Form,
     FormProblem,

@@ -26,9 +26,9 @@ from app.org.services import unit_or_none, units_by_id
 from app.web.context import current_actor, login_required, permission_required
 from app.workflow.assignment import assignable_users
 from app.workflow.blueprint import bp, filter_units, one_page, unit_id_of
-from app.workflow.element_names import element_names
+from app.workflow.definitions.element_names import element_names
+from app.workflow.definitions.forms import FormProblem
 from app.workflow.form_fields import data_from_post, form_fields
-from app.workflow.forms import FormProblem
 from app.workflow.human_tasks import (
     Completed,
     claim_task,

@@ -16,7 +16,7 @@ from app.evidence.models import EvidenceFile
 from app.extensions import db
 from app.org.models import Unit
 from app.workflow import blueprint
-from app.workflow.element_names import element_names
+from app.workflow.definitions.element_names import element_names
 from app.workflow.models import ProcessInstance
 from tests.factories import make_unit, make_user, page_csrf, sign_in
 from tests.workflow.helpers import DIAGRAMS, bearer

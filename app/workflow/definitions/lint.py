@@ -9,8 +9,8 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from app.workflow.diagrams import Bundle, Problem, lane_role
-from app.workflow.forms import FormProblem, choice_provider_problems, load_form
+from app.workflow.definitions.diagrams import Bundle, Problem, lane_role
+from app.workflow.definitions.forms import FormProblem, choice_provider_problems, load_form
 from app.workflow.process_starts import start_set_of
 from app.workflow.registry import REGISTRY
 from app.workflow.scripting.due_dates import moment_from_value

@@ -17,9 +17,9 @@ from app.auth.roles import Permission
 from app.auth.services import require
 from app.db import next_number
 from app.errors import InvalidInput
-from app.workflow.diagrams import Bundle, Problem, Upload, parse_upload
-from app.workflow.forms import pinned_form_reference
-from app.workflow.lint import lint_bundle
+from app.workflow.definitions.diagrams import Bundle, Problem, Upload, parse_upload
+from app.workflow.definitions.forms import pinned_form_reference
+from app.workflow.definitions.lint import lint_bundle
 from app.workflow.models import ProcessDefinition
 from app.workflow.process_starts import (
     ensure_scheduled,

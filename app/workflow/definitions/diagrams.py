@@ -16,6 +16,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from app.auth.roles import Role
+from app.workflow.definitions.xml_safety import parse_xml
 from app.workflow.scripting.time_expressions import (
     braced_expression,
     camunda_timer_expression,
@@ -23,7 +24,6 @@ from app.workflow.scripting.time_expressions import (
     timer_definitions,
 )
 from app.workflow.serialization import CAMUNDA, SPIFF
-from app.workflow.xml_safety import parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"

@@ -23,10 +23,10 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
 from app.calendar.services import working_calendar
-from app.workflow.deploy import validate_uploads
-from app.workflow.diagrams import Upload
-from app.workflow.error_texts import readable_error
-from app.workflow.forms import FormProblem, form_errors, load_form
+from app.workflow.definitions.deploy import validate_uploads
+from app.workflow.definitions.diagrams import Upload
+from app.workflow.definitions.error_texts import readable_error
+from app.workflow.definitions.forms import FormProblem, form_errors, load_form
 from app.workflow.runtime import DataTooLarge, json_safe
 from app.workflow.scripting.environment import SandboxEnvironment, SandboxScriptEngine
 

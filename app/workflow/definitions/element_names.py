@@ -6,8 +6,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from app.errors import DomainError
+from app.workflow.definitions.xml_safety import parse_xml
 from app.workflow.models import ProcessDefinition
-from app.workflow.xml_safety import parse_xml
 
 
 @lru_cache(maxsize=256)
