@@ -89,6 +89,6 @@ def test_edges_may_use_request_state_and_import_routes(
     write("app.api.indicators", "from flask import g\nfrom app.indicators import routes\n")
     write("app.workflow.task_pages", "from flask import request\n")
     write("app.setup", "from app.indicators import routes\n")
-    write("app.workflow.runtime", "from SpiffWorkflow.bpmn import BpmnWorkflow\n")
+    write("app.workflow.instances.runtime", "from SpiffWorkflow.bpmn import BpmnWorkflow\n")
     write("app.indicators.services", "from flask import current_app\nfrom app.db import utcnow\n")
     assert _problems(check_layers, tmp_path) == []

@@ -41,9 +41,9 @@ from app.workflow.human_tasks import (
     visible_task,
 )
 from app.workflow.inbox import MAX_PAGE, inbox, visible_instance
+from app.workflow.instances.recovery import retry_instance, terminate_instance
+from app.workflow.instances.runtime import start_instance
 from app.workflow.models import ProcessDefinition
-from app.workflow.recovery import retry_instance, terminate_instance
-from app.workflow.runtime import start_instance
 from app.workflow.task_forms import task_form
 
 

@@ -23,8 +23,8 @@ from app.org.demo import DEMO_YEAR
 from app.org.services import memberships
 from app.workflow.definitions.deploy import deploy
 from app.workflow.definitions.diagrams import Upload
+from app.workflow.instances.runtime import start_instance
 from app.workflow.models import ProcessDefinition, ProcessInstance
-from app.workflow.runtime import start_instance
 
 KEY = "evaluations"
 

@@ -33,8 +33,8 @@ from app.workflow.assignment import can_work
 from app.workflow.definitions.deploy import deploy
 from app.workflow.definitions.diagrams import Upload
 from app.workflow.human_tasks import complete_task
+from app.workflow.instances.runtime import start_instance
 from app.workflow.models import HumanTask, HumanTaskState, ProcessDefinition
-from app.workflow.runtime import start_instance
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "key_tasks_2026.xlsx"

@@ -35,8 +35,8 @@ from app.workflow.definitions.forms import (
     pinned_form_reference,
 )
 from app.workflow.definitions.xml_safety import parse_xml
+from app.workflow.instances.queries import main_diagram
 from app.workflow.models import InstanceStatus, ProcessDefinition, ProcessInstance
-from app.workflow.queries import main_diagram
 from app.workflow.registry import REGISTRY
 from app.workflow.scripting.sandbox import ScriptRejected, compile_code, policy_problems
 

@@ -22,13 +22,13 @@ from app.auth.services import require
 from app.errors import AccessDenied, Conflict, HiddenFromActor, InvalidInput, NotFound
 from app.workflow.assignment import OVERSEERS, can_see, can_work, is_assignable, user_id_for
 from app.workflow.clock import step_clock
-from app.workflow.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
-from app.workflow.row_writes import complete_ready_task
-from app.workflow.runtime import (
+from app.workflow.instances.row_writes import complete_ready_task
+from app.workflow.instances.runtime import (
     advance,
     json_safe,
     load_run,
 )
+from app.workflow.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
 from app.workflow.task_deadlines import working_days_late
 from app.workflow.task_forms import validated_form_data
 from app.workflow.task_notices import announce_outcome, clear_task_notices

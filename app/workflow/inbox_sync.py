@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from app.workflow.assignment import assign, unit_id_for
-from app.workflow.engine_run import EngineRun
+from app.workflow.instances.engine_run import EngineRun
+from app.workflow.instances.row_writes import insert_human_tasks
 from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
-from app.workflow.row_writes import insert_human_tasks
 from app.workflow.scripting.due_dates import moment_from_value
 from app.workflow.task_deadlines import alert_times
 from app.workflow.task_notices import announce_new_tasks

@@ -33,8 +33,7 @@ from app.workflow.definitions.diagrams import Upload
 from app.workflow.definitions.element_names import element_names
 from app.workflow.definitions.error_texts import readable_error
 from app.workflow.inbox import visible_instance
-from app.workflow.models import InstanceStatus, ProcessDefinition
-from app.workflow.queries import (
+from app.workflow.instances.queries import (
     definitions_overview,
     diagram_marks,
     instance_history,
@@ -43,8 +42,9 @@ from app.workflow.queries import (
     process_choices,
     visible_instances,
 )
-from app.workflow.recovery import failed_step_data, retry_instance, terminate_instance
-from app.workflow.runtime import check_data_size, start_instance
+from app.workflow.instances.recovery import failed_step_data, retry_instance, terminate_instance
+from app.workflow.instances.runtime import check_data_size, start_instance
+from app.workflow.models import InstanceStatus, ProcessDefinition
 from app.workflow.task_forms import data_labels
 
 

@@ -23,9 +23,9 @@ from app.auth.actor import Actor
 from app.auth.services import purge_stale_sessions
 from app.notifications.channels import channels_for
 from app.notifications.outbox import dispatch
+from app.workflow.instances.process_starts import claim_due_starts, fire_start
+from app.workflow.instances.runtime import advance, load_run, lock_instance
 from app.workflow.models import InstanceStatus, InstanceTimer
-from app.workflow.process_starts import claim_due_starts, fire_start
-from app.workflow.runtime import advance, load_run, lock_instance
 from app.workflow.task_deadlines import alert_due_tasks
 from app.workflow.timer_rows import open_timer_rows, sync_timer_rows, waiting_timers
 

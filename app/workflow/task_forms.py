@@ -17,8 +17,8 @@ from app.workflow.definitions.forms import (
     unchanged,
     with_choices,
 )
+from app.workflow.instances.runtime import check_data_size
 from app.workflow.models import HumanTask
-from app.workflow.runtime import check_data_size
 
 
 def task_form(task: HumanTask) -> Form:

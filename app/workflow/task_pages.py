@@ -39,12 +39,12 @@ from app.workflow.human_tasks import (
     visible_task,
 )
 from app.workflow.inbox import completed_by, inbox
-from app.workflow.models import InstanceStatus
-from app.workflow.queries import (
+from app.workflow.instances.queries import (
     diagram_marks,
     instance_history,
     process_choices,
 )
+from app.workflow.models import InstanceStatus
 from app.workflow.task_forms import task_form
 
 DUE_WINDOWS = {"today": 1, "3d": 3, "7d": 7}  # calendar days, today included

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
+from app.workflow.instances.runtime import advance, load_run, lock_instance
 from app.workflow.models import InstanceStatus, ProcessInstance
-from app.workflow.runtime import advance, load_run, lock_instance
 
 
 def fire_due_timers(

@@ -19,7 +19,7 @@ from app.auth.services import actor_for
 from app.calendar.services import working_calendar
 from app.calendar.workdays import SHANGHAI
 from app.extensions import db
-from app.workflow.recovery import retry_instance
+from app.workflow.instances.recovery import retry_instance
 from tests.factories import make_user, sign_in
 from tests.workflow.helpers import bearer, inbox, instance, upload
 

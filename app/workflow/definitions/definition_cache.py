@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
+from app.workflow.instances.serialization import forget_specs
 from app.workflow.models import ProcessDefinition
-from app.workflow.serialization import forget_specs
 
 
 @dataclass(frozen=True)

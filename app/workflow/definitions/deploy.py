@@ -20,13 +20,13 @@ from app.errors import InvalidInput
 from app.workflow.definitions.diagrams import Bundle, Problem, Upload, parse_upload
 from app.workflow.definitions.forms import pinned_form_reference
 from app.workflow.definitions.lint import lint_bundle
-from app.workflow.models import ProcessDefinition
-from app.workflow.process_starts import (
+from app.workflow.instances.process_starts import (
     ensure_scheduled,
     start_timer_expression,
     swap_timer_starts,
 )
-from app.workflow.serialization import dump_spec
+from app.workflow.instances.serialization import dump_spec
+from app.workflow.models import ProcessDefinition
 
 MAX_FILES = 50
 

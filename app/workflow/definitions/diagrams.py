@@ -17,13 +17,13 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from app.auth.roles import Role
 from app.workflow.definitions.xml_safety import parse_xml
+from app.workflow.instances.serialization import CAMUNDA, SPIFF
 from app.workflow.scripting.time_expressions import (
     braced_expression,
     camunda_timer_expression,
     date_expression,
     timer_definitions,
 )
-from app.workflow.serialization import CAMUNDA, SPIFF
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"

@@ -27,7 +27,7 @@ from app.workflow.definitions.deploy import validate_uploads
 from app.workflow.definitions.diagrams import Upload
 from app.workflow.definitions.error_texts import readable_error
 from app.workflow.definitions.forms import FormProblem, form_errors, load_form
-from app.workflow.runtime import DataTooLarge, json_safe
+from app.workflow.instances.runtime import DataTooLarge, json_safe
 from app.workflow.scripting.environment import SandboxEnvironment, SandboxScriptEngine
 
 MAX_STEPS = 500

@@ -11,7 +11,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from app.workflow.definitions.diagrams import Bundle, Problem, lane_role
 from app.workflow.definitions.forms import FormProblem, choice_provider_problems, load_form
-from app.workflow.process_starts import start_set_of
+from app.workflow.instances.process_starts import start_set_of
 from app.workflow.registry import REGISTRY
 from app.workflow.scripting.due_dates import moment_from_value
 from app.workflow.scripting.sandbox import ScriptRejected, compile_code, policy_problems

@@ -30,8 +30,10 @@ from app.org.services import unit_by_code
 from app.workflow.assignment import role_of_task
 from app.workflow.clock import step_clock, step_now
 from app.workflow.definitions.definition_cache import definition_info
-from app.workflow.engine_run import EngineRun
 from app.workflow.inbox_sync import sync_human_tasks
+from app.workflow.instances.engine_run import EngineRun
+from app.workflow.instances.row_writes import save_step
+from app.workflow.instances.serialization import dump_workflow, load_workflow
 from app.workflow.models import (
     InstanceEvent,
     InstanceStatus,
@@ -40,9 +42,7 @@ from app.workflow.models import (
     ProcessInstance,
 )
 from app.workflow.registry import ServiceCall
-from app.workflow.row_writes import save_step
 from app.workflow.scripting.environment import SandboxEnvironment, SandboxScriptEngine
-from app.workflow.serialization import dump_workflow, load_workflow
 from app.workflow.timer_rows import sync_timer_rows, waiting_timers
 
 _INSERT_EVENTS = insert(cast(Table, InstanceEvent.__table__))

@@ -5,7 +5,7 @@
   hundred turns (SpiffWorkflow #441). Both iterators carry that default (`BpmnTaskIterator`,
   which every BPMN search uses, passes its own 1000 down to `TaskIterator`): both search as deep
   as the tree is.
-- Running the engine compacts the task tree as it grows (`app.workflow.compaction`), so a loop's
+- Running the engine compacts the task tree as it grows (`instances.compaction`), so a loop's
   finished turns do not make every later step slower; a tree still too large after compaction
   fails the run, naming the element whose steps pile up.
 - A service task's optional parameter (so declared in the operation registry) whose value is a
@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.util.task import TaskIterator
 
-from app.workflow.compaction import check_tree_size, compact, tree_size
+from app.workflow.instances.compaction import check_tree_size, compact, tree_size
 from app.workflow.registry import REGISTRY
 
 DEEP_SEARCH = 10**7

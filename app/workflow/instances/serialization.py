@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from app.workflow.compaction import compact
+from app.workflow.instances.compaction import compact
 
 SPIFF = "spiff"
 CAMUNDA = "camunda"

@@ -29,9 +29,9 @@ from sqlalchemy.orm import Session
 from app.auth.actor import Actor
 from app.calendar.workdays import WorkdayCalendar
 from app.workflow.clock import step_clock
+from app.workflow.instances.runtime import start_instance
 from app.workflow.models import ProcessStart
 from app.workflow.registry import REGISTRY, ServiceCall
-from app.workflow.runtime import start_instance
 from app.workflow.scripting.environment import SandboxEnvironment
 
 LEASE = timedelta(minutes=5)
