@@ -12,7 +12,7 @@ from app.auth.roles import UNIT_ROLES, Role
 from app.extensions import db_session
 from app.org.models import UnitMembership
 from app.org.services import current_year, memberships, unit_by_code, units_led_by
-from app.workflow.assignment import OVERSEERS
+from app.workflow.tasks.assignment import OVERSEERS
 
 bp = Blueprint("workflow", __name__, template_folder="templates")
 PAGE_SIZE = 100

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from app.audit.services import record
 from app.auth.actor import Actor
 from app.workflow.clock import step_clock
-from app.workflow.inbox_sync import task_deadlines
 from app.workflow.instances.runtime import advance, load_run, lock_instance
 from app.workflow.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
+from app.workflow.tasks.inbox_sync import task_deadlines
 from app.workflow.timer_rows import next_timer_due
 
 

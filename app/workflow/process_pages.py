@@ -22,17 +22,11 @@ from app.errors import DomainError, InvalidInput
 from app.extensions import db_session
 from app.org.services import current_year, memberships, unit_or_none, units_by_id
 from app.web.context import current_actor, login_required, permission_required
-from app.workflow.assignment import (
-    nobody_warnings,
-    steps_nobody_can_work,
-    tasks_nobody_can_work,
-)
 from app.workflow.blueprint import bp, filter_units, one_page, unit_id_of
 from app.workflow.definitions.deploy import deploy
 from app.workflow.definitions.diagrams import Upload
 from app.workflow.definitions.element_names import element_names
 from app.workflow.definitions.error_texts import readable_error
-from app.workflow.inbox import visible_instance
 from app.workflow.instances.queries import (
     definitions_overview,
     diagram_marks,
@@ -45,7 +39,13 @@ from app.workflow.instances.queries import (
 from app.workflow.instances.recovery import failed_step_data, retry_instance, terminate_instance
 from app.workflow.instances.runtime import check_data_size, start_instance
 from app.workflow.models import InstanceStatus, ProcessDefinition
-from app.workflow.task_forms import data_labels
+from app.workflow.tasks.assignment import (
+    nobody_warnings,
+    steps_nobody_can_work,
+    tasks_nobody_can_work,
+)
+from app.workflow.tasks.inbox import visible_instance
+from app.workflow.tasks.task_forms import data_labels
 
 
 @bp.get("/processes")

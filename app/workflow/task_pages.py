@@ -24,12 +24,18 @@ from app.evidence.services import readable_evidence, store_evidence
 from app.extensions import db_session
 from app.org.services import unit_or_none, units_by_id
 from app.web.context import current_actor, login_required, permission_required
-from app.workflow.assignment import assignable_users
 from app.workflow.blueprint import bp, filter_units, one_page, unit_id_of
 from app.workflow.definitions.element_names import element_names
 from app.workflow.definitions.forms import FormProblem
-from app.workflow.form_fields import data_from_post, form_fields
-from app.workflow.human_tasks import (
+from app.workflow.instances.queries import (
+    diagram_marks,
+    instance_history,
+    process_choices,
+)
+from app.workflow.models import InstanceStatus
+from app.workflow.tasks.assignment import assignable_users
+from app.workflow.tasks.form_fields import data_from_post, form_fields
+from app.workflow.tasks.human_tasks import (
     Completed,
     claim_task,
     complete_task,
@@ -38,14 +44,8 @@ from app.workflow.human_tasks import (
     unclaim_task,
     visible_task,
 )
-from app.workflow.inbox import completed_by, inbox
-from app.workflow.instances.queries import (
-    diagram_marks,
-    instance_history,
-    process_choices,
-)
-from app.workflow.models import InstanceStatus
-from app.workflow.task_forms import task_form
+from app.workflow.tasks.inbox import completed_by, inbox
+from app.workflow.tasks.task_forms import task_form
 
 DUE_WINDOWS = {"today": 1, "3d": 3, "7d": 7}  # calendar days, today included
 

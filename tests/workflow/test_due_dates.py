@@ -366,7 +366,7 @@ def test_an_error_raised_without_a_task_still_names_the_step(
         raise RuntimeError("no one to give it to")
 
     assert _deploy(client, camunda("t", user_task("t"))).status_code == 201
-    monkeypatch.setattr("app.workflow.inbox_sync.assign", failing_assign)
+    monkeypatch.setattr("app.workflow.tasks.inbox_sync.assign", failing_assign)
     started = _start(client)
     assert started["status"] == "error"
     assert started["error"] == {

@@ -6,7 +6,7 @@ from flask import Flask, render_template_string
 from werkzeug.datastructures import MultiDict
 
 from app.workflow.definitions.forms import Form, form_errors
-from app.workflow.form_fields import data_from_post, form_fields
+from app.workflow.tasks.form_fields import data_from_post, form_fields
 
 SCHEMA = {
     "type": "object",

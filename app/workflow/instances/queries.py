@@ -13,7 +13,6 @@ from app.auth.actor import Actor
 from app.auth.models import User
 from app.auth.roles import UNIT_ROLES, Permission
 from app.auth.services import require
-from app.workflow.assignment import OVERSEERS
 from app.workflow.models import (
     HumanTask,
     HumanTaskState,
@@ -22,7 +21,8 @@ from app.workflow.models import (
     ProcessDefinition,
     ProcessInstance,
 )
-from app.workflow.search import instances_matching
+from app.workflow.tasks.assignment import OVERSEERS
+from app.workflow.tasks.search import instances_matching
 
 DONE_EVENTS = ("task_completed", "timer_fired")
 

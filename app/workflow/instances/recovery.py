@@ -14,9 +14,9 @@ from app.auth.actor import Actor
 from app.auth.roles import Permission
 from app.auth.services import require
 from app.errors import Conflict
-from app.workflow.inbox_sync import cancel_open_tasks
 from app.workflow.instances.runtime import advance, json_safe, load_run, lock_instance
 from app.workflow.models import InstanceEvent, InstanceStatus, ProcessInstance
+from app.workflow.tasks.inbox_sync import cancel_open_tasks
 from app.workflow.timer_rows import sync_timer_rows
 
 

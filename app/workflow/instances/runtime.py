@@ -27,10 +27,8 @@ from app.calendar.services import working_calendar
 from app.db_batch import send_at_commit
 from app.errors import InvalidInput, NotFound
 from app.org.services import unit_by_code
-from app.workflow.assignment import role_of_task
 from app.workflow.clock import step_clock, step_now
 from app.workflow.definitions.definition_cache import definition_info
-from app.workflow.inbox_sync import sync_human_tasks
 from app.workflow.instances.engine_run import EngineRun
 from app.workflow.instances.row_writes import save_step
 from app.workflow.instances.serialization import dump_workflow, load_workflow
@@ -43,6 +41,8 @@ from app.workflow.models import (
 )
 from app.workflow.registry import ServiceCall
 from app.workflow.scripting.environment import SandboxEnvironment, SandboxScriptEngine
+from app.workflow.tasks.assignment import role_of_task
+from app.workflow.tasks.inbox_sync import sync_human_tasks
 from app.workflow.timer_rows import sync_timer_rows, waiting_timers
 
 _INSERT_EVENTS = insert(cast(Table, InstanceEvent.__table__))

@@ -15,7 +15,7 @@ from app.auth.actor import Actor
 from app.auth.roles import UNIT_ROLES, Permission
 from app.auth.services import require
 from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
-from app.workflow.search import tasks_matching
+from app.workflow.tasks.search import tasks_matching
 
 MAX_PAGE = 500
 
@@ -158,7 +158,7 @@ def _page(pieces: list[Select[Any]], limit: int, offset: int, dialect_name: str)
 def visible_instance(session: Session, actor: Actor, instance_id: int) -> ProcessInstance:
     """The instance if the actor started it, oversees, belongs to its unit or has a task in it."""
     from app.errors import HiddenFromActor, NotFound  # noqa: PLC0415
-    from app.workflow.assignment import OVERSEERS  # noqa: PLC0415
+    from app.workflow.tasks.assignment import OVERSEERS  # noqa: PLC0415
 
     require(actor, Permission.BUSINESS)
     instance = session.get(ProcessInstance, instance_id)

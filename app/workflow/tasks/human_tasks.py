@@ -20,7 +20,6 @@ from app.auth.actor import Actor
 from app.auth.roles import Permission
 from app.auth.services import require
 from app.errors import AccessDenied, Conflict, HiddenFromActor, InvalidInput, NotFound
-from app.workflow.assignment import OVERSEERS, can_see, can_work, is_assignable, user_id_for
 from app.workflow.clock import step_clock
 from app.workflow.instances.row_writes import complete_ready_task
 from app.workflow.instances.runtime import (
@@ -30,8 +29,9 @@ from app.workflow.instances.runtime import (
 )
 from app.workflow.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
 from app.workflow.task_deadlines import working_days_late
-from app.workflow.task_forms import validated_form_data
-from app.workflow.task_notices import announce_outcome, clear_task_notices
+from app.workflow.tasks.assignment import OVERSEERS, can_see, can_work, is_assignable, user_id_for
+from app.workflow.tasks.task_forms import validated_form_data
+from app.workflow.tasks.task_notices import announce_outcome, clear_task_notices
 
 # The statements of every completion are built once (their cache keys are computed once).
 _TARGET = aliased(HumanTask)

@@ -11,9 +11,9 @@ from app.auth.actor import Actor
 from app.errors import AccessDenied, Conflict
 from app.evidence.models import EvidenceFile
 from app.evidence.services import store_evidence
-from app.workflow.assignment import can_work
-from app.workflow.human_tasks import visible_task
 from app.workflow.models import HumanTaskState
+from app.workflow.tasks.assignment import can_work
+from app.workflow.tasks.human_tasks import visible_task
 
 
 def attach_to_task(
