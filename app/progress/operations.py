@@ -17,7 +17,7 @@ from app.progress import periods, proposals, reports
 from app.workflow.definitions.forms import ChoiceContext, register_choices
 from app.workflow.models import HumanTask
 from app.workflow.registry import REGISTRY, Operation, ServiceCall
-from app.workflow.task_deadlines import OVERDUE_LISTENERS
+from app.workflow.timers.task_deadlines import OVERDUE_LISTENERS
 
 SYSTEM = Actor.system("deadlines")
 

@@ -17,7 +17,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.workflow.instances import compaction, serialization, spiff_patches
 from app.workflow.models import HumanTask, HumanTaskState, InstanceTimer, ProcessInstance
-from app.workflow.scheduler import run_tick
+from app.workflow.timers.scheduler import run_tick
 from tests.factories import make_user
 from tests.workflow.helpers import bearer, complete, instance, start, upload
 

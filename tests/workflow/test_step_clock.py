@@ -17,7 +17,7 @@ from app.extensions import db
 from app.workflow.instances.runtime import start_instance
 from app.workflow.models import InstanceStatus, ProcessInstance
 from app.workflow.registry import REGISTRY, Operation, ServiceCall
-from app.workflow.timers import fire_due_timers
+from app.workflow.timers.firing import fire_due_timers
 from tests.factories import make_user
 from tests.workflow.helpers import BPMN_NS, bearer, upload
 

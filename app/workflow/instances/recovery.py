@@ -17,7 +17,7 @@ from app.errors import Conflict
 from app.workflow.instances.runtime import advance, json_safe, load_run, lock_instance
 from app.workflow.models import InstanceEvent, InstanceStatus, ProcessInstance
 from app.workflow.tasks.inbox_sync import cancel_open_tasks
-from app.workflow.timer_rows import sync_timer_rows
+from app.workflow.timers.timer_rows import sync_timer_rows
 
 
 def failed_step_data(

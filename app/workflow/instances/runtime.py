@@ -43,7 +43,7 @@ from app.workflow.registry import ServiceCall
 from app.workflow.scripting.environment import SandboxEnvironment, SandboxScriptEngine
 from app.workflow.tasks.assignment import role_of_task
 from app.workflow.tasks.inbox_sync import sync_human_tasks
-from app.workflow.timer_rows import sync_timer_rows, waiting_timers
+from app.workflow.timers.timer_rows import sync_timer_rows, waiting_timers
 
 _INSERT_EVENTS = insert(cast(Table, InstanceEvent.__table__))
 

@@ -28,10 +28,10 @@ from app.workflow.instances.runtime import (
     load_run,
 )
 from app.workflow.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
-from app.workflow.task_deadlines import working_days_late
 from app.workflow.tasks.assignment import OVERSEERS, can_see, can_work, is_assignable, user_id_for
 from app.workflow.tasks.task_forms import validated_form_data
 from app.workflow.tasks.task_notices import announce_outcome, clear_task_notices
+from app.workflow.timers.task_deadlines import working_days_late
 
 # The statements of every completion are built once (their cache keys are computed once).
 _TARGET = aliased(HumanTask)

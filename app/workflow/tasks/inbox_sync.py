@@ -18,9 +18,9 @@ from app.workflow.instances.engine_run import EngineRun
 from app.workflow.instances.row_writes import insert_human_tasks
 from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
 from app.workflow.scripting.due_dates import moment_from_value
-from app.workflow.task_deadlines import alert_times
 from app.workflow.tasks.assignment import assign, unit_id_for
 from app.workflow.tasks.task_notices import announce_new_tasks
+from app.workflow.timers.task_deadlines import alert_times
 
 # What each evaluated setting is called in an instance's error message.
 _SETTING_NAMES = {

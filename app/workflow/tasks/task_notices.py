@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.notifications.models import Notification
 from app.notifications.services import notify
 from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
-from app.workflow.task_deadlines import workers_of
+from app.workflow.timers.task_deadlines import workers_of
 
 NEW_TASK = "task"
 SENT_BACK = "returned"

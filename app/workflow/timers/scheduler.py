@@ -26,8 +26,8 @@ from app.notifications.outbox import dispatch
 from app.workflow.instances.process_starts import claim_due_starts, fire_start
 from app.workflow.instances.runtime import advance, load_run, lock_instance
 from app.workflow.models import InstanceStatus, InstanceTimer
-from app.workflow.task_deadlines import alert_due_tasks
-from app.workflow.timer_rows import open_timer_rows, sync_timer_rows, waiting_timers
+from app.workflow.timers.task_deadlines import alert_due_tasks
+from app.workflow.timers.timer_rows import open_timer_rows, sync_timer_rows, waiting_timers
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)

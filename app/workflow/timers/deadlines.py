@@ -16,7 +16,7 @@ from app.workflow.clock import step_clock
 from app.workflow.instances.runtime import advance, load_run, lock_instance
 from app.workflow.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
 from app.workflow.tasks.inbox_sync import task_deadlines
-from app.workflow.timer_rows import next_timer_due
+from app.workflow.timers.timer_rows import next_timer_due
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from flask import Flask
 
 from app.db import utcnow
 from app.extensions import db, db_session
-from app.workflow.scheduler import run_tick, worker_name
+from app.workflow.timers.scheduler import run_tick, worker_name
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 10
