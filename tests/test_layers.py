@@ -54,8 +54,8 @@ def test_the_application_passes(check_layers: ModuleType) -> None:
         ("from ..progress import routes\n", "imports the route module app.progress.routes"),
         ("import app.indicators.routes\n", "imports the route module app.indicators.routes"),
         (
-            "from app.workflow import task_pages\n",
-            "imports the route module app.workflow.task_pages",
+            "from app.workflow.pages import task_pages\n",
+            "imports the route module app.workflow.pages.task_pages",
         ),
         ("from flask import request\n", "uses flask.request; below the edges"),
         ("from flask import current_app, g\n", "uses flask.g; below the edges"),
@@ -87,7 +87,7 @@ def test_edges_may_use_request_state_and_import_routes(
         "app.indicators.routes", "from flask import request\nfrom flask_login import current_user\n"
     )
     write("app.api.indicators", "from flask import g\nfrom app.indicators import routes\n")
-    write("app.workflow.task_pages", "from flask import request\n")
+    write("app.workflow.pages.task_pages", "from flask import request\n")
     write("app.setup", "from app.indicators import routes\n")
     write("app.workflow.instances.runtime", "from SpiffWorkflow.bpmn import BpmnWorkflow\n")
     write("app.indicators.services", "from flask import current_app\nfrom app.db import utcnow\n")

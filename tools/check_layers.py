@@ -21,7 +21,7 @@ REQUEST_STATE = {
 }
 # Request plumbing that is not a page module by name: the locale chosen for the request and the
 # page helpers the workflow pages share.
-REQUEST_HELPERS = {"app.i18n", "app.workflow.blueprint"}
+REQUEST_HELPERS = {"app.i18n", "app.workflow.pages.blueprint"}
 
 
 def _resolve(module: str, node: ast.ImportFrom) -> str:

@@ -22,7 +22,6 @@ from app.errors import DomainError, InvalidInput
 from app.extensions import db_session
 from app.org.services import current_year, memberships, unit_or_none, units_by_id
 from app.web.context import current_actor, login_required, permission_required
-from app.workflow.blueprint import bp, filter_units, one_page, unit_id_of
 from app.workflow.definitions.deploy import deploy
 from app.workflow.definitions.diagrams import Upload
 from app.workflow.definitions.element_names import element_names
@@ -39,6 +38,7 @@ from app.workflow.instances.queries import (
 from app.workflow.instances.recovery import failed_step_data, retry_instance, terminate_instance
 from app.workflow.instances.runtime import check_data_size, start_instance
 from app.workflow.models import InstanceStatus, ProcessDefinition
+from app.workflow.pages.blueprint import bp, filter_units, one_page, unit_id_of
 from app.workflow.tasks.assignment import (
     nobody_warnings,
     steps_nobody_can_work,

@@ -24,7 +24,6 @@ from app.evidence.services import readable_evidence, store_evidence
 from app.extensions import db_session
 from app.org.services import unit_or_none, units_by_id
 from app.web.context import current_actor, login_required, permission_required
-from app.workflow.blueprint import bp, filter_units, one_page, unit_id_of
 from app.workflow.definitions.element_names import element_names
 from app.workflow.definitions.forms import FormProblem
 from app.workflow.instances.queries import (
@@ -33,6 +32,7 @@ from app.workflow.instances.queries import (
     process_choices,
 )
 from app.workflow.models import InstanceStatus
+from app.workflow.pages.blueprint import bp, filter_units, one_page, unit_id_of
 from app.workflow.tasks.assignment import assignable_users
 from app.workflow.tasks.form_fields import data_from_post, form_fields
 from app.workflow.tasks.human_tasks import (

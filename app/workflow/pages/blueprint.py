@@ -14,7 +14,7 @@ from app.org.models import UnitMembership
 from app.org.services import current_year, memberships, unit_by_code, units_led_by
 from app.workflow.tasks.assignment import OVERSEERS
 
-bp = Blueprint("workflow", __name__, template_folder="templates")
+bp = Blueprint("workflow", __name__, template_folder="../templates")
 PAGE_SIZE = 100
 MAX_PAGE_NUMBER = 1000
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.workflow import process_pages, task_pages
-from app.workflow.blueprint import bp
+from app.workflow.pages import process_pages, task_pages
+from app.workflow.pages.blueprint import bp
 
 __all__ = ["bp", "process_pages", "task_pages"]
