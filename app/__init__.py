@@ -21,7 +21,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
     init_app(app)
     if app.config["SCHEDULER_ENABLED"]:
-        from app.workflow.ticker import start_in_process  # noqa: PLC0415
+        from app.workflow.timers.ticker import start_in_process  # noqa: PLC0415
 
         start_in_process(app)
     return app

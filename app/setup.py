@@ -73,7 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.verification.routes import bp as verification_bp  # noqa: PLC0415
     from app.web import init_web  # noqa: PLC0415
     from app.workbench.routes import bp as workbench_bp  # noqa: PLC0415
-    from app.workflow.routes import bp as workflow_bp  # noqa: PLC0415
+    from app.workflow.pages.routes import bp as workflow_bp  # noqa: PLC0415
 
     init_web(app)
     for blueprint in (

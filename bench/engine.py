@@ -69,8 +69,13 @@ class AppEngineAlone:
 
     def __init__(self, app: Flask) -> None:
         from app.calendar.services import working_calendar
-        from app.workflow.scripting import SandboxEnvironment, SandboxScriptEngine
-        from app.workflow.serialization import SPIFF, dump_spec, dump_workflow, load_workflow
+        from app.workflow.instances.serialization import (
+            SPIFF,
+            dump_spec,
+            dump_workflow,
+            load_workflow,
+        )
+        from app.workflow.scripting.environment import SandboxEnvironment, SandboxScriptEngine
 
         parser = SpiffBpmnParser()
         parser.add_bpmn_file(str(DIAGRAM))

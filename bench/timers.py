@@ -89,7 +89,7 @@ def prepare(url: str, count: int) -> None:
 
 def _scheduler(url: str, name: str) -> None:
     from app import create_app
-    from app.workflow.scheduler import run_tick
+    from app.workflow.timers.scheduler import run_tick
 
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():

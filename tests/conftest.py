@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.calendar.services import forget_calendar
 from app.extensions import db
-from app.workflow.definition_cache import forget_definitions
+from app.workflow.definitions.definition_cache import forget_definitions
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])

@@ -15,7 +15,7 @@ from app.auth.roles import Role
 from app.errors import InvalidInput
 from app.extensions import db
 from app.workbench.services import parse_form_json
-from app.workflow.process_pages import _corrected_data
+from app.workflow.pages.process_pages import _corrected_data
 from tests.factories import api_token, make_unit, make_user, page_csrf, sign_in
 
 HUGE = 2**63

@@ -47,7 +47,7 @@ from app.auth.services import (
 from app.auth.tokens import issue_api_token, revoke_api_token
 from app.errors import AuthenticationFailed
 from app.extensions import db
-from app.workflow.scheduler import run_tick
+from app.workflow.timers.scheduler import run_tick
 from tests.factories import PASSWORD, SYSTEM, make_user, sign_in
 
 NOW = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai

@@ -268,7 +268,7 @@ def test_production_refuses_to_start_without_secret_key(database_url: str) -> No
 
 
 def test_the_scheduler_purges_sessions_past_their_lifetime(app: Flask, client: FlaskClient) -> None:
-    from app.workflow.scheduler import run_tick
+    from app.workflow.timers.scheduler import run_tick
 
     make_user("alice", Role.OFFICE_STAFF)
     sign_in(client, "alice")

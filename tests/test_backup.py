@@ -29,7 +29,7 @@ from app.evidence.models import EvidenceFile
 from app.evidence.services import store_evidence
 from app.extensions import db
 from app.workflow.models import InstanceEvent, InstanceStatus, ProcessInstance
-from app.workflow.scheduler import run_tick
+from app.workflow.timers.scheduler import run_tick
 from tests.conftest import PG_URL, IsolatedClient
 from tests.factories import make_user
 from tests.workflow.helpers import bearer, complete, start, upload

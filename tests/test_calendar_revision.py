@@ -18,7 +18,7 @@ from app.auth.services import actor_for
 from app.calendar.models import DayKind
 from app.calendar.services import calendar_revision, set_day, working_calendar
 from app.extensions import db
-from app.workflow.runtime import start_instance
+from app.workflow.instances.runtime import start_instance
 from tests.factories import make_user
 from tests.workflow.helpers import bearer, script_process, upload
 

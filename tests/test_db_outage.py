@@ -13,8 +13,8 @@ from sqlalchemy.exc import OperationalError
 from app.audit.models import AuditEntry
 from app.auth.roles import Role
 from app.extensions import db
-from app.workflow import human_tasks
 from app.workflow.models import HumanTask, HumanTaskState
+from app.workflow.tasks import human_tasks
 from tests.factories import make_unit, make_user
 from tests.workflow.helpers import bearer, complete, start, upload
 

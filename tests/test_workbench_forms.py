@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 
 from app.auth.roles import Role
 from app.extensions import db_session
-from app.workflow.deploy import latest_definition
+from app.workflow.definitions.deploy import latest_definition
 from tests.factories import make_user
 from tests.test_workbench_panel import PANEL_XML, owner
 from tests.workflow.helpers import bearer, start

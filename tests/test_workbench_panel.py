@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 
 from app.auth.roles import Role
 from app.extensions import db_session
-from app.workflow.deploy import latest_definition
+from app.workflow.definitions.deploy import latest_definition
 from tests.factories import make_user, sign_in
 
 # What the panel (bpmn-js + its spiffworkflow moddle descriptor) writes for a lane with a role,

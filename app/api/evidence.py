@@ -12,7 +12,7 @@ from app.api.edge import MalformedRequest, api_actor, token_required
 from app.api.idempotency import idempotent_commit
 from app.db import utcnow
 from app.extensions import db_session
-from app.workflow.task_files import attach_to_task
+from app.workflow.tasks.task_files import attach_to_task
 
 
 @bp.post("/tasks/<task_id>/files")

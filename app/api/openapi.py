@@ -9,7 +9,7 @@ from flask import jsonify
 from app.api import bp
 from app.api.openapi_schemas import INSTANCE_BODIES, SCHEMAS, TASK_BODIES, json_content
 from app.web.bounds import DATABASE_INT_MAX
-from app.workflow.inbox import MAX_PAGE
+from app.workflow.tasks.inbox import MAX_PAGE
 
 _ERROR = {"$ref": "#/components/responses/Error"}
 _BEARER: list[dict[str, list[str]]] = [{"bearer": []}]

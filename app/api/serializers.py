@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.i18n import SHANGHAI
-from app.workflow.definition_cache import definition_info
+from app.workflow.definitions.definition_cache import definition_info
 from app.workflow.models import (
     HumanTask,
     HumanTaskState,

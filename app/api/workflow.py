@@ -28,11 +28,14 @@ from app.calendar.workdays import SHANGHAI, end_of_local_day
 from app.db import utcnow
 from app.extensions import db_session
 from app.web.bounds import DATABASE_INT_MAX
-from app.workflow.assignment import nobody_warnings, steps_nobody_can_work
-from app.workflow.deploy import deploy
-from app.workflow.diagrams import Upload
-from app.workflow.forms import FormProblem
-from app.workflow.human_tasks import (
+from app.workflow.definitions.deploy import deploy
+from app.workflow.definitions.diagrams import Upload
+from app.workflow.definitions.forms import FormProblem
+from app.workflow.instances.recovery import retry_instance, terminate_instance
+from app.workflow.instances.runtime import start_instance
+from app.workflow.models import ProcessDefinition
+from app.workflow.tasks.assignment import nobody_warnings, steps_nobody_can_work
+from app.workflow.tasks.human_tasks import (
     claim_task,
     complete_task,
     reassign_task,
@@ -40,11 +43,8 @@ from app.workflow.human_tasks import (
     unclaim_task,
     visible_task,
 )
-from app.workflow.inbox import MAX_PAGE, inbox, visible_instance
-from app.workflow.models import ProcessDefinition
-from app.workflow.recovery import retry_instance, terminate_instance
-from app.workflow.runtime import start_instance
-from app.workflow.task_forms import task_form
+from app.workflow.tasks.inbox import MAX_PAGE, inbox, visible_instance
+from app.workflow.tasks.task_forms import task_form
 
 
 @bp.get("/process-definitions")

@@ -21,7 +21,7 @@ from app.calendar.workdays import SHANGHAI
 from app.errors import InvalidInput, NotFound
 from app.scoring.models import ScoreRow, ScoreRun
 from app.scoring.services import latest_run
-from app.workflow.runtime import start_instance
+from app.workflow.instances.runtime import start_instance
 
 APPEAL_PROCESS = "appeal"
 APPEAL_WORKDAYS = 5

@@ -12,8 +12,8 @@ from app.appeals.delivery import APPEAL_PROCESS, deliver_results
 from app.auth.actor import Actor
 from app.org.demo import DEMO_YEAR
 from app.scoring.models import ScoreRun
-from app.workflow.deploy import deploy
-from app.workflow.diagrams import Upload
+from app.workflow.definitions.deploy import deploy
+from app.workflow.definitions.diagrams import Upload
 from app.workflow.models import ProcessDefinition
 
 DEMO = Actor.system("demo")

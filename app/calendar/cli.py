@@ -11,7 +11,7 @@ from app.calendar.services import import_calendar, parse_calendar_csv
 from app.db import unit_of_work, utcnow
 from app.errors import DomainError
 from app.extensions import db_session
-from app.workflow.deadlines import recompute_provisional_deadlines
+from app.workflow.timers.deadlines import recompute_provisional_deadlines
 
 calendar_cli = click.Group("calendar", help="Official holidays and adjusted working days.")
 

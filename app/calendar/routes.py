@@ -25,7 +25,7 @@ from app.errors import InvalidInput
 from app.extensions import db_session
 from app.web.bounds import year_number
 from app.web.context import current_actor, login_required
-from app.workflow.deadlines import recompute_provisional_deadlines
+from app.workflow.timers.deadlines import recompute_provisional_deadlines
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar", template_folder="templates")
 

@@ -23,8 +23,8 @@ from app.results.services import order_rectification, year_results
 from app.scoring.gather import compute_year
 from app.verification.cycle import start_all
 from app.verification.queries import units_with_approved
+from app.workflow.instances.runtime import start_instance
 from app.workflow.models import ProcessInstance
-from app.workflow.runtime import start_instance
 
 CYCLE_ACTOR = Actor(None, "annual_cycle", frozenset({RoleScope(Role.OFFICE_STAFF)}))
 

@@ -15,6 +15,7 @@ from app.auth.services import require
 from app.cycle.models import CyclePhase
 from app.cycle.phases import PROCEDURES, Phase
 from app.cycle.services import year_phases
+from app.workflow.instances.queries import DiagramMarks, diagram_marks, process_choices
 from app.workflow.models import (
     HumanTask,
     HumanTaskState,
@@ -22,7 +23,6 @@ from app.workflow.models import (
     ProcessDefinition,
     ProcessInstance,
 )
-from app.workflow.queries import DiagramMarks, diagram_marks, process_choices
 
 PROCESS_KEY = "annual_cycle"
 

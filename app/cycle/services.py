@@ -21,8 +21,8 @@ from app.cycle.phases import Phase, default_date, opening_moment
 from app.cycle.readiness import ACTIVE, waiting_for
 from app.errors import Conflict, InvalidInput, NotFound
 from app.org.models import AssessmentYear
+from app.workflow.instances.runtime import start_instance
 from app.workflow.models import ProcessInstance
-from app.workflow.runtime import start_instance
 
 CYCLE_KEY = "annual_cycle"
 DAILY_CHECK = time(8, 0)  # a phase whose date has passed is checked again each morning

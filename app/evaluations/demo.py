@@ -21,10 +21,10 @@ from app.evaluations.models import DepartmentItem, ItemOwner, SheetKind
 from app.evaluations.procedure import save_sheet
 from app.org.demo import DEMO_YEAR
 from app.org.services import memberships
-from app.workflow.deploy import deploy
-from app.workflow.diagrams import Upload
+from app.workflow.definitions.deploy import deploy
+from app.workflow.definitions.diagrams import Upload
+from app.workflow.instances.runtime import start_instance
 from app.workflow.models import ProcessDefinition, ProcessInstance
-from app.workflow.runtime import start_instance
 
 KEY = "evaluations"
 

@@ -18,7 +18,7 @@ from app.evaluations.grid import RATER_ROLES
 from app.evaluations.models import RatingSheet, SheetKind, SheetStatus
 from app.extensions import db_session
 from app.org.services import memberships
-from app.workflow.forms import ChoiceContext, register_choices
+from app.workflow.definitions.forms import ChoiceContext, register_choices
 from app.workflow.registry import REGISTRY, Operation, ServiceCall
 
 DEFAULT_WORKDAYS = 10

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from app.auth.actor import Actor
 from app.evaluations import departments, grid
 from app.evaluations.models import DepartmentItem, SheetKind
-from app.workflow.human_tasks import complete_task, task_data
 from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
+from app.workflow.tasks.human_tasks import complete_task, task_data
 
 PROCESS_KEY = "evaluations"
 TASK_OF_WORK = {

@@ -143,7 +143,7 @@ def readable_evidence(
     session: Session, actor: Actor, evidence_id: str
 ) -> tuple[EvidenceFile, Path]:
     """The file and its path, if the actor may read it; NotFound otherwise."""
-    from app.workflow.assignment import OVERSEERS  # noqa: PLC0415
+    from app.workflow.tasks.assignment import OVERSEERS  # noqa: PLC0415
 
     require(actor, Permission.BUSINESS)
     try:

@@ -15,8 +15,8 @@ from app.auth.services import require
 from app.indicators.models import Indicator
 from app.indicators.procedure import EDITABLE
 from app.org.models import Unit
+from app.workflow.instances.runtime import start_instance
 from app.workflow.models import InstanceStatus, ProcessInstance
-from app.workflow.runtime import start_instance
 
 SETTING = "indicator_setting"
 ADJUSTMENT = "indicator_adjustment"

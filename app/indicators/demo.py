@@ -29,12 +29,12 @@ from app.indicators.procedure import draft_row
 from app.org.demo import DEMO_YEAR
 from app.org.models import Unit
 from app.progress import director, periods, proposals, reports
-from app.workflow.assignment import can_work
-from app.workflow.deploy import deploy
-from app.workflow.diagrams import Upload
-from app.workflow.human_tasks import complete_task
+from app.workflow.definitions.deploy import deploy
+from app.workflow.definitions.diagrams import Upload
+from app.workflow.instances.runtime import start_instance
 from app.workflow.models import HumanTask, HumanTaskState, ProcessDefinition
-from app.workflow.runtime import start_instance
+from app.workflow.tasks.assignment import can_work
+from app.workflow.tasks.human_tasks import complete_task
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "key_tasks_2026.xlsx"

@@ -8,7 +8,7 @@ from typing import Any
 from app.extensions import db_session
 from app.indicators import adjustment, procedure
 from app.indicators.models import IndicatorStatus
-from app.workflow.forms import register_choices
+from app.workflow.definitions.forms import register_choices
 from app.workflow.registry import REGISTRY, Operation, ServiceCall
 
 

@@ -32,8 +32,8 @@ from app.org.models import Unit
 from app.org.services import current_year
 from app.progress.queries import latest_percent
 from app.web.context import current_actor, login_required, permission_required
-from app.workflow.assignment import can_work
-from app.workflow.runtime import start_instance
+from app.workflow.instances.runtime import start_instance
+from app.workflow.tasks.assignment import can_work
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators", template_folder="templates")
 

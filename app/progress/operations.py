@@ -14,10 +14,10 @@ from app.errors import InvalidInput
 from app.extensions import db_session
 from app.org.services import current_year, memberships
 from app.progress import periods, proposals, reports
-from app.workflow.forms import ChoiceContext, register_choices
+from app.workflow.definitions.forms import ChoiceContext, register_choices
 from app.workflow.models import HumanTask
 from app.workflow.registry import REGISTRY, Operation, ServiceCall
-from app.workflow.task_deadlines import OVERDUE_LISTENERS
+from app.workflow.timers.task_deadlines import OVERDUE_LISTENERS
 
 SYSTEM = Actor.system("deadlines")
 

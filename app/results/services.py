@@ -20,8 +20,8 @@ from app.org.models import Category, UnitMembership
 from app.results.models import RectificationKind, RectificationOrder
 from app.scoring.grades import Grade, excellent_places
 from app.signoff.models import FinalGrade
+from app.workflow.instances.runtime import start_instance
 from app.workflow.models import ProcessDefinition
-from app.workflow.runtime import start_instance
 
 RESULT_READERS = frozenset({Role.OFFICE_STAFF, Role.OFFICE_DIRECTOR, Role.PROVINCIAL_LEADER})
 RECTIFICATION_KEY = "rectification"

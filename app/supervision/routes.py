@@ -25,7 +25,7 @@ from app.supervision.services import (
 )
 from app.web.bounds import day_count
 from app.web.context import current_actor, login_required, permission_required
-from app.workflow.queries import process_choices
+from app.workflow.instances.queries import process_choices
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision", template_folder="templates")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

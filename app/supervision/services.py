@@ -18,10 +18,10 @@ from app.auth.roles import Permission, Role
 from app.auth.services import require
 from app.errors import Conflict, NotFound
 from app.org.models import Unit
-from app.workflow.assignment import nobody_can_work, staffed_roles
 from app.workflow.models import HumanTask, HumanTaskState, ProcessDefinition, ProcessInstance
-from app.workflow.search import tasks_matching
-from app.workflow.task_deadlines import holders_of, notify_about_task, workers_of
+from app.workflow.tasks.assignment import nobody_can_work, staffed_roles
+from app.workflow.tasks.search import tasks_matching
+from app.workflow.timers.task_deadlines import holders_of, notify_about_task, workers_of
 
 CHASE_INTERVAL = timedelta(days=1)
 

@@ -14,7 +14,7 @@ from app.auth.services import require
 from app.org.models import Unit
 from app.verification.models import Verification, VerificationStatus
 from app.verification.queries import PROCESS_KEY, open_units, units_with_approved
-from app.workflow.runtime import start_instance
+from app.workflow.instances.runtime import start_instance
 
 
 def units_to_start(session: Session, year: int) -> list[Unit]:

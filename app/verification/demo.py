@@ -16,10 +16,10 @@ from app.org.demo import DEMO_YEAR
 from app.org.models import Unit
 from app.verification.cycle import units_to_start
 from app.verification.queries import PROCESS_KEY
-from app.workflow.deploy import deploy
-from app.workflow.diagrams import Upload
+from app.workflow.definitions.deploy import deploy
+from app.workflow.definitions.diagrams import Upload
+from app.workflow.instances.runtime import start_instance
 from app.workflow.models import ProcessDefinition
-from app.workflow.runtime import start_instance
 
 DEMO_UNIT = "FGW"
 

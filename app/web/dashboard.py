@@ -16,8 +16,8 @@ from app.notifications.models import Notification
 from app.notifications.services import latest
 from app.org.models import Category, UnitMembership
 from app.org.services import current_year, memberships, units_led_by
-from app.workflow.inbox import inbox
 from app.workflow.models import HumanTask
+from app.workflow.tasks.inbox import inbox
 
 SHOWN_TASKS = 5
 SHOWN_ALERTS = 5

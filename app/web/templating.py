@@ -19,7 +19,7 @@ from app.extensions import db_session
 from app.notifications.services import unread_count
 from app.org.models import Category
 from app.web.navigation import nav_entries, nav_items
-from app.workflow.deadlines import provisional_counts
+from app.workflow.timers.deadlines import provisional_counts
 
 
 def _local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from app.workflow.xml_safety import parse_xml
+from app.workflow.definitions.xml_safety import parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _SKIPPED = {"definitions", "BPMNDiagram"}

@@ -19,11 +19,11 @@ from app.web.errors import audit_denial
 from app.workbench import services
 from app.workbench.changes import compare
 from app.workbench.texts import editor_texts
-from app.workflow.deploy import deploy, validate_uploads
-from app.workflow.diagrams import Upload
-from app.workflow.dry_run import dry_run
-from app.workflow.form_fields import form_fields
-from app.workflow.forms import FormProblem, load_form
+from app.workflow.definitions.deploy import deploy, validate_uploads
+from app.workflow.definitions.diagrams import Upload
+from app.workflow.definitions.dry_run import dry_run
+from app.workflow.definitions.forms import FormProblem, load_form
+from app.workflow.tasks.form_fields import form_fields
 
 bp = Blueprint("workbench", __name__, url_prefix="/workbench", template_folder="templates")
 MAX_XML_CHARS = 5 * 1024 * 1024

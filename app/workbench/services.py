@@ -24,9 +24,9 @@ from app.db import next_number
 from app.errors import InvalidInput, NotFound
 from app.workbench.changes import Changes, compare
 from app.workbench.models import ProcessDraft, StoredForm
-from app.workflow.deploy import latest_definition
-from app.workflow.diagrams import BPMN_NS, Bundle, Problem
-from app.workflow.forms import (
+from app.workflow.definitions.deploy import latest_definition
+from app.workflow.definitions.diagrams import BPMN_NS, Bundle, Problem
+from app.workflow.definitions.forms import (
     FORM_NAME,
     SCHEMA_SUFFIX,
     FormProblem,
@@ -34,11 +34,11 @@ from app.workflow.forms import (
     load_form,
     pinned_form_reference,
 )
+from app.workflow.definitions.xml_safety import parse_xml
+from app.workflow.instances.queries import main_diagram
 from app.workflow.models import InstanceStatus, ProcessDefinition, ProcessInstance
-from app.workflow.queries import main_diagram
 from app.workflow.registry import REGISTRY
-from app.workflow.sandbox import ScriptRejected, compile_code, policy_problems
-from app.workflow.xml_safety import parse_xml
+from app.workflow.scripting.sandbox import ScriptRejected, compile_code, policy_problems
 
 OPEN_STATUSES = (InstanceStatus.RUNNING, InstanceStatus.WAITING, InstanceStatus.ERROR)
 

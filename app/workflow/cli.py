@@ -10,8 +10,8 @@ from app.auth.actor import Actor
 from app.db import unit_of_work, utcnow
 from app.errors import DomainError
 from app.extensions import db_session
-from app.workflow.deploy import deploy
-from app.workflow.diagrams import Upload
+from app.workflow.definitions.deploy import deploy
+from app.workflow.definitions.diagrams import Upload
 
 bpmn_cli = click.Group("bpmn", help="Process diagrams.")
 SUFFIXES = (".bpmn", ".dmn")
@@ -58,7 +58,7 @@ def scheduler_run() -> None:
     """Fire due timers every few seconds until stopped (run one or more of these per site)."""
     from flask import current_app  # noqa: PLC0415
 
-    from app.workflow.ticker import run_blocking  # noqa: PLC0415
+    from app.workflow.timers.ticker import run_blocking  # noqa: PLC0415
 
     click.echo("Scheduler running; Ctrl+C stops it.")
     run_blocking(current_app._get_current_object())  # type: ignore[attr-defined]
@@ -67,6 +67,6 @@ def scheduler_run() -> None:
 @scheduler_cli.command("tick")
 def scheduler_tick() -> None:
     """Fire the timers that are due now, once, and exit."""
-    from app.workflow.scheduler import run_tick  # noqa: PLC0415
+    from app.workflow.timers.scheduler import run_tick  # noqa: PLC0415
 
     click.echo(f"Fired {run_tick(db_session(), now=utcnow())} timer(s).")

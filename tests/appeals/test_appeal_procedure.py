@@ -16,7 +16,7 @@ from app.calendar.workdays import SHANGHAI
 from app.extensions import db
 from app.scoring.services import latest_run
 from app.workflow.models import HumanTask, HumanTaskState
-from app.workflow.scheduler import run_tick
+from app.workflow.timers.scheduler import run_tick
 from tests.appeals.drive import deliver, file_appeal, review, sign
 from tests.factories import sign_in
 from tests.indicators.drive import only_task, work

@@ -18,7 +18,7 @@ from app.calendar.workdays import SHANGHAI, WorkdayCalendar
 from app.extensions import db
 from app.notifications.models import Notification
 from app.workflow.models import HumanTask, ProcessInstance
-from app.workflow.task_deadlines import alert_due_tasks
+from app.workflow.timers.task_deadlines import alert_due_tasks
 from tests.appeals.drive import deliver, file_appeal, sign
 from tests.indicators.drive import only_task
 from tests.workflow.helpers import bearer, start

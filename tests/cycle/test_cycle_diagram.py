@@ -18,7 +18,7 @@ from app.cycle.phases import Phase
 from app.extensions import db
 from app.org.models import Unit
 from app.workflow.models import InstanceStatus, ProcessInstance
-from app.workflow.scheduler import run_tick
+from app.workflow.timers.scheduler import run_tick
 
 
 def _office() -> Actor:

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.indicators.models import Indicator
 from app.progress.models import ProcessRule, ProgressReport, Proposal, ProposalStatus
 from app.workflow.models import ProcessInstance
-from app.workflow.task_deadlines import alert_due_tasks
+from app.workflow.timers.task_deadlines import alert_due_tasks
 from tests.factories import page_csrf, sign_in
 from tests.indicators.drive import draft_and_sign, only_task, work
 from tests.indicators.test_progress_reporting import YEAR, _approve, _this_month

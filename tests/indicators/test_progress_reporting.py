@@ -33,8 +33,8 @@ from app.progress.models import (
 from app.progress.periods import period_end
 from app.progress.reports import open_report, record_missing, submit_report
 from app.workflow.models import ProcessInstance, ProcessStart
-from app.workflow.scheduler import run_tick
-from app.workflow.task_deadlines import alert_due_tasks
+from app.workflow.timers.scheduler import run_tick
+from app.workflow.timers.task_deadlines import alert_due_tasks
 from tests.factories import make_user
 from tests.indicators.drive import done, only_task, work
 from tests.workflow.helpers import bearer, inbox, instance, start

@@ -30,7 +30,7 @@ from app.scoring.arithmetic import rounded
 from app.scoring.inputs import parse_inputs
 from app.scoring.services import compute_scores, latest_run, store_scores
 from app.signoff.models import FinalGrade, GradeNotice
-from app.workflow.scheduler import run_tick
+from app.workflow.timers.scheduler import run_tick
 from tests.appeals.drive import file_appeal, review, sign
 from tests.factories import SYSTEM, make_unit, make_user
 from tests.indicators.drive import done, only_task

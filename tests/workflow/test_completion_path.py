@@ -18,9 +18,9 @@ from app.db import utcnow
 from app.db_batch import WriteBatch
 from app.errors import Conflict
 from app.extensions import db
-from app.workflow import human_tasks
+from app.workflow.instances.row_writes import complete_ready_task, save_step
 from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
-from app.workflow.row_writes import complete_ready_task, save_step
+from app.workflow.tasks import human_tasks
 from tests.factories import make_unit, make_user
 from tests.workflow.helpers import bearer, complete, instance, start, upload
 

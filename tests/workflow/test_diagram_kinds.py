@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from app.auth.roles import Role
 from app.db import utcnow
 from app.extensions import db
-from app.workflow.timers import fire_due_timers
+from app.workflow.timers.firing import fire_due_timers
 from tests.factories import make_unit, make_user
 from tests.workflow.helpers import DIAGRAMS, bearer, complete, inbox, instance, start, upload
 

@@ -19,7 +19,7 @@ from app.auth.services import actor_for
 from app.calendar.services import working_calendar
 from app.calendar.workdays import SHANGHAI
 from app.extensions import db
-from app.workflow.recovery import retry_instance
+from app.workflow.instances.recovery import retry_instance
 from tests.factories import make_user, sign_in
 from tests.workflow.helpers import bearer, inbox, instance, upload
 
@@ -366,7 +366,7 @@ def test_an_error_raised_without_a_task_still_names_the_step(
         raise RuntimeError("no one to give it to")
 
     assert _deploy(client, camunda("t", user_task("t"))).status_code == 201
-    monkeypatch.setattr("app.workflow.inbox_sync.assign", failing_assign)
+    monkeypatch.setattr("app.workflow.tasks.inbox_sync.assign", failing_assign)
     started = _start(client)
     assert started["status"] == "error"
     assert started["error"] == {

@@ -8,7 +8,7 @@ from flask import Flask
 
 from app.errors import InvalidInput
 from app.workbench.services import parse_form_json
-from app.workflow.error_texts import readable_error
+from app.workflow.definitions.error_texts import readable_error
 
 
 def test_engine_and_python_errors_read_in_chinese(app: Flask) -> None:

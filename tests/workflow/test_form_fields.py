@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask, render_template_string
 from werkzeug.datastructures import MultiDict
 
-from app.workflow.form_fields import data_from_post, form_fields
-from app.workflow.forms import Form, form_errors
+from app.workflow.definitions.forms import Form, form_errors
+from app.workflow.tasks.form_fields import data_from_post, form_fields
 
 SCHEMA = {
     "type": "object",

@@ -18,9 +18,9 @@ from app.auth.roles import Role
 from app.auth.services import actor_for
 from app.db import utcnow
 from app.extensions import db
-from app.workflow.assignment import can_work
-from app.workflow.inbox import inbox
 from app.workflow.models import HumanTask, HumanTaskState
+from app.workflow.tasks.assignment import can_work
+from app.workflow.tasks.inbox import inbox
 from tests.factories import make_unit, make_user
 from tests.workflow.helpers import bearer, start, upload
 

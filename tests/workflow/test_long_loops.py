@@ -15,9 +15,9 @@ from sqlalchemy import select
 from app.auth.roles import Role
 from app.db import utcnow
 from app.extensions import db
-from app.workflow import compaction, serialization, spiff_patches
+from app.workflow.instances import compaction, serialization, spiff_patches
 from app.workflow.models import HumanTask, HumanTaskState, InstanceTimer, ProcessInstance
-from app.workflow.scheduler import run_tick
+from app.workflow.timers.scheduler import run_tick
 from tests.factories import make_user
 from tests.workflow.helpers import bearer, complete, instance, start, upload
 

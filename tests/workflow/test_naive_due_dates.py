@@ -13,8 +13,8 @@ from app.auth.actor import Actor
 from app.auth.roles import Role
 from app.calendar.workdays import WorkdayCalendar
 from app.extensions import db
+from app.workflow.instances.runtime import start_instance
 from app.workflow.models import HumanTask
-from app.workflow.runtime import start_instance
 from tests.factories import make_user
 from tests.workflow.helpers import BPMN_NS, bearer, upload
 

@@ -15,9 +15,9 @@ from app.auth.roles import Role
 from app.evidence.models import EvidenceFile
 from app.extensions import db
 from app.org.models import Unit
-from app.workflow import blueprint
-from app.workflow.element_names import element_names
+from app.workflow.definitions.element_names import element_names
 from app.workflow.models import ProcessInstance
+from app.workflow.pages import blueprint
 from tests.factories import make_unit, make_user, page_csrf, sign_in
 from tests.workflow.helpers import DIAGRAMS, bearer
 

@@ -14,10 +14,10 @@ from app.auth.roles import Role
 from app.calendar.workdays import SHANGHAI
 from app.db import utcnow
 from app.extensions import db
-from app.workflow.deploy import deploy
-from app.workflow.diagrams import Upload
+from app.workflow.definitions.deploy import deploy
+from app.workflow.definitions.diagrams import Upload
 from app.workflow.models import ProcessInstance, ProcessStart
-from app.workflow.scheduler import run_tick
+from app.workflow.timers.scheduler import run_tick
 from tests.factories import make_user
 from tests.workflow.helpers import bearer, start, upload
 

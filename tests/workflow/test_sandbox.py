@@ -22,12 +22,12 @@ from flask.testing import FlaskClient
 from app.auth.roles import Role
 from app.calendar.workdays import WorkdayCalendar
 from app.extensions import db
-from app.workflow import sandbox, sandbox_runner
 from app.workflow.clock import step_clock
 from app.workflow.models import ProcessDefinition
-from app.workflow.sandbox import HELPER_NAMES, ScriptRejected, ScriptTimeout
-from app.workflow.sandbox_runner import ScriptFailed
-from app.workflow.scripting import SandboxEnvironment
+from app.workflow.scripting import sandbox, sandbox_runner
+from app.workflow.scripting.environment import SandboxEnvironment
+from app.workflow.scripting.sandbox import HELPER_NAMES, ScriptRejected, ScriptTimeout
+from app.workflow.scripting.sandbox_runner import ScriptFailed
 from tests.factories import make_user
 from tests.workflow.helpers import bearer, instance, script_process, start, upload
 from tests.workflow.test_deploy_validation import GRADE_BPMN, GRADE_DMN
@@ -371,7 +371,7 @@ def test_simple_assignments_run_in_process_and_return_to_task_data() -> None:
 
 def test_branches_raises_and_augmented_assignments_run_in_process() -> None:
     """No repetition, so no separate process: a post-script checking a choice stays cheap."""
-    from app.workflow.sandbox import compile_code
+    from app.workflow.scripting.sandbox import compile_code
 
     checking = "if done != key:\n    raise ValueError('choose your own: ' + label)\nn += 1\n"
     assert compile_code(checking, "exec").inline

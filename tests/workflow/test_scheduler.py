@@ -19,7 +19,7 @@ from app.auth.roles import Role
 from app.db import utcnow
 from app.extensions import db
 from app.workflow.models import InstanceEvent, InstanceStatus, InstanceTimer, ProcessInstance
-from app.workflow.scheduler import LEASE, claim_due_timers, run_tick
+from app.workflow.timers.scheduler import LEASE, claim_due_timers, run_tick
 from tests.factories import make_user
 from tests.workflow.helpers import bearer, complete, start, upload
 

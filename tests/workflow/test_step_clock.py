@@ -14,10 +14,10 @@ from sqlalchemy.exc import OperationalError
 from app.auth.actor import Actor
 from app.auth.roles import Role
 from app.extensions import db
+from app.workflow.instances.runtime import start_instance
 from app.workflow.models import InstanceStatus, ProcessInstance
 from app.workflow.registry import REGISTRY, Operation, ServiceCall
-from app.workflow.runtime import start_instance
-from app.workflow.timers import fire_due_timers
+from app.workflow.timers.firing import fire_due_timers
 from tests.factories import make_user
 from tests.workflow.helpers import BPMN_NS, bearer, upload
 

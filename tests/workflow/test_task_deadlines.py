@@ -18,7 +18,7 @@ from app.extensions import db
 from app.notifications.models import Notification
 from app.supervision.services import on_time_rates
 from app.workflow.models import HumanTask, InstanceEvent
-from app.workflow.task_deadlines import alert_due_tasks, working_days_late
+from app.workflow.timers.task_deadlines import alert_due_tasks, working_days_late
 from tests.factories import make_unit, make_user, page_csrf, sign_in
 from tests.workflow.helpers import bearer, complete, start, upload
 

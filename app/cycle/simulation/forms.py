@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.calendar.workdays import local_date
 from app.cycle.simulation.province import Province
 from app.evidence.services import store_evidence
-from app.workflow.forms import form_name
+from app.workflow.definitions.forms import form_name
 from app.workflow.models import HumanTask
 
 PDF = b"%PDF-1.4\n% Jixiao simulation: a signed document\n%%EOF\n"

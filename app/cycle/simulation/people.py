@@ -31,10 +31,10 @@ from app.evaluations.survey.services import (
 from app.progress.director import review
 from app.progress.models import Proposal, ProposalStatus
 from app.progress.proposals import decide
-from app.workflow.assignment import can_work
-from app.workflow.human_tasks import complete_task, task_data
 from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
-from app.workflow.task_forms import task_form
+from app.workflow.tasks.assignment import can_work
+from app.workflow.tasks.human_tasks import complete_task, task_data
+from app.workflow.tasks.task_forms import task_form
 
 SHEETS_PER_GROUP = 6
 LEVELS = (5, 4, 3, 2, 1)

@@ -22,8 +22,8 @@ from app.evaluations.departments import assign_item
 from app.evaluations.models import DepartmentItem
 from app.org.models import Unit
 from app.org.services import UnitInput, ensure_year, save_unit
-from app.workflow.deploy import deploy
-from app.workflow.diagrams import Upload
+from app.workflow.definitions.deploy import deploy
+from app.workflow.definitions.diagrams import Upload
 
 SYSTEM = Actor.system("simulation")
 CATEGORIES = ("economic", "law_enforcement")

@@ -31,7 +31,7 @@ from app.workflow.models import (
     ProcessInstance,
     ProcessStart,
 )
-from app.workflow.scheduler import run_tick
+from app.workflow.timers.scheduler import run_tick
 
 YEAR = 2026  # the shipped monthly reporting diagram starts in February 2026
 STEP = timedelta(minutes=1)

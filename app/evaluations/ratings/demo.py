@@ -21,8 +21,8 @@ from app.evaluations.ratings.rules import RatingRules
 from app.evaluations.ratings.services import RECTIFICATION_KEY, Rater, RatingInput, submit_rating
 from app.org.demo import DEMO_YEAR
 from app.org.services import memberships
-from app.workflow.deploy import deploy
-from app.workflow.diagrams import Upload
+from app.workflow.definitions.deploy import deploy
+from app.workflow.definitions.diagrams import Upload
 from app.workflow.models import ProcessDefinition
 
 # Level weights from best to worst: most agencies rate well, some draw complaints.

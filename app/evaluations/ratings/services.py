@@ -24,7 +24,7 @@ from app.evaluations.ratings.identity import device_key_hash
 from app.evaluations.ratings.models import Channel, DailyRating, Level, Moderation, RatingDevice
 from app.evaluations.ratings.rules import RatingRules
 from app.org.models import Unit
-from app.workflow.runtime import start_instance
+from app.workflow.instances.runtime import start_instance
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,0 @@
-"""The workflow pages: importing their modules registers their views on the blueprint."""
-
-from __future__ import annotations
-
-from app.workflow import process_pages, task_pages
-from app.workflow.blueprint import bp
-
-__all__ = ["bp", "process_pages", "task_pages"]
