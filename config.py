@@ -83,6 +83,11 @@ class Config:
     AUDIT_KEY_FILE = os.environ.get("JIXIAO_AUDIT_KEY_FILE", "")
     AUDIT_RETENTION = timedelta(days=180)
 
+    # The keys that encrypt personal data at rest (SM4-GCM): `id:32 hex digits`, comma-separated,
+    # the first encrypts (app/crypto/keys.py). Empty: development and testing derive a fixed key
+    # from SECRET_KEY; production refuses to start.
+    DATA_KEYS = os.environ.get("JIXIAO_DATA_KEYS", "")
+
     SMTP_HOST = os.environ.get("JIXIAO_SMTP_HOST", "")
     SMTP_PORT = int(os.environ.get("JIXIAO_SMTP_PORT", "25"))
     SMTP_USER = os.environ.get("JIXIAO_SMTP_USER", "")

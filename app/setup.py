@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import db_batch
 from app.audit import services as audit_services
 from app.auth.sessions import DatabaseSessionInterface
+from app.crypto.keys import keyring_for
 from app.db import configure_sqlite
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import select_locale, select_timezone
@@ -16,6 +17,7 @@ from app.web.bounds import BoundedIntConverter, BoundedJSONProvider, BoundedRequ
 
 def init_app(app: Flask) -> None:
     """Bind every extension and blueprint to `app`."""
+    keyring_for(app.config)  # production without JIXIAO_DATA_KEYS stops here
     app.request_class = BoundedRequest
     app.json = BoundedJSONProvider(app)
     app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
@@ -108,6 +110,7 @@ def _register_cli(app: Flask) -> None:
     from app.audit.cli import audit_cli  # noqa: PLC0415
     from app.backup.cli import backup_cli  # noqa: PLC0415
     from app.calendar.cli import calendar_cli  # noqa: PLC0415
+    from app.crypto.cli import crypto_cli  # noqa: PLC0415
     from app.cycle.cli import simulate_cli  # noqa: PLC0415
     from app.evaluations.ratings.cli import ratings_cli  # noqa: PLC0415
     from app.indicators.cli import indicators_cli  # noqa: PLC0415
@@ -120,6 +123,7 @@ def _register_cli(app: Flask) -> None:
         backup_cli,
         bpmn_cli,
         calendar_cli,
+        crypto_cli,
         demo_cli,
         indicators_cli,
         ratings_cli,

@@ -64,6 +64,7 @@ def _start_server(url: str, port: int) -> subprocess.Popen[bytes]:
         "DATABASE_URL": url,
         "JIXIAO_ENV": "production",
         "SECRET_KEY": "bench-secret-key-0123456789abcdef",
+        "JIXIAO_DATA_KEYS": "bench:" + "0" * 32,
         "JIXIAO_SCHEDULER": "off",
         "JIXIAO_TRUSTED_PROXIES": "1",
     }

@@ -76,6 +76,7 @@ def _serve(module: str, url: str | None) -> tuple[subprocess.Popen[bytes], int]:
         **os.environ,
         "JIXIAO_ENV": "production",
         "SECRET_KEY": "bench-secret-key-0123456789abcdef",
+        "JIXIAO_DATA_KEYS": "bench:" + "0" * 32,
         "JIXIAO_SCHEDULER": "off",
     }
     if url:

@@ -50,6 +50,8 @@ def render_item(type_, obj, autogen_context):
     """Render the app's column types as plain SQLAlchemy ones, so migrations never import app."""
     if type_ == "type" and type(obj).__name__ == "UTCDateTime":
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and type(obj).__name__ == "EncryptedText":
+        return "sa.Text()"
     return False
 
 

@@ -310,6 +310,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         # this stack sign in with a password (tests/test_mfa.py covers the second factor).
         "JIXIAO_MFA_ROLES": "sysadmin,secadmin,auditor",
         "JIXIAO_AUDIT_KEY": secrets.token_hex(32),
+        "JIXIAO_DATA_KEYS": f"k1:{secrets.token_hex(16)}",
         "JIXIAO_SCHEDULER": "off",
         "JIXIAO_SCHEDULER_TICK": "1",
         "JIXIAO_WEB_WORKERS": "2",

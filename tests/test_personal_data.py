@@ -1,6 +1,5 @@
 """Personal information (SECURITY.md S19) is shown masked; sign-out clears the browser (S22).
-Encryption at rest with SM4 is not built (no SM4 implementation is installed: neither `gmssl`
-nor `cryptography`); README.md has the design, and this file gains the at-rest test with it."""
+Encryption at rest is tested in tests/test_data_encryption.py."""
 
 from __future__ import annotations
 

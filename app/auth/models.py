@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.roles import Role
+from app.crypto.columns import EncryptedText
 from app.db import Base, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -97,7 +98,8 @@ class MfaCredential(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    secret: Mapped[str] = mapped_column(String(64))  # base32, as authenticator apps take it
+    # Base32, as authenticator apps take it; encrypted at rest (S19).
+    secret: Mapped[str] = mapped_column(EncryptedText("mfa_credentials.secret"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
     # The last 30-second step a code was accepted for: a code is good once, and never an older one.

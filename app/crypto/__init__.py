@@ -1,2 +1,3 @@
-"""Personal information (SECURITY.md S19): masking for display now; SM4 encryption at rest is
-designed in README.md ("Personal information at rest") but waits for an SM4 implementation."""
+"""Personal information (SECURITY.md S19): stored SM4-GCM encrypted with a key id (sm4.py,
+keys.py, stored.py, columns.py; `flask crypto rotate` in rotation.py and cli.py) and shown
+masked (masking.py)."""

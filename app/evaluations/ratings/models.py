@@ -8,6 +8,7 @@ from enum import IntEnum, StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.crypto.columns import EncryptedText
 from app.db import Base, str_enum, utcnow
 
 
@@ -85,7 +86,8 @@ class DailyRating(Base):
     year: Mapped[int]
     level: Mapped[int]
     comment: Mapped[str] = mapped_column(Text, default="")
-    contact: Mapped[str] = mapped_column(String(100), default="")
+    # Encrypted at rest (S19); at most 100 characters (rules.contact_max) before encryption.
+    contact: Mapped[str] = mapped_column(EncryptedText("daily_ratings.contact"), default="")
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, 8), default=Channel.QR)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("rating_devices.id"))
     # Keyed hashes (HMAC with the secret key): the device and the client address are never kept.
