@@ -21,7 +21,13 @@ from app.auth.actor import Actor
 from app.errors import InvalidInput, NotFound
 from app.evidence.models import EvidenceFile
 from app.indicators.models import Indicator, IndicatorStatus, IndicatorVersion
-from app.indicators.procedure import draft_row, live_indicators, parse_weight, version_row
+from app.indicators.procedure import (
+    draft_row,
+    live_indicators,
+    parse_weight,
+    titled_choices,
+    version_row,
+)
 from app.indicators.services import TOTAL_WEIGHT
 
 CHANGE, CANCEL = "change", "cancel"
@@ -267,4 +273,4 @@ def adjustable_choices(
     """The unit's approved indicators of the year, for an adjustment request (by title)."""
     if unit_id is None or year is None:
         return []
-    return [(i.id, i.current.title) for i in approved(session, unit_id, year)]
+    return titled_choices(approved(session, unit_id, year))

@@ -9,6 +9,7 @@ procedure itself (indicators already under review) raises.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -266,4 +267,27 @@ def draft_choices(session: Session, unit_id: int | None, year: int | None) -> li
     may name; a row without an id adds a duty."""
     if unit_id is None or year is None:
         return []
-    return [(i.id, f"{i.id} · {i.current.title}") for i in live_indicators(session, year, unit_id)]
+    return titled_choices(live_indicators(session, year, unit_id))
+
+
+def _kind_label(kind: IndicatorKind) -> str:
+    return _("key task") if kind is IndicatorKind.KEY_TASK else _("duty")
+
+
+def titled_choices(indicators: list[Indicator]) -> list[tuple[Any, str]]:
+    """Indicators as a select offers them: by name, never by an internal id; a name that repeats
+    carries its kind, and a running number where the kind does not tell them apart."""
+    titles = Counter(i.current.title for i in indicators)
+    labels = [
+        i.current.title
+        if titles[i.current.title] == 1
+        else f"{i.current.title}（{_kind_label(i.kind)}）"
+        for i in indicators
+    ]
+    repeated, seen = Counter(labels), Counter[str]()
+    choices: list[tuple[Any, str]] = []
+    for indicator, label in zip(indicators, labels, strict=True):
+        seen[label] += 1
+        shown = label if repeated[label] == 1 else f"{label}（{seen[label]}）"
+        choices.append((indicator.id, shown))
+    return choices
