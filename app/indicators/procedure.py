@@ -271,7 +271,7 @@ def draft_choices(session: Session, unit_id: int | None, year: int | None) -> li
 
 
 def _kind_label(kind: IndicatorKind) -> str:
-    return _("key task") if kind is IndicatorKind.KEY_TASK else _("duty")
+    return str(_("key task") if kind is IndicatorKind.KEY_TASK else _("duty"))
 
 
 def titled_choices(indicators: list[Indicator]) -> list[tuple[Any, str]]:

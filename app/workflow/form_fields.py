@@ -6,7 +6,8 @@ text, textarea (`ui:widget: textarea` or long strings), number/integer, date and
 (arrays of enums), tables of rows (arrays of objects with scalar columns; a column may be
 `ui:readonly`, shown and carried back as it is, or `ui:widget: hidden`; `ui:options: {addable:
 false}` offers no blank rows) and evidence files (`ui:widget: file`, stored by the evidence
-service; the value is the file's id). A `readOnly` (or `ui:readonly`)
+service; the value is the file's id, shown read-only as a download link with the file's name). A
+`readOnly` (or `ui:readonly`)
 property is shown, not posted: feedback for the worker, such as the reasons a draft came back, or
 what the worker is to judge, such as the drafted indicators (an array of objects with `items`
 properties is shown as a table with their titles, choices by their labels).
@@ -50,6 +51,9 @@ class FormField:
     maximum: Any = None
     step: str | None = None
     errors: list[str] = field(default_factory=list)
+    # An evidence file field (editable or shown): its value is the file's id, shown by its name.
+    is_file: bool = False
+    file_name: str | None = None
     # A table's errors by row index, and by "row.column" for the cell they are about.
     row_errors: dict[int, list[str]] = field(default_factory=dict)
     cell_errors: dict[str, list[str]] = field(default_factory=dict)
@@ -106,6 +110,7 @@ def _field(
         minimum=schema.get("minimum"),
         maximum=schema.get("maximum"),
         step="1" if schema.get("type") == "integer" else "any",
+        is_file=ui.get("ui:widget") == "file",
     )
     if widget in ("select", "radio"):
         built.choices = _choices(schema)

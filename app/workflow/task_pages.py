@@ -20,7 +20,7 @@ from app.auth.services import display_names
 from app.calendar.workdays import end_of_local_day, local_date
 from app.db import utcnow
 from app.errors import DomainError, InvalidInput
-from app.evidence.services import readable_evidence, store_evidence
+from app.evidence.services import download_evidence, evidence_names, store_evidence
 from app.extensions import db_session
 from app.org.services import unit_or_none, units_by_id
 from app.web.context import current_actor, login_required, permission_required
@@ -133,6 +133,7 @@ def _render_task(
 ) -> Any:
     form = _form_for(task)
     fields = form_fields(form.schema, form.ui_schema, data, errors) if form else []
+    _name_files(fields)
     instance = task.instance
     return render_template(
         "workflow/task.html",
@@ -152,6 +153,14 @@ def _render_task(
         now=utcnow(),
         unplaced=[e for e in errors or [] if not e["path"]],
     ), status
+
+
+def _name_files(fields: list[Any]) -> None:
+    """Give each file field the name of the file it holds, for its download link."""
+    files = [f for f in fields if f.is_file and isinstance(f.value, str)]
+    names = evidence_names(db_session(), (f.value for f in files))
+    for found in files:
+        found.file_name = names.get(found.value)
 
 
 def _claimer(task: Any) -> str | None:
@@ -289,8 +298,12 @@ def unclaim(task_id: str) -> Any:
 @login_required
 @permission_required(Permission.BUSINESS)
 def evidence(evidence_id: str) -> Any:
-    """Download an evidence file, always as an attachment."""
-    found, path = readable_evidence(db_session(), current_actor(), evidence_id)
+    """Download an evidence file, always as an attachment; the download is audited."""
+    session = db_session()
+    found, path = download_evidence(
+        session, actor=current_actor(), evidence_id=evidence_id, now=utcnow()
+    )
+    session.commit()
     response = send_file(
         path, mimetype=found.content_type, as_attachment=True, download_name=found.original_name
     )

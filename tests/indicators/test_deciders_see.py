@@ -183,7 +183,7 @@ def test_an_adjustment_rebalances_weights_and_the_head_and_leader_see_old_agains
         "changes": [{"item": "目标值", "before": first.current.target, "after": "提前完成"}],
         "weight_changes": expected_weights,
         "reason": "省政府新部署，工作量调整",
-        "document_name": "请示.pdf",
+        "document": document,
     }
     sign = work(
         client, "head1", "head_sign", signed=True, head_decision="approve", head_comment="同意上报"
