@@ -149,7 +149,8 @@ def save_drafts(
     session: Session, *, actor: Actor, unit_id: int, year: int, rows: Any
 ) -> dict[str, Any]:
     """Write the unit's draft table; returns the table as saved (`indicators`, new duties with
-    their ids) and what still stops submission (`problems`, empty when nothing does).
+    their ids) and what still stops submission (`problems`, empty when nothing does: each
+    `{path, message}`, about the table, so that the form shows it there).
 
     Rows with an `id` edit that indicator; rows without one add a duty; duties left out of the
     table are cancelled. Key tasks come from the catalogue and cannot be dropped.
@@ -179,6 +180,7 @@ def save_drafts(
     session.flush()
     live = live_indicators(session, year, unit_id)
     problems += weight_problems(live)
+    reasons = [{"path": "indicators", "message": problem} for problem in problems]
     record(
         session,
         actor=actor,
@@ -188,7 +190,7 @@ def save_drafts(
         before={"year": year, "indicators": list(before.values())},
         after={"year": year, "indicators": [draft_row(i) for i in live], "problems": problems},
     )
-    return {"indicators": [draft_row(i) for i in live], "problems": problems}
+    return {"indicators": [draft_row(i) for i in live], "problems": reasons}
 
 
 def set_setting_status(
