@@ -19,7 +19,7 @@ from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
 from app.workflow.row_writes import insert_human_tasks
 from app.workflow.runtime import EngineRun
 from app.workflow.task_deadlines import alert_times, moment_from_value
-from app.workflow.task_notices import announce_new_tasks
+from app.workflow.task_notices import announce_new_tasks, clear_task_notices
 
 # What each evaluated setting is called in an instance's error message.
 _SETTING_NAMES = {
@@ -146,6 +146,7 @@ def sync_human_tasks(session: Session, run: EngineRun, *, now: datetime) -> None
     for task_id, row in rows.items():
         if row.state is HumanTaskState.READY and task_id not in ready:
             row.state = HumanTaskState.CANCELLED
+            clear_task_notices(session, row.id, now=now)  # nobody need act on it any more
             run.event(
                 "task_cancelled",
                 None,
