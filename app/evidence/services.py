@@ -147,6 +147,8 @@ def _works_on_instance(session: Session, actor: Actor, instance_id: int) -> bool
     from app.workflow.assignment import can_work  # noqa: PLC0415
     from app.workflow.models import HumanTask, HumanTaskState  # noqa: PLC0415
 
+    if actor.user_id is None:
+        return False
     tasks = session.execute(
         select(HumanTask).where(
             HumanTask.instance_id == instance_id,
