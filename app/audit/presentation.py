@@ -39,6 +39,7 @@ ACTION_LABELS: dict[str, Any] = {
     "evaluation_sheet.reopen": _l("Evaluation sheet reopened"),
     "evaluation_sheet.save": _l("Evaluation sheet saved as a draft"),
     "evaluation_sheet.submit": _l("Evaluation sheet submitted"),
+    "evidence.download": _l("Evidence downloaded"),
     "evidence.upload": _l("Evidence uploaded"),
     "form.save": _l("Form saved"),
     "indicators.adjusted": _l("Indicator adjusted"),

@@ -9,12 +9,14 @@ import re
 import secrets
 import uuid
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
@@ -139,25 +141,91 @@ def store_evidence(
     return evidence
 
 
+def _works_on_instance(session: Session, actor: Actor, instance_id: int) -> bool:
+    """Whether the actor may work an open task of the instance or has completed one of it:
+    whoever is asked to decide on a request reads the documents it came with."""
+    from app.workflow.models import HumanTask, HumanTaskState  # noqa: PLC0415
+    from app.workflow.tasks.assignment import can_work  # noqa: PLC0415
+
+    if actor.user_id is None:
+        return False
+    tasks = session.execute(
+        select(HumanTask).where(
+            HumanTask.instance_id == instance_id,
+            or_(
+                HumanTask.state == HumanTaskState.READY,
+                HumanTask.completed_by_id == actor.user_id,
+            ),
+        )
+    ).scalars()
+    return any(
+        task.completed_by_id == actor.user_id
+        or (task.state is HumanTaskState.READY and can_work(actor, task))
+        for task in tasks
+    )
+
+
+def _may_read(session: Session, actor: Actor, evidence: EvidenceFile) -> bool:
+    from app.workflow.tasks.assignment import OVERSEERS  # noqa: PLC0415
+
+    return (
+        evidence.uploaded_by_id == actor.user_id
+        or bool(actor.roles & OVERSEERS)
+        or (evidence.unit_id is not None and evidence.unit_id in actor.unit_ids_for(*UNIT_ROLES))
+        or (
+            evidence.instance_id is not None
+            and _works_on_instance(session, actor, evidence.instance_id)
+        )
+    )
+
+
 def readable_evidence(
     session: Session, actor: Actor, evidence_id: str
 ) -> tuple[EvidenceFile, Path]:
-    """The file and its path, if the actor may read it; NotFound otherwise."""
-    from app.workflow.tasks.assignment import OVERSEERS  # noqa: PLC0415
-
+    """The file and its path, if the actor may read it; NotFound otherwise. Readers: the
+    uploader, the office and supervisors, the unit's own staff and head, and whoever works or
+    worked a task of the instance the file belongs to."""
     require(actor, Permission.BUSINESS)
     try:
         uuid.UUID(evidence_id)
     except ValueError:
         raise NotFound(_("No such file.")) from None
     evidence = session.get(EvidenceFile, evidence_id)
-    allowed = evidence is not None and (
-        evidence.uploaded_by_id == actor.user_id
-        or bool(actor.roles & OVERSEERS)
-        or (evidence.unit_id is not None and evidence.unit_id in actor.unit_ids_for(*UNIT_ROLES))
-    )
     if evidence is None:
         raise NotFound(_("No such file."))
-    if not allowed:
+    if not _may_read(session, actor, evidence):
         raise HiddenFromActor(_("No such file."))
     return evidence, _storage_root() / evidence.storage_key
+
+
+def download_evidence(
+    session: Session, *, actor: Actor, evidence_id: str, now: datetime
+) -> tuple[EvidenceFile, Path]:
+    """The file to send to a reader (see `readable_evidence`), the download audited."""
+    evidence, path = readable_evidence(session, actor, evidence_id)
+    record(
+        session,
+        actor=actor,
+        action="evidence.download",
+        object_type="evidence",
+        object_id=evidence.id,
+        after={"sha256": evidence.sha256},
+        now=now,
+    )
+    return evidence, path
+
+
+def evidence_names(session: Session, evidence_ids: Iterable[str]) -> dict[str, str]:
+    """The shown names of the files with these ids (ids that name no file are left out)."""
+    wanted = set()
+    for evidence_id in evidence_ids:
+        try:
+            wanted.add(str(uuid.UUID(evidence_id)))
+        except (ValueError, TypeError, AttributeError):
+            continue
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(EvidenceFile.id, EvidenceFile.original_name).where(EvidenceFile.id.in_(wanted))
+    )
+    return {evidence_id: name for evidence_id, name in rows}

@@ -21,7 +21,13 @@ from app.auth.actor import Actor
 from app.errors import InvalidInput, NotFound
 from app.evidence.models import EvidenceFile
 from app.indicators.models import Indicator, IndicatorStatus, IndicatorVersion
-from app.indicators.procedure import draft_row, live_indicators, parse_weight, version_row
+from app.indicators.procedure import (
+    draft_row,
+    live_indicators,
+    parse_weight,
+    titled_choices,
+    version_row,
+)
 from app.indicators.services import TOTAL_WEIGHT
 
 CHANGE, CANCEL = "change", "cancel"
@@ -72,29 +78,35 @@ def _target(session: Session, indicator_id: Any, unit_id: int) -> Indicator:
     return indicator
 
 
+def _problem(path: str, message: str) -> dict[str, str]:
+    """A reason the request goes back, for the form field it is about."""
+    return {"path": path, "message": message}
+
+
 def _new_weights(
-    indicators: list[Indicator], request: AdjustmentRequest, problems: list[str]
+    indicators: list[Indicator], request: AdjustmentRequest, problems: list[dict[str, str]]
 ) -> dict[int, Decimal]:
     """Each indicator's weight after the request (the cancelled one left out)."""
     known = {i.id: i for i in indicators}
     result: dict[int, Decimal] = {}
     for indicator_id in request.weights:
         if indicator_id not in known:
-            problems.append(_("Indicator %(id)s is not one of this unit's.", id=indicator_id))
+            message = _("Indicator %(id)s is not one of this unit's.", id=indicator_id)
+            problems.append(_problem("weights", message))
     for indicator in indicators:
         if request.action == CANCEL and indicator.id == request.indicator_id:
             continue
         asked = request.weights.get(indicator.id)
         weight = indicator.current.weight if asked is None else parse_weight(asked)
         if weight is None:
-            problems.append(
-                _("%(title)s: the weight is not a number.", title=indicator.current.title)
-            )
+            message = _("%(title)s: the weight is not a number.", title=indicator.current.title)
+            problems.append(_problem("weights", message))
             weight = indicator.current.weight
         result[indicator.id] = weight.quantize(Decimal("0.01"))
     total = sum(result.values(), Decimal(0))
     if total != TOTAL_WEIGHT:
-        problems.append(_("The weights would add up to %(t)s, not %(n)s.", t=total, n=TOTAL_WEIGHT))
+        message = _("The weights would add up to %(t)s, not %(n)s.", t=total, n=TOTAL_WEIGHT)
+        problems.append(_problem("weights", message))
     return result
 
 
@@ -116,26 +128,29 @@ class _Plan:
     indicator: Indicator
     content: dict[str, str]
     weights: dict[int, Decimal]
-    problems: list[str]
+    problems: list[dict[str, str]]
 
 
 def _plan(session: Session, unit_id: int, request: AdjustmentRequest) -> _Plan:
     indicator = _target(session, request.indicator_id, unit_id)
-    problems: list[str] = []
+    problems: list[dict[str, str]] = []
     if indicator.status is not IndicatorStatus.APPROVED:
-        problems.append(_("Only approved indicators are adjusted; this one is not approved yet."))
+        message = _("Only approved indicators are adjusted; this one is not approved yet.")
+        problems.append(_problem("indicator_id", message))
     if request.action not in (CHANGE, CANCEL):
-        problems.append(_("Choose whether the indicator is changed or cancelled."))
+        message = _("Choose whether the indicator is changed or cancelled.")
+        problems.append(_problem("action", message))
     if not request.reason.strip():
-        problems.append(_("Give the reason for the adjustment."))
+        problems.append(_problem("reason", _("Give the reason for the adjustment.")))
     if not request.document_id:
-        problems.append(_("Upload the written request."))
+        problems.append(_problem("document", _("Upload the written request.")))
     indicators = approved(session, unit_id, indicator.year)
     weights = _new_weights(indicators, request, problems)
     content = _content_changes(indicator, request)
     reweighted = any(weights[i.id] != i.current.weight for i in indicators if i.id in weights)
     if request.action == CHANGE and not content and not reweighted:
-        problems.append(_("The request changes nothing: give new content or new weights."))
+        message = _("The request changes nothing: give new content or new weights.")
+        problems.append(_problem("", message))
     return _Plan(indicator, content, weights, problems)
 
 
@@ -149,12 +164,13 @@ def describe_adjustment(
 ) -> dict[str, Any]:
     """What the request would change, as the head and the leader read it: `indicator` (its
     title), `changes` (each item old against new), `weights` (the whole weight table old against
-    new) and `problems` (empty when the request can go on)."""
+    new) and `problems` (empty when the request can go on; each `{path, message}`, the path
+    naming the request form's field it is about)."""
     try:
         plan = _plan(session, unit_id, request)
     except NotFound as error:
         return {
-            "problems": [error.message],
+            "problems": [_problem("indicator_id", error.message)],
             "indicator": "",
             "changes": [],
             "weights": [],
@@ -267,4 +283,4 @@ def adjustable_choices(
     """The unit's approved indicators of the year, for an adjustment request (by title)."""
     if unit_id is None or year is None:
         return []
-    return [(i.id, i.current.title) for i in approved(session, unit_id, year)]
+    return titled_choices(approved(session, unit_id, year))

@@ -9,6 +9,7 @@ procedure itself (indicators already under review) raises.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -148,7 +149,8 @@ def save_drafts(
     session: Session, *, actor: Actor, unit_id: int, year: int, rows: Any
 ) -> dict[str, Any]:
     """Write the unit's draft table; returns the table as saved (`indicators`, new duties with
-    their ids) and what still stops submission (`problems`, empty when nothing does).
+    their ids) and what still stops submission (`problems`, empty when nothing does: each
+    `{path, message}`, about the table, so that the form shows it there).
 
     Rows with an `id` edit that indicator; rows without one add a duty; duties left out of the
     table are cancelled. Key tasks come from the catalogue and cannot be dropped.
@@ -178,6 +180,7 @@ def save_drafts(
     session.flush()
     live = live_indicators(session, year, unit_id)
     problems += weight_problems(live)
+    reasons = [{"path": "indicators", "message": problem} for problem in problems]
     record(
         session,
         actor=actor,
@@ -187,7 +190,7 @@ def save_drafts(
         before={"year": year, "indicators": list(before.values())},
         after={"year": year, "indicators": [draft_row(i) for i in live], "problems": problems},
     )
-    return {"indicators": [draft_row(i) for i in live], "problems": problems}
+    return {"indicators": [draft_row(i) for i in live], "problems": reasons}
 
 
 def set_setting_status(
@@ -266,4 +269,27 @@ def draft_choices(session: Session, unit_id: int | None, year: int | None) -> li
     may name; a row without an id adds a duty."""
     if unit_id is None or year is None:
         return []
-    return [(i.id, f"{i.id} · {i.current.title}") for i in live_indicators(session, year, unit_id)]
+    return titled_choices(live_indicators(session, year, unit_id))
+
+
+def _kind_label(kind: IndicatorKind) -> str:
+    return str(_("key task") if kind is IndicatorKind.KEY_TASK else _("duty"))
+
+
+def titled_choices(indicators: list[Indicator]) -> list[tuple[Any, str]]:
+    """Indicators as a select offers them: by name, never by an internal id; a name that repeats
+    carries its kind, and a running number where the kind does not tell them apart."""
+    titles = Counter(i.current.title for i in indicators)
+    labels = [
+        i.current.title
+        if titles[i.current.title] == 1
+        else f"{i.current.title}（{_kind_label(i.kind)}）"
+        for i in indicators
+    ]
+    repeated, seen = Counter(labels), Counter[str]()
+    choices: list[tuple[Any, str]] = []
+    for indicator, label in zip(indicators, labels, strict=True):
+        seen[label] += 1
+        shown = label if repeated[label] == 1 else f"{label}（{seen[label]}）"
+        choices.append((indicator.id, shown))
+    return choices

@@ -173,35 +173,36 @@ def _percent(value: Any) -> int | None:
 
 def _entry_problems(
     rows: Any, indicators: dict[int, Indicator]
-) -> tuple[list[str], dict[int, dict[str, Any]]]:
-    """What is wrong with the report's rows, and the good rows by indicator id."""
-    problems: list[str] = []
+) -> tuple[list[dict[str, str]], dict[int, dict[str, Any]]]:
+    """What is wrong with the report's rows (each `{path, message}`, the path naming the row and
+    cell of the form's table), and the good rows by indicator id."""
+    problems: list[dict[str, str]] = []
     given: dict[int, dict[str, Any]] = {}
     named: set[int] = set()
-    for row in rows if isinstance(rows, list) else []:
+    for number, row in enumerate(rows if isinstance(rows, list) else []):
         if not isinstance(row, dict):
             continue
         indicator_id = row.get("indicator_id")
         if indicator_id not in indicators:
-            problems.append(
-                _(
-                    "Indicator %(id)s is not one of this unit's approved indicators.",
-                    id=indicator_id,
-                )
+            message = _(
+                "Indicator %(id)s is not one of this unit's approved indicators.", id=indicator_id
             )
+            problems.append({"path": f"entries/{number}/indicator_id", "message": message})
             continue
         named.add(indicator_id)
         if _percent(row.get("percent")) is None:
-            problems.append(
-                _(
-                    "%(title)s: the percent complete must be a whole number from 0 to 100.",
-                    title=indicators[indicator_id].current.title,
-                )
+            message = _(
+                "%(title)s: the percent complete must be a whole number from 0 to 100.",
+                title=indicators[indicator_id].current.title,
             )
+            problems.append({"path": f"entries/{number}/percent", "message": message})
         else:
             given[indicator_id] = row
     problems += [
-        _("%(title)s: progress is missing.", title=indicator.current.title)
+        {
+            "path": "entries",
+            "message": _("%(title)s: progress is missing.", title=indicator.current.title),
+        }
         for indicator_id, indicator in indicators.items()
         if indicator_id not in named
     ]
@@ -234,8 +235,8 @@ def submit_report(
     evidence_ids: list[str],
     now: datetime,
 ) -> dict[str, Any]:
-    """Record the unit's report; `problems` lists what must be fixed first (nothing is written
-    then), `lead_units` the units that review it."""
+    """Record the unit's report; `problems` lists what must be fixed first (`{path, message}`;
+    nothing is written then), `lead_units` the units that review it."""
     report = _report(session, unit_id, period, lock=True)
     if report.status is not ReportStatus.OPEN:
         raise Conflict(_("The report for %(period)s is not open.", period=period))

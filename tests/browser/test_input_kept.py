@@ -1,6 +1,7 @@
 """Nothing typed is lost and a refusal is never reported as success (issue 18): a rejected upload
 keeps the progress report's table, a cell's error marks its row and cell, and a draft sent back
-by the weight check brings its author straight back to the form with the reasons on top."""
+by the weight check brings its author straight back to the form with the reasons on top and by
+the table; the drafting table has the page's width and totals its weights as they are typed."""
 
 from __future__ import annotations
 
@@ -99,6 +100,28 @@ def test_a_cell_out_of_range_marks_its_row_and_cell(server: str, page: Page) -> 
     expect(weights.first).to_have_value("95")
 
 
+def test_the_drafting_table_takes_the_width_and_totals_the_weights_as_they_are_typed(
+    server: str, page: Page
+) -> None:
+    sign_in_as(page, server, "swt1")
+    page.goto(f"{server}/tasks/{TASK_IDS['draft']}")
+    table = page.locator('[data-field="indicators"] table')
+    assert (table.bounding_box() or {"width": 0})["width"] > 1000  # not squeezed into a column
+    expect(table.get_by_role("columnheader", name="编号")).to_have_count(0)  # no internal id
+    total = page.locator('[data-total-for="indicators"]')
+    weights = page.get_by_label("权重（分）")
+    for row in range(weights.count()):
+        weights.nth(row).fill("")
+    weights.first.fill("50")
+    expect(total).to_contain_text("当前合计：50 / 80")
+    expect(total.get_by_text("（应为 80）")).to_be_visible()
+    weights.nth(1).fill("30")
+    expect(total).to_contain_text("当前合计：80 / 80")
+    expect(total.get_by_text("（应为 80）")).to_be_hidden()
+    expect(page.get_by_role("button", name="保存草稿")).to_be_visible()
+    screenshot(page, "drafting-table")
+
+
 def test_a_draft_sent_back_by_the_weight_check_reopens_with_its_reasons(
     server: str, page: Page
 ) -> None:
@@ -114,5 +137,6 @@ def test_a_draft_sent_back_by_the_weight_check_reopens_with_its_reasons(
     expect(page.get_by_role("heading", name="编制绩效指标")).to_be_visible()
     expect(page.locator(".alert-danger").first).to_contain_text("退回")
     expect(page.locator("#f-draft_problems")).to_contain_text("80")
+    expect(page.locator("#f-indicators-errors")).to_contain_text("80")  # by the table as well
     expect(page.get_by_label("权重（分）").first).to_have_value("1")
     screenshot(page, "draft-sent-back")

@@ -1,5 +1,6 @@
 """The demo year in a real browser: the public portal on a phone, and a unit's written request
-for an indicator adjustment filled in on the task page, with its document uploaded."""
+for an indicator adjustment filled in on the task page, with its document uploaded, which the
+deciding leader downloads while reading the change old against new."""
 
 from __future__ import annotations
 
@@ -83,3 +84,9 @@ def test_a_unit_files_an_adjustment_request_on_the_task_page(
     expect(changes.get_by_role("columnheader", name="调整前")).to_be_visible()
     expect(page.locator('[data-field="weight_changes"] tbody tr').first).to_be_visible()
     expect(page.get_by_text("根据省政府最新部署调整目标")).to_be_visible()
+    # ... and reads the written request it came with.
+    with page.expect_download() as download:
+        page.locator('[data-field="document"]').get_by_role("link", name="请示.pdf").click()
+    assert download.value.suggested_filename == "请示.pdf"
+    assert Path(download.value.path()).read_bytes() == request.read_bytes()
+    screenshot(page, "adjustment-leader-decision")

@@ -164,7 +164,8 @@ def test_an_adjustment_rebalances_weights_and_the_head_and_leader_see_old_agains
     # Weights that no longer add up to 80 come back to the form with the reason.
     done(client, unit, request, weights=[{**table[0], "weight": old[0] + 5}, *table[1:]], **ask)
     request = only_task(client, unit, "request")
-    assert any("80" in p for p in request["data"]["adjustment_problems"])
+    problems = request["data"]["adjustment_problems"]
+    assert [p["path"] for p in problems] == ["weights"] and "80" in problems[0]["message"]
     # A cleared cell keeps that indicator's weight; here two weights move, the total stays 80.
     rebalanced = [
         {**table[0], "weight": old[0] + 5},
@@ -183,7 +184,7 @@ def test_an_adjustment_rebalances_weights_and_the_head_and_leader_see_old_agains
         "changes": [{"item": "目标值", "before": first.current.target, "after": "提前完成"}],
         "weight_changes": expected_weights,
         "reason": "省政府新部署，工作量调整",
-        "document_name": "请示.pdf",
+        "document": document,
     }
     sign = work(
         client, "head1", "head_sign", signed=True, head_decision="approve", head_comment="同意上报"

@@ -141,7 +141,7 @@ def test_a_monthly_cycle_with_a_late_report_ends_in_a_confirmed_deduction(
     done(client, unit, task, entries=[*entries, {"indicator_id": foreign, "percent": 10}])
     work(client, "head1", "head_sign", signed=True, head_decision="approve")
     revise = only_task(client, unit, "revise")
-    assert any(str(foreign) in p for p in revise["data"]["report_problems"])
+    assert any(str(foreign) in p["message"] for p in revise["data"]["report_problems"])
     assert db.session.execute(select(ProgressReport)).scalar_one().status is ReportStatus.OPEN
     done(client, unit, revise, entries=entries)
     work(client, "head1", "head_sign", signed=True, head_decision="approve")
@@ -314,9 +314,12 @@ def test_a_report_names_each_row_to_fix_and_writes_nothing_until_all_are_right(
         evidence_ids=[],
         now=utcnow(),
     )
-    assert answer["problems"] == [
-        f"“{second['title']}”：完成进度须为 0 到 100 之间的整数。",
-        f"“{third['title']}”：未填写进展。",
+    assert answer["problems"] == [  # each where the form shows it: the row's cell, the table
+        {
+            "path": "entries/1/percent",
+            "message": f"“{second['title']}”：完成进度须为 0 到 100 之间的整数。",
+        },
+        {"path": "entries", "message": f"“{third['title']}”：未填写进展。"},
     ]
     report = db.session.execute(select(ProgressReport)).scalar_one()
     assert (report.status, report.entries) == (ReportStatus.OPEN, [])

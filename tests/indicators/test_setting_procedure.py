@@ -44,7 +44,7 @@ def test_one_unit_from_draft_to_publication_with_a_return_and_an_adjustment(
     assert [r["kind"] for r in rows] == ["key_task"] * 3
     done(client, unit, draft, indicators=weighted(rows, [20, 20, 20]))
     draft = only_task(client, unit, "draft")
-    assert any("80" in p for p in draft["data"]["draft_problems"])
+    assert any("80" in p["message"] for p in draft["data"]["draft_problems"])
     duty = {
         "title": "依法履职和政务公开",
         "target": "全年无重大失误",

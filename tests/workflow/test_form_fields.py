@@ -6,7 +6,7 @@ from flask import Flask, render_template_string
 from werkzeug.datastructures import MultiDict
 
 from app.workflow.definitions.forms import Form, form_errors
-from app.workflow.tasks.form_fields import data_from_post, form_fields
+from app.workflow.tasks.form_fields import data_from_post, form_fields, saves_draft
 
 SCHEMA = {
     "type": "object",
@@ -113,6 +113,52 @@ def test_a_table_carries_hidden_and_read_only_columns_and_may_offer_no_blank_row
     assert data_from_post(REPORT, REPORT_UI, posted, {}) == {
         "entries": [{"indicator_id": 3, "title": "甲", "percent": 60}]
     }
+
+
+def test_reasons_sent_back_are_shown_next_to_their_fields_and_stay_listed_on_top() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "problems": {"type": "array", "title": "需要修改的问题", "readOnly": True},
+            **REPORT["properties"],
+            "reason": {"type": "string", "title": "理由"},
+        },
+    }
+    reasons = [
+        {"path": "entries/0/percent", "message": "进度须为整数"},
+        {"path": "entries", "message": "缺少一项"},
+        {"path": "reason", "message": "请填写理由"},
+        {"path": "", "message": "请求没有改变任何内容"},
+        "一条没有字段的说明",
+    ]
+    data = {"problems": reasons, "entries": [{"indicator_id": 3, "title": "甲", "percent": 150}]}
+    problems, entries, reason = form_fields(schema, REPORT_UI, data)
+    assert problems.value == reasons  # the summary on top keeps every reason
+    assert reason.errors == ["请填写理由"]
+    assert entries.cell_error(0, "percent") == ["进度须为整数"] and 0 in entries.row_errors
+    assert "缺少一项" in entries.errors
+    assert entries.rows[0]["percent"] == 150  # what was typed is shown again
+
+
+def test_a_table_total_and_a_save_draft_button_come_from_the_ui_schema() -> None:
+    schema = {
+        "type": "object",
+        "properties": {**REPORT["properties"], "keep": {"type": "boolean", "title": "仅保存"}},
+    }
+    ui = {
+        "entries": {
+            **REPORT_UI["entries"],
+            "ui:options": {"total": {"column": "percent", "expected": 80}},
+        },
+        "keep": {"ui:widget": "save_draft"},
+    }
+    entries, keep = form_fields(schema, ui, {})
+    assert (entries.total_column, entries.total_expected) == ("percent", 80)
+    assert keep.widget == "save_draft"
+    assert data_from_post(schema, ui, MultiDict({"keep": "on"}), {})["keep"] is True
+    assert saves_draft(schema, ui, {"keep": True}) and not saves_draft(schema, ui, {"keep": False})
+    title_total = {"entries": {"ui:options": {"total": {"column": "title"}}}}
+    assert form_fields(REPORT, title_total, {})[0].total_column is None  # only a number column
 
 
 def test_a_completion_may_not_set_what_its_form_only_shows_or_does_not_declare() -> None:

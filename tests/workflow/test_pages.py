@@ -108,6 +108,9 @@ def test_unit_staff_work_a_task_through_the_page_with_field_errors(
     assert bad.status_code == 422
     html = bad.get_data(as_text=True)
     assert 'id="f-title-errors"' in html and 'id="f-weight-errors"' in html
+    summary = html[html.index('data-testid="error-summary"') : html.index('enctype="multipart')]
+    assert '<a class="alert-link" href="#f-title-field">标题</a>' in summary  # and listed on top
+    assert 'id="f-title-field"' in html
     assert 'value="x"' in html  # what the user typed is kept
     good = client.post(link, data={"csrf_token": token, "title": "优化营商环境", "weight": "20"})
     assert good.status_code == 302

@@ -32,6 +32,8 @@ class EngineRun:
     writes: WriteBatch = field(default_factory=WriteBatch)
     # The instance's open task rows as read (and locked) before the step, or None to query them.
     tasks_read: list[Any] | None = None
+    # The name of the deadline (a timer on a task's boundary) that fired in this run, if one did.
+    deadline_fired: str | None = None
 
     def event(
         self,

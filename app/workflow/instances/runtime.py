@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.task import Task
@@ -43,6 +45,7 @@ from app.workflow.registry import ServiceCall
 from app.workflow.scripting.environment import SandboxEnvironment, SandboxScriptEngine
 from app.workflow.tasks.assignment import role_of_task
 from app.workflow.tasks.inbox_sync import sync_human_tasks
+from app.workflow.tasks.task_notices import announce_deadline_end
 from app.workflow.timers.timer_rows import sync_timer_rows, waiting_timers
 
 _INSERT_EVENTS = insert(cast(Table, InstanceEvent.__table__))
@@ -206,6 +209,8 @@ def _did_complete(run: EngineRun, now: datetime) -> Any:
         is_timer = isinstance(
             getattr(spec, "event_definition", None), TimerEventDefinition | MultipleEventDefinition
         )
+        if is_timer and isinstance(spec, BoundaryEvent):
+            run.deadline_fired = str(spec.bpmn_name or spec.bpmn_id)
         run.event("timer_fired" if is_timer else "task_completed", task, now=now)
 
     return callback
@@ -259,6 +264,29 @@ def _error_columns(run: EngineRun, error: Exception, now: datetime) -> dict[str,
     }
 
 
+def _record_completion(session: Session, run: EngineRun, now: datetime) -> None:
+    """The instance's end in its history; an end a deadline brought about is marked so, and
+    the people involved are told why (an end people brought about is told by the completion)."""
+    if run.deadline_fired is None:
+        run.event("completed", now=now)
+        return
+    run.event("completed", now=now, detail={"deadline": run.deadline_fired})
+    announce_deadline_end(
+        session, run.instance, deadline=run.deadline_fired, outcome=outcome(run.workflow), now=now
+    )
+
+
+def outcome(workflow: BpmnWorkflow) -> str | None:
+    """The name of the end event the finished instance reached last (its outcome), if named."""
+    ends = [
+        t
+        for t in workflow.get_tasks(state=TaskState.COMPLETED)
+        if isinstance(t.task_spec, EndEvent) and t.task_spec.bpmn_name
+    ]
+    last = max(ends, key=lambda t: t.last_state_change, default=None)
+    return str(last.task_spec.bpmn_name).strip() if last is not None else None
+
+
 def advance(
     session: Session,
     run: EngineRun,
@@ -288,7 +316,7 @@ def advance(
     else:
         if run.workflow.is_completed():
             step |= {"status": InstanceStatus.COMPLETED, "completed_at": now}
-            run.event("completed", now=now)
+            _record_completion(session, run, now)
         else:
             step["status"] = InstanceStatus.WAITING
     step["state_json"] = dump_workflow(run.definition.dialect, run.workflow)

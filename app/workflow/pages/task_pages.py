@@ -20,7 +20,7 @@ from app.auth.services import display_names
 from app.calendar.workdays import end_of_local_day, local_date
 from app.db import utcnow
 from app.errors import DomainError, InvalidInput
-from app.evidence.services import readable_evidence, store_evidence
+from app.evidence.services import download_evidence, evidence_names, store_evidence
 from app.extensions import db_session
 from app.org.services import unit_or_none, units_by_id
 from app.web.context import current_actor, login_required, permission_required
@@ -34,7 +34,7 @@ from app.workflow.instances.queries import (
 from app.workflow.models import InstanceStatus
 from app.workflow.pages.blueprint import bp, filter_units, one_page, unit_id_of
 from app.workflow.tasks.assignment import assignable_users
-from app.workflow.tasks.form_fields import data_from_post, form_fields
+from app.workflow.tasks.form_fields import data_from_post, form_fields, saves_draft
 from app.workflow.tasks.human_tasks import (
     Completed,
     claim_task,
@@ -133,6 +133,7 @@ def _render_task(
 ) -> Any:
     form = _form_for(task)
     fields = form_fields(form.schema, form.ui_schema, data, errors) if form else []
+    _name_files(fields)
     instance = task.instance
     return render_template(
         "workflow/task.html",
@@ -151,7 +152,27 @@ def _render_task(
         claimer=_claimer(task),
         now=utcnow(),
         unplaced=[e for e in errors or [] if not e["path"]],
+        summary=_error_summary(fields, errors),
     ), status
+
+
+def _error_summary(fields: list[Any], errors: list[dict[str, str]] | None) -> list[dict[str, str]]:
+    """The refused fields for the list on top of the form: anchor, label and message."""
+    labels = {f.name: f.label for f in fields}
+    summary = []
+    for error in errors or []:
+        name = error["path"].split("/")[0] if error["path"] else ""
+        if name in labels:
+            summary.append({"anchor": f"f-{name}-field", "label": labels[name], **error})
+    return summary
+
+
+def _name_files(fields: list[Any]) -> None:
+    """Give each file field the name of the file it holds, for its download link."""
+    files = [f for f in fields if f.is_file and isinstance(f.value, str)]
+    names = evidence_names(db_session(), (f.value for f in files))
+    for found in files:
+        found.file_name = names.get(found.value)
 
 
 def _claimer(task: Any) -> str | None:
@@ -208,11 +229,20 @@ def _redraw(task_id: str, typed: dict[str, Any], errors: list[dict[str, str]]) -
     return _render_task(found, {**task_data(session, actor, found), **typed}, errors, 422)
 
 
-def _after_completion(done: Completed) -> Any:
+def _after_completion(done: Completed, *, draft: bool = False) -> Any:
     """Where a completion leads: straight to the form step it opened for the same person
-    (the same step again when a check sent the work back), else the inbox."""
+    (the same step again when a check sent the work back or a draft was saved), else the inbox."""
+    if done.follow_up is not None and done.returned and draft:
+        flash(_("Draft saved: the task stays in your inbox."), "success")
+        return redirect(url_for("workflow.task", task_id=done.follow_up.id))
     if done.follow_up is not None and done.returned:
-        flash(_("Your submission was sent back to you: see the reasons above the form."), "danger")
+        flash(
+            _(
+                "Your submission was sent back to you: see the reasons above the form and "
+                "next to the fields."
+            ),
+            "danger",
+        )
         return redirect(url_for("workflow.task", task_id=done.follow_up.id))
     flash(_("Task completed."), "success")
     if done.instance.status is InstanceStatus.ERROR:
@@ -235,7 +265,8 @@ def submit_task(task_id: str) -> Any:
     everything typed is shown again."""
     actor, session = current_actor(), db_session()
     found = visible_task(session, actor, task_id)
-    data, refused = _posted(found, _form_for(found))
+    form = _form_for(found)
+    data, refused = _posted(found, form)
     if refused:
         return _redraw(task_id, data, refused)
     try:
@@ -244,7 +275,9 @@ def submit_task(task_id: str) -> Any:
         details = error.details if isinstance(error.details, list) else []
         return _redraw(task_id, data, details or [{"path": "", "message": error.message}])
     session.commit()
-    return _after_completion(done)
+    return _after_completion(
+        done, draft=bool(form and saves_draft(form.schema, form.ui_schema, data))
+    )
 
 
 @bp.post("/tasks/<task_id>/claim")
@@ -289,8 +322,12 @@ def unclaim(task_id: str) -> Any:
 @login_required
 @permission_required(Permission.BUSINESS)
 def evidence(evidence_id: str) -> Any:
-    """Download an evidence file, always as an attachment."""
-    found, path = readable_evidence(db_session(), current_actor(), evidence_id)
+    """Download an evidence file, always as an attachment; the download is audited."""
+    session = db_session()
+    found, path = download_evidence(
+        session, actor=current_actor(), evidence_id=evidence_id, now=utcnow()
+    )
+    session.commit()
     response = send_file(
         path, mimetype=found.content_type, as_attachment=True, download_name=found.original_name
     )

@@ -6,10 +6,15 @@ text, textarea (`ui:widget: textarea` or long strings), number/integer, date and
 (arrays of enums), tables of rows (arrays of objects with scalar columns; a column may be
 `ui:readonly`, shown and carried back as it is, or `ui:widget: hidden`; `ui:options: {addable:
 false}` offers no blank rows) and evidence files (`ui:widget: file`, stored by the evidence
-service; the value is the file's id). A `readOnly` (or `ui:readonly`)
-property is shown, not posted: feedback for the worker, such as the reasons a draft came back, or
-what the worker is to judge, such as the drafted indicators (an array of objects with `items`
-properties is shown as a table with their titles, choices by their labels).
+service; the value is the file's id, shown read-only as a download link with the file's name).
+A `readOnly` (or `ui:readonly`) property is shown, not posted: feedback for the worker, such as
+the reasons a draft came back, or what the worker is to judge, such as the drafted indicators (an
+array of objects with `items` properties is shown as a table with their titles, choices by their
+labels). Reasons given as `{path, message}` (as in an error's details) are also shown next to the
+field their path names. A table may show a
+running total of a number column (`ui:options: {total: {column, expected}}`); a boolean with
+`ui:widget: save_draft` is a second submit button that sets it (the diagram keeps the task with its
+worker: save, not submit).
 """
 
 from __future__ import annotations
@@ -50,6 +55,12 @@ class FormField:
     maximum: Any = None
     step: str | None = None
     errors: list[str] = field(default_factory=list)
+    # An evidence file field (editable or shown): its value is the file's id, shown by its name.
+    is_file: bool = False
+    file_name: str | None = None
+    # A table's running total: the number column summed as the worker types, and what it must be.
+    total_column: str | None = None
+    total_expected: Any = None
     # A table's errors by row index, and by "row.column" for the cell they are about.
     row_errors: dict[int, list[str]] = field(default_factory=dict)
     cell_errors: dict[str, list[str]] = field(default_factory=dict)
@@ -76,6 +87,8 @@ def _widget(schema: dict[str, Any], ui: dict[str, Any]) -> str:
         return "readonly"
     if explicit in {"textarea", "file", "radio", "hidden"}:
         return str(explicit)
+    if explicit == "save_draft" and kind == "boolean":
+        return "save_draft"
     if kind == "array":
         items = schema.get("items", {})
         return "table" if items.get("type") == "object" else "checkboxes"
@@ -106,6 +119,7 @@ def _field(
         minimum=schema.get("minimum"),
         maximum=schema.get("maximum"),
         step="1" if schema.get("type") == "integer" else "any",
+        is_file=ui.get("ui:widget") == "file",
     )
     if widget in ("select", "radio"):
         built.choices = _choices(schema)
@@ -122,13 +136,25 @@ def _field(
             for c in columns
         ]
         rows = value if isinstance(value, list) else []
-        built.addable = ui.get("ui:options", {}).get("addable", True) is not False
+        options = ui.get("ui:options", {})
+        built.addable = options.get("addable", True) is not False
+        _set_total(built, options.get("total"))
         blank: list[dict[str, Any]] = [{}] * TABLE_BLANK_ROWS if built.addable else []
         shown = [{k: _cell(v) for k, v in r.items()} for r in rows if isinstance(r, dict)]
         built.rows = shown + blank
     elif widget == "readonly":
         _shown_as_table(built, schema, ui)
     return built
+
+
+def _set_total(table: FormField, total: Any) -> None:
+    """`ui:options: {total: {column, expected}}`: show the column's sum under the table."""
+    if not isinstance(total, dict):
+        return
+    column = next((c for c in table.columns if c.name == total.get("column")), None)
+    if column is not None and column.widget == "number":
+        table.total_column = column.name
+        table.total_expected = total.get("expected")
 
 
 def _shown_as_table(built: FormField, schema: dict[str, Any], ui: dict[str, Any]) -> None:
@@ -181,7 +207,7 @@ def form_fields(
         for n in _ordered(properties, ui)
     ]
     by_name = {f.name: f for f in fields}
-    for error in errors or []:
+    for error in [*(errors or []), *_reasons_sent_back(fields)]:
         parts = error["path"].split("/") if error["path"] else []
         target = by_name.get(parts[0]) if parts else None
         if target is None:
@@ -191,6 +217,21 @@ def form_fields(
         else:
             target.errors.append(error["message"])
     return fields
+
+
+def _reasons_sent_back(fields: list[FormField]) -> list[dict[str, str]]:
+    """The reasons a check sent the work back with, for the fields they name: items
+    `{path, message}` of a read-only list (which itself stays on top as their summary)."""
+    return [
+        {"path": item["path"], "message": item["message"]}
+        for f in fields
+        if f.widget == "readonly" and isinstance(f.value, list)
+        for item in f.value
+        if isinstance(item, dict)
+        and isinstance(item.get("path"), str)
+        and isinstance(item.get("message"), str)
+        and item["path"].split("/")[0] != f.name
+    ]
 
 
 def _mark_table_error(table: FormField, row: int, column: str, error: dict[str, str]) -> None:
@@ -251,7 +292,7 @@ def data_from_post(
         widget = _widget(prop, ui.get(name, {}))
         if widget == "readonly":
             continue
-        if widget == "checkbox":
+        if widget in ("checkbox", "save_draft"):
             data[name] = form.get(name) == "on"
             continue
         if widget == "file":
@@ -265,6 +306,14 @@ def data_from_post(
         if value not in (None, ""):
             data[name] = value
     return data
+
+
+def saves_draft(schema: dict[str, Any], ui: dict[str, Any], data: dict[str, Any]) -> bool:
+    """Whether the posted data is a save-draft (its `save_draft` button was pressed)."""
+    return any(
+        data.get(name) is True and _widget(prop, ui.get(name, {})) == "save_draft"
+        for name, prop in schema.get("properties", {}).items()
+    )
 
 
 def display_value(value: Any) -> str:

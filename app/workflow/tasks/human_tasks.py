@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
@@ -26,6 +25,7 @@ from app.workflow.instances.runtime import (
     advance,
     json_safe,
     load_run,
+    outcome,
 )
 from app.workflow.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
 from app.workflow.tasks.assignment import OVERSEERS, can_see, can_work, is_assignable, user_id_for
@@ -194,17 +194,6 @@ def _run_completed_step(spiff_task: Task) -> None:
         ) from None
 
 
-def _outcome(workflow: Any) -> str | None:
-    """The name of the end event the finished instance reached last (its outcome), if named."""
-    ends = [
-        t
-        for t in workflow.get_tasks(state=TaskState.COMPLETED)
-        if isinstance(t.task_spec, EndEvent) and t.task_spec.bpmn_name
-    ]
-    last = max(ends, key=lambda t: t.last_state_change, default=None)
-    return str(last.task_spec.bpmn_name).strip() if last is not None else None
-
-
 @dataclass(frozen=True)
 class Completed:
     """The instance after a completion, and its open tasks (None if the engine failed).
@@ -291,9 +280,10 @@ def complete_task(
         now=now,
     )
     clear_task_notices(session, task.id, now=now)
-    outcome = _outcome(run.workflow) if run.instance.status is InstanceStatus.COMPLETED else None
-    if outcome:
-        announce_outcome(session, run.instance, outcome, now=now)
+    ended = run.instance.status is InstanceStatus.COMPLETED and run.deadline_fired is None
+    reached = outcome(run.workflow) if ended else None  # a deadline's end is told by `advance`
+    if reached:
+        announce_outcome(session, run.instance, reached, now=now)
     # `run.instance` is `instance`; read through it, as the status has changed since the check.
     open_tasks = run.open_tasks if run.instance.status is not InstanceStatus.ERROR else None
     follow_up = _follow_up(actor, task, open_before, open_tasks)

@@ -19,7 +19,7 @@ from app.workflow.instances.row_writes import insert_human_tasks
 from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
 from app.workflow.scripting.due_dates import moment_from_value
 from app.workflow.tasks.assignment import assign, unit_id_for
-from app.workflow.tasks.task_notices import announce_new_tasks
+from app.workflow.tasks.task_notices import announce_new_tasks, clear_task_notices
 from app.workflow.timers.task_deadlines import alert_times
 
 # What each evaluated setting is called in an instance's error message.
@@ -147,6 +147,7 @@ def sync_human_tasks(session: Session, run: EngineRun, *, now: datetime) -> None
     for task_id, row in rows.items():
         if row.state is HumanTaskState.READY and task_id not in ready:
             row.state = HumanTaskState.CANCELLED
+            clear_task_notices(session, row.id, now=now)  # nobody need act on it any more
             run.event(
                 "task_cancelled",
                 None,

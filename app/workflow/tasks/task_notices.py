@@ -15,10 +15,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.auth.roles import UNIT_ROLES
 from app.notifications.models import Notification
 from app.notifications.services import notify
 from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
-from app.workflow.timers.task_deadlines import workers_of
+from app.workflow.timers.task_deadlines import holders_of, workers_of
 
 NEW_TASK = "task"
 SENT_BACK = "returned"
@@ -67,10 +68,8 @@ def announce_new_tasks(
         )
 
 
-def announce_outcome(
-    session: Session, instance: ProcessInstance, outcome: str, *, now: datetime
-) -> None:
-    """Tell the starter and everyone who completed a step of the instance how it ended."""
+def _involved(session: Session, instance: ProcessInstance) -> set[int]:
+    """The instance's starter and everyone who completed a step of it."""
     people = set(
         session.execute(
             select(HumanTask.completed_by_id).where(
@@ -80,13 +79,51 @@ def announce_outcome(
     )
     if instance.started_by_id is not None:
         people.add(instance.started_by_id)
+    return {p for p in people if p is not None}
+
+
+def announce_outcome(
+    session: Session, instance: ProcessInstance, outcome: str, *, now: datetime
+) -> None:
+    """Tell the starter and everyone who completed a step of the instance how it ended."""
+    people = _involved(session, instance)
     title = _("%(process)s: %(outcome)s", process=instance.definition.name, outcome=outcome)
     notify(
         session,
-        (p for p in people if p is not None),
+        people,
         kind=OUTCOME,
         title=title,
         body=outcome,
+        link=f"/instances/{instance.id}",
+        now=now,
+    )
+
+
+def announce_deadline_end(
+    session: Session,
+    instance: ProcessInstance,
+    *,
+    deadline: str,
+    outcome: str | None,
+    now: datetime,
+) -> None:
+    """Tell the starter, everyone who worked in the instance and its unit's staff and head that
+    a deadline (`deadline`, the timer's name) ended it, and how (`outcome`)."""
+    people = _involved(session, instance)
+    if instance.unit_id is not None:
+        for role in UNIT_ROLES:
+            people.update(holders_of(session, role, instance.unit_id))
+    title = _(
+        "%(process)s ended automatically by its deadline (%(deadline)s)",
+        process=instance.definition.name,
+        deadline=deadline,
+    )
+    notify(
+        session,
+        people,
+        kind=OUTCOME,
+        title=title,
+        body=outcome or "",
         link=f"/instances/{instance.id}",
         now=now,
     )
