@@ -2,6 +2,11 @@
 the time per phase, then the p95 of the office's pages with that data in the database.
 
     python -m bench.province [--units 120] [--ratings 1000000] [--seed 1] [--rounds 30]
+        [--year 2026] [--database sqlite|postgresql] [--postgresql-url URL]
+
+`--database postgresql` runs the same year and page measurements on a database created for the
+run on the PostgreSQL server at `--postgresql-url` (default: the local server, user postgres)
+and dropped after it; the default is a temporary SQLite file.
 
 Issue 15's targets: the year under 10 minutes on 2 cores; inbox, supervision, score table and
 explain page each under 200 ms at p95.
@@ -22,12 +27,14 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.auth.passwords import hash_password
 from app.auth.services import hash_policy
-from app.cycle.simulation.runner import YEAR, simulate_in_throwaway_database
+from app.cycle.simulation import DEFAULT_YEAR
+from app.cycle.simulation.runner import simulate_in_throwaway_database
 from app.db import utcnow
 from app.extensions import db
 from app.org.models import Unit
 
 PASSWORD = "Bench-province-2026"
+LOCAL_POSTGRESQL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 CSRF = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
 )
@@ -37,7 +44,7 @@ def _p95(samples: list[float]) -> float:
     return round(statistics.quantiles(samples, n=20)[-1] * 1000, 1)
 
 
-def measure_pages(app: Flask, rounds: int) -> dict[str, Any]:
+def measure_pages(app: Flask, year: int, rounds: int) -> dict[str, Any]:
     """Sign in as office1 and time each page `rounds` times (after one warm-up)."""
     office = db.session.execute(select(User).where(User.username == "office1")).scalar_one()
     office.password_hash = hash_password(PASSWORD, hash_policy())
@@ -53,8 +60,8 @@ def measure_pages(app: Flask, rounds: int) -> dict[str, Any]:
     pages = {
         "inbox": "/tasks",
         "supervision": "/supervision/",
-        "score_table": f"/scores/{YEAR}",
-        "explain": f"/scores/{YEAR}/{code}",
+        "score_table": f"/scores/{year}",
+        "explain": f"/scores/{year}/{code}",
     }
     results: dict[str, Any] = {}
     for name, path in pages.items():
@@ -77,12 +84,17 @@ def main() -> None:
     parser.add_argument("--ratings", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--year", type=int, default=DEFAULT_YEAR)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--postgresql-url", default=LOCAL_POSTGRESQL)
     args = parser.parse_args()
     summary = simulate_in_throwaway_database(
         units=args.units,
         ratings=args.ratings,
         seed=args.seed,
-        then=lambda app: measure_pages(app, args.rounds),
+        year=args.year,
+        postgresql=args.postgresql_url if args.database == "postgresql" else None,
+        then=lambda app: measure_pages(app, args.year, args.rounds),
     )
     print(json.dumps(summary, ensure_ascii=False, indent=2))
 
