@@ -15,6 +15,7 @@ from app.auth.actor import Actor, RoleScope
 from app.auth.roles import Role
 from app.cycle.phases import Phase
 from app.cycle.readiness import open_instances
+from app.cycle.reporting import start_month_just_ended
 from app.cycle.services import mark_opened
 from app.indicators.cycle import SETTING, start_setting_for_all
 from app.indicators.models import Indicator
@@ -59,9 +60,12 @@ def open_indicator_setting(session: Session, year: int, now: datetime) -> dict[s
 
 
 def open_reporting(session: Session, year: int, now: datetime) -> dict[str, Any]:
-    """Monthly reporting runs by the progress diagram's own timer start (one instance per unit
-    and month); opening the phase records which units report."""
-    return {"reporting_units": len(units_with_approved(session, year))}
+    """Monthly reporting of the year: the reports on the month just ended start now; from then
+    the progress diagram's timer starts each month's (one instance per unit and month)."""
+    return {
+        "reporting_units": len(units_with_approved(session, year)),
+        "started": start_month_just_ended(session, CYCLE_ACTOR, year, now),
+    }
 
 
 def open_evaluations(session: Session, year: int, now: datetime) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """The grades a simulated province should get, computed independently of the database: from
-the inputs the simulated people generated, with the scoring arithmetic and the grade rules."""
+the inputs the simulated people generated (with the office's correction of an upheld appeal),
+with the scoring arithmetic and the grade rules."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def expected_grades(truth: Truth) -> dict[str, str]:
                 daily=PublicRatings(counts=_counts(truth.daily[code])),
                 yearend=PublicRatings(counts=_counts(truth.yearend[code])),
                 departmental={
-                    item: DepartmentalItem(actual, full)
+                    item: DepartmentalItem(truth.upheld[code].get(item, actual), full)
                     for item, (actual, full) in truth.departmental[code].items()
                 },
             )

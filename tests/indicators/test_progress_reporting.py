@@ -1,10 +1,11 @@
-"""Monthly progress reporting (issue 5 §4, §5): started per unit by the diagram's timer, the unit
-reports, lead units comment, the office checks; a late or missing report becomes a P proposal the
-office confirms or rejects."""
+"""Monthly progress reporting (issue 5 §4, §5): started per unit by the diagram's timer once the
+year's annual cycle has opened its reporting (issue 15), the unit reports, lead units comment,
+the office checks; a late or missing report becomes a P proposal the office confirms or
+rejects."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 import pytest
@@ -16,6 +17,10 @@ from app.auth.models import User
 from app.auth.roles import Role
 from app.auth.services import actor_for
 from app.calendar.workdays import SHANGHAI, WorkdayCalendar
+from app.cycle.openers import CYCLE_ACTOR, open_phase
+from app.cycle.phases import Phase
+from app.cycle.reporting import start_month_just_ended
+from app.cycle.services import mark_opened
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
@@ -77,25 +82,59 @@ def approved(shipped: FlaskClient) -> FlaskClient:
     return shipped
 
 
+def _monthly_start() -> ProcessStart:
+    return db.session.execute(
+        select(ProcessStart).where(
+            ProcessStart.process_key == "progress_reporting", ProcessStart.done_at.is_(None)
+        )
+    ).scalar_one()
+
+
+def _open_reporting_of(year: int) -> None:
+    """Record that the year's annual cycle opened its monthly reporting."""
+    mark_opened(db.session, CYCLE_ACTOR, year, Phase.REPORTING, now=utcnow())
+    db.session.commit()
+
+
 def test_the_timer_starts_one_report_per_unit_with_approved_indicators(
     approved: FlaskClient,
 ) -> None:
-    row = db.session.execute(
-        select(ProcessStart).where(ProcessStart.process_key == "progress_reporting")
-    ).scalar_one()
-    assert row.start_for == "progress.reporting_units"
+    row = _monthly_start()
+    assert row.start_for == "cycle.reporting_units"
+    due = row.due_at.astimezone(SHANGHAI)
+    assert (due.year, due.month, due.day, due.hour) == (2027, 1, 1, 9)  # deployed December 2026
+    _open_reporting_of(YEAR)
     assert run_tick(db.session, now=row.due_at + timedelta(seconds=1), worker="a") == 1
     db.session.commit()
     started = list(db.session.execute(select(ProcessInstance)).scalars())
     assert [i.unit_id for i in started] == [_unit("FGW").id]  # GXT has nothing approved
-    reported = (row.due_at.astimezone() - timedelta(days=20)).strftime("%Y-%m")
-    assert started[0].data["period"] == reported
+    assert started[0].data["period"] == "2026-12"
     report = db.session.execute(select(ProgressReport)).scalar_one()
-    assert (report.period, report.status) == (reported, ReportStatus.OPEN)
+    assert (report.period, report.status) == ("2026-12", ReportStatus.OPEN)
     task = only_task(approved, bearer(approved, "unit1"), "report")
     assert len(task["data"]["entries"]) == 3
     # The following month's row is waiting; firing this one again starts nothing.
     assert run_tick(db.session, now=row.due_at + timedelta(seconds=2), worker="b") == 0
+
+
+def test_no_report_starts_before_the_cycle_opens_the_years_reporting(
+    approved: FlaskClient,
+) -> None:
+    row = _monthly_start()
+    run_tick(db.session, now=row.due_at + timedelta(seconds=1), worker="a")
+    db.session.commit()
+    assert db.session.execute(select(func.count(ProcessInstance.id))).scalar_one() == 0
+    assert _monthly_start().due_at > row.due_at  # the next month waits
+
+    # Opened in January of the year, nothing has ended yet to report on.
+    january = datetime(YEAR, 1, 20, 2, 0, tzinfo=UTC)
+    assert start_month_just_ended(db.session, CYCLE_ACTOR, YEAR, january) == 0
+    # Opened later (here after the year), the reports on the month just ended start at once.
+    opened = open_phase(db.session, YEAR, Phase.REPORTING, row.due_at + timedelta(hours=2))
+    db.session.commit()
+    assert opened["started"] == 1
+    [instance] = db.session.execute(select(ProcessInstance)).scalars()
+    assert (instance.unit_id, instance.data["period"]) == (_unit("FGW").id, "2026-12")
 
 
 def _this_month() -> tuple[str, datetime]:

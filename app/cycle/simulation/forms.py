@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.calendar.workdays import local_date
 from app.cycle.simulation.province import Province
+from app.evaluations.models import DepartmentItem
 from app.evidence.services import store_evidence
 from app.workflow.definitions.forms import form_name
 from app.workflow.models import HumanTask
@@ -245,20 +246,36 @@ class FormFiller:
     def _respond(
         self, session: Session, task: HumanTask, schema: Any, data: Any, now: datetime
     ) -> dict[str, Any]:
-        # The first two units appeal, so that every run has some; then three in ten.
-        if len(self.appealed) >= 2 and self.rng.random() < 0.7:
+        # The first two units appeal, so that every run has some; then three in ten. A unit
+        # whose head sent its appeal back files it again.
+        code = str(data.get("unit_code"))
+        if code not in self.appealed and len(self.appealed) >= 2 and self.rng.random() < 0.7:
             return {"response": "accept"}
-        self.appealed.add(str(data.get("unit_code")))
+        self.appealed.add(code)
         return {
             "response": "appeal",
-            "appeal_text": "第1项指标已全部完成，核定完成度有误，请予复核。",
+            "appeal_text": "领导班子和领导干部年度考核结果为优秀，部门评价得分有误，请予复核。",
             "appeal_document": self.evidence(session, task, now),
         }
 
     def _appeal_review(
         self, session: Session, task: HumanTask, schema: Any, data: Any, now: datetime
     ) -> dict[str, Any]:
+        """The office upholds the first appeal it reviews, correcting the unit's leadership item
+        to full marks (recorded in `Truth.upheld`); it rejects the others."""
+        code = str(data.get("unit_code"))
+        rows = [dict(row) for row in data.get("corrections") or []]
+        key, item = "departmental.leadership", DepartmentItem.LEADERSHIP
+        row = next((r for r in rows if r.get("key") == key), None)
+        if self.province.truth.upheld or row is None or Decimal(row["current"]) >= item.full_marks:
+            return {
+                "office_decision": "rejected",
+                "reply": "经复核，原部门评价得分依据充分，维持原结果。",
+            }
+        row["corrected"] = str(item.full_marks)
+        self.province.truth.upheld[code][item.value] = item.full_marks
         return {
-            "office_decision": "rejected",
-            "reply": "经复核，原核定完成度依据充分，维持原结果。",
+            "office_decision": "upheld",
+            "corrections": rows,
+            "reply": "经复核，申诉成立，已更正部门评价得分并重新计分。",
         }

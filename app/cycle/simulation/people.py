@@ -59,6 +59,7 @@ class People:
         self.not_before: dict[str, datetime] = {}
         self.completed = 0
         self.late_appeals = 0
+        self.timely_appeals = 0
 
     # -- the public ------------------------------------------------------------------------
     def bulk_ratings(self, session: Session, count: int) -> None:
@@ -204,11 +205,22 @@ class People:
                 task.due_at is not None
                 and task.spec_id == "head_sign"
                 and task.instance.process_key == "appeal"
-                and (self.late_appeals == 0 or self.rng.random() < LATE_APPEAL_RATE)
+                and self._signs_late()
             ):
                 self.not_before[task.id] = task.due_at + timedelta(hours=12)
-                self.late_appeals += 1
         return now < self.not_before[task.id]
+
+    def _signs_late(self) -> bool:
+        """Whether a head signs an appeal after the window: the first does, the second does
+        not (so every run has one the office reviews), then three in ten."""
+        late = self.late_appeals == 0 or (
+            self.timely_appeals > 0 and self.rng.random() < LATE_APPEAL_RATE
+        )
+        if late:
+            self.late_appeals += 1
+        else:
+            self.timely_appeals += 1
+        return late
 
     def _evaluate(self, session: Session, task: HumanTask, actor: Any, now: datetime) -> bool:
         year, truth = self.province.year, self.province.truth

@@ -48,6 +48,8 @@ class Truth:
     daily: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
     yearend: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
     late_reports: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # A departmental item's actual score an upheld appeal corrected (unit code → item → value).
+    upheld: dict[str, dict[str, Decimal]] = field(default_factory=lambda: defaultdict(dict))
 
 
 @dataclass

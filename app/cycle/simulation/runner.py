@@ -4,23 +4,25 @@ a day, tick the real scheduler and let the people work; summarise (CONTRACT's JS
 from __future__ import annotations
 
 import random
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app.appeals.models import ResultDelivery
 from app.cycle.models import CyclePhase
-from app.cycle.services import start_cycle
+from app.cycle.services import set_dates, start_cycle
+from app.cycle.simulation import DEFAULT_YEAR
 from app.cycle.simulation.people import People
 from app.cycle.simulation.province import Province, seed_province
+from app.cycle.simulation.throwaway import throwaway_database
 from app.signoff.models import FinalGrade
 from app.workflow.models import (
     HumanTask,
@@ -33,9 +35,7 @@ from app.workflow.models import (
 )
 from app.workflow.timers.scheduler import run_tick
 
-YEAR = 2026  # the shipped monthly reporting diagram starts in February 2026
 STEP = timedelta(minutes=1)
-LAST_DAY = datetime(YEAR + 1, 7, 31, tzinfo=UTC)
 BAD_REVIEWS = 3
 
 
@@ -69,9 +69,19 @@ class Simulation:
     """One run; `run` returns the summary."""
 
     def __init__(
-        self, session: Session, *, units: int, ratings: int, seed: int, secret_key: str
+        self,
+        session: Session,
+        *,
+        units: int,
+        ratings: int,
+        seed: int,
+        secret_key: str,
+        year: int = DEFAULT_YEAR,
+        phase_dates: Mapping[str, date] | None = None,
     ) -> None:
-        self.session, self.units, self.ratings = session, units, ratings
+        self.session, self.units, self.ratings, self.year = session, units, ratings, year
+        self.phase_dates = dict(phase_dates or {})  # the office's dates where not the defaults
+        self.last_day = datetime(year + 1, 7, 31, tzinfo=UTC)  # the year's work is long done
         self.rng = random.Random(seed)  # noqa: S311 - simulated choices, not security
         self.secret_key = secret_key
         self.timers_fired = 0
@@ -83,12 +93,12 @@ class Simulation:
         import time_machine  # noqa: PLC0415 - only the simulation needs a frozen clock
 
         started = time.perf_counter()
-        moment = datetime(YEAR, 1, 2, 1, 0, tzinfo=UTC)
+        moment = datetime(self.year, 1, 2, 1, 0, tzinfo=UTC)
         with time_machine.travel(moment, tick=False) as clock:
             province = seed_province(
                 self.session,
                 units=self.units,
-                year=YEAR,
+                year=self.year,
                 seed=self.rng.randint(0, 10**6),
                 now=moment,
             )
@@ -96,7 +106,9 @@ class Simulation:
             people = People(province, self.rng, self.secret_key, moment)
             if self.ratings:
                 people.bulk_ratings(self.session, self.ratings)
-            cycle = start_cycle(self.session, province.actor("office1"), YEAR, now=moment)
+            office = province.actor("office1")
+            set_dates(self.session, office, self.year, self.phase_dates, now=moment)
+            cycle = start_cycle(self.session, office, self.year, now=moment)
             self.session.commit()
             reviews = sorted(
                 moment + timedelta(days=self.rng.randrange(30, 330), hours=2)
@@ -118,7 +130,7 @@ class Simulation:
                     self.phase_seconds[current] = round(now_seconds - phase_started, 2)
                     phase_started, current = now_seconds, opened
                 following = next_moment(self.session, moment, [*people.waiting(), *reviews])
-                if following is None or following > LAST_DAY:
+                if following is None or following > self.last_day:
                     break
                 moment = following
             self.phase_seconds[current] = round(time.perf_counter() - phase_started, 2)
@@ -133,7 +145,7 @@ class Simulation:
     def _latest_opened(self) -> str | None:
         row = self.session.execute(
             select(CyclePhase.phase)
-            .where(CyclePhase.year == YEAR, CyclePhase.opened_at.is_not(None))
+            .where(CyclePhase.year == self.year, CyclePhase.opened_at.is_not(None))
             .order_by(CyclePhase.opened_at.desc(), CyclePhase.id.desc())
             .limit(1)
         ).scalar_one_or_none()
@@ -161,6 +173,7 @@ class Simulation:
             grades.setdefault(final.category.value, Counter())[final.grade.value] += 1
         appeals = Counter(d.state.value for d in session.execute(select(ResultDelivery)).scalars())
         return {
+            "year": self.year,
             "units": self.units,
             "ratings": self.ratings,
             "instances": sum(statuses.values()),
@@ -186,21 +199,27 @@ class Simulation:
 
 
 def simulate_in_throwaway_database(
-    *, units: int, ratings: int, seed: int, then: Callable[[Flask], dict[str, Any]] | None = None
+    *,
+    units: int,
+    ratings: int,
+    seed: int,
+    year: int = DEFAULT_YEAR,
+    postgresql: str | None = None,
+    then: Callable[[Flask], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Build an app on a temporary SQLite file, migrate it, run the simulation there; `then`
+    """Build an app on a throwaway database (a temporary SQLite file, or a database created on
+    the `postgresql` server and dropped after), migrate it, run the simulation there; `then`
     (a benchmark's measurements) runs on the same database afterwards and adds to the summary."""
     from flask_migrate import upgrade  # noqa: PLC0415
 
     from app import create_app  # noqa: PLC0415
     from app.extensions import db, db_session  # noqa: PLC0415
 
-    with tempfile.TemporaryDirectory(prefix="jixiao-sim-") as folder:
-        path = Path(folder)
+    with throwaway_database(postgresql) as (url, path):
         app = create_app(
             "development",
             {
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path / 'year.sqlite'}",
+                "SQLALCHEMY_DATABASE_URI": url,
                 "UPLOAD_DIR": str(path / "uploads"),
                 "SCHEDULER_ENABLED": False,
             },
@@ -214,8 +233,10 @@ def simulate_in_throwaway_database(
                     ratings=ratings,
                     seed=seed,
                     secret_key=app.config["SECRET_KEY"],
+                    year=year,
                 ).run()
-                return summary | (then(app) if then else {})
+                database = {"database": make_url(url).get_backend_name()}
+                return summary | database | (then(app) if then else {})
             finally:
                 db.session.remove()
                 db.engine.dispose()
