@@ -16,7 +16,7 @@ from app.cycle.models import CyclePhase
 from app.cycle.phases import Phase
 from app.progress.periods import reported_period
 from app.progress.reports import reporting_units
-from app.workflow.runtime import start_instance
+from app.workflow.instances.runtime import start_instance
 
 REPORTING_KEY = "progress_reporting"
 
