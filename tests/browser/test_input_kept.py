@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -22,6 +25,7 @@ from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
 TASK_IDS: dict[str, str] = {}
+IN_THE_DEMO_YEAR = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def _prepare() -> None:
@@ -52,7 +56,9 @@ def _prepare() -> None:
 def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("kept")
     shutil.copy(sqlite_template, folder / "demo.sqlite")
-    yield from serve_demo(folder, _prepare)
+    # The demo is the 2026 year: its monthly report is open only while 2026's reporting runs.
+    with time_machine.travel(IN_THE_DEMO_YEAR, tick=True):
+        yield from serve_demo(folder, _prepare)
 
 
 def test_a_refused_upload_keeps_every_row_and_value_of_the_progress_report(
