@@ -21,6 +21,7 @@ from app.workflow.sandbox import (
     evaluate_inline,
     execute_inline,
     plain_results,
+    runs_inline,
 )
 from app.workflow.sandbox_runner import runner
 from app.workflow.time_expressions import timer_definitions, timer_value_problem
@@ -50,8 +51,9 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
         code = compile_code(expression, "eval")
         checked_context(context)
         external = external_context or {}
-        if code.inline:
-            return _timer_friendly(evaluate_inline(code, {**self.globals, **external, **context}))
+        if runs_inline(code, context, external):
+            data = {**external, **context} if external else context
+            return _timer_friendly(evaluate_inline(code, self.globals, data))
         return _timer_friendly(runner().run("eval", expression, context, external, self.calendar))
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
@@ -59,7 +61,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
         code = compile_code(script, "exec")
         checked_context(context)
         external = external_context or {}
-        if code.inline:
+        if runs_inline(code, context, external):
             scope = {**self.globals, **external, **context}
             execute_inline(code, scope)
             results = plain_results(scope, set(self.globals) | set(external))
