@@ -44,6 +44,9 @@ from app.calendar.workdays import MAX_WORKDAYS, WorkdayCalendar
 from app.workflow.clock import step_now
 
 MAX_SOURCE_LENGTH = 20_000
+# The most instances one multi-instance activity may have, whether its count is written in the
+# diagram or comes from task data (checked at deploy, and again when the count is evaluated).
+MAX_CARDINALITY = 1000
 
 
 class ScriptRejected(Exception):
