@@ -8,21 +8,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 
 from app.workflow.definitions.diagrams import Bundle, Problem, lane_role
 from app.workflow.definitions.forms import FormProblem, choice_provider_problems, load_form
-from app.workflow.instances.process_starts import start_set_of
+from app.workflow.instances.process_starts import start_set_of, start_timer_value
 from app.workflow.registry import REGISTRY
 from app.workflow.scripting.due_dates import moment_from_value
-from app.workflow.scripting.sandbox import ScriptRejected, compile_code, policy_problems
+from app.workflow.scripting.sandbox import (
+    MAX_CARDINALITY,
+    ScriptRejected,
+    compile_code,
+    policy_problems,
+)
 from app.workflow.scripting.time_expressions import (
     ValueCheck,
     expression_problems,
     timer_definitions,
     timer_value_problem,
 )
-
-MAX_CARDINALITY = 1000
 
 
 def _code_of(task_spec: Any) -> Iterator[tuple[str, str, str]]:
@@ -82,8 +86,14 @@ def _timer_value(definition: TimerEventDefinition) -> ValueCheck:
     return check
 
 
-def _check_timer(definition: TimerEventDefinition, element: str) -> list[Problem]:
+def _check_timer(task_spec: Any, definition: TimerEventDefinition) -> list[Problem]:
+    element = task_spec.bpmn_id
     problems = expression_problems(definition.expression, "timer", _timer_value(definition))
+    if not problems and isinstance(task_spec, StartEvent):
+        try:  # evaluated at deploy, once and without data, whatever names it uses
+            start_timer_value(definition)
+        except ValueError as error:
+            problems.append(f"timer: {error}")
     return [Problem(p, element) for p in problems]
 
 
@@ -114,7 +124,7 @@ def _check_code(task_spec: Any) -> list[Problem]:
         ]
     if not problems:
         for definition in timer_definitions(task_spec):
-            problems += _check_timer(definition, task_spec.bpmn_id)
+            problems += _check_timer(task_spec, definition)
         start_for = start_set_of(task_spec)
         if start_for is not None and REGISTRY.get(start_for) is None:
             problems.append(

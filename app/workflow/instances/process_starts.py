@@ -12,6 +12,7 @@ the timer: deploy turns timer start events into plain ones (`swap_timer_starts`)
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,9 +34,15 @@ from app.workflow.instances.runtime import start_instance
 from app.workflow.models import ProcessStart
 from app.workflow.registry import REGISTRY, ServiceCall
 from app.workflow.scripting.environment import SandboxEnvironment
+from app.workflow.scripting.time_expressions import MIN_CYCLE, timer_value_problem
 
 LEASE = timedelta(minutes=5)
 SYSTEM = Actor.system("scheduler")
+log = logging.getLogger(__name__)
+
+
+class CycleTooOften(ValueError):
+    """A start cycle shorter than MIN_CYCLE."""
 
 
 @dataclass(frozen=True)
@@ -54,18 +61,32 @@ def start_set_of(task_spec: Any) -> str | None:
     return name or None
 
 
+def start_timer_value(definition: TimerEventDefinition) -> str:
+    """A timer start event's value, evaluated once, at deploy (there is no task data yet); a
+    ValueError says why it cannot be used, e.g. a cycle more often than hourly however the
+    expression builds it."""
+    try:
+        value = SandboxEnvironment(WorkdayCalendar()).evaluate(definition.expression, {})
+    except Exception as error:  # whatever the code does wrong, it is the diagram's problem
+        raise ValueError(f"timer {definition.expression!r} fails: {error}") from None
+    problem = timer_value_problem(definition, value)
+    if problem:
+        raise ValueError(problem)
+    return str(value)
+
+
 def start_timer_expression(spec: Any) -> TimerStart | None:
     """The process's timer start event, if it has one."""
     for task_spec in spec.task_specs.values():
         definition = getattr(task_spec, "event_definition", None)
         if isinstance(task_spec, StartEvent) and isinstance(definition, TimerEventDefinition):
-            value = SandboxEnvironment(WorkdayCalendar()).evaluate(definition.expression, {})
+            value = start_timer_value(definition)
             kind = (
                 "cycle"
                 if isinstance(definition, CycleTimerEventDefinition)
                 else ("date" if isinstance(definition, TimeDateEventDefinition) else "duration")
             )
-            return TimerStart(kind, str(value), start_set_of(task_spec))
+            return TimerStart(kind, value, start_set_of(task_spec))
     return None
 
 
@@ -76,7 +97,9 @@ def _due_times(
     from `now` where the value is relative."""
     if kind == "cycle":
         with step_clock(now):  # `R/P1M` starts one period after now
-            cycles, start, _duration = TimerEventDefinition.parse_iso_recurring_interval(value)
+            cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(value)
+        if duration < MIN_CYCLE:  # refused at deploy; a row stored before that ends here
+            raise CycleTooOften(f"timer cycle {value} repeats more often than once an hour")
         period = TimerEventDefinition.parse_iso_duration(value.upper().split("/")[-1])
         return start.astimezone(UTC), period, cycles
     parsed = TimerEventDefinition.parse_time_or_duration(value)
@@ -102,7 +125,11 @@ def schedule_next(
     start_for: str | None = None,
 ) -> ProcessStart | None:
     """Add the next due start of `key` (the first one at or after `now` on deploy)."""
-    first, period, cycles = _due_times(kind, value, now)
+    try:
+        first, period, cycles = _due_times(kind, value, now)
+    except CycleTooOften as error:
+        log.warning("%s: no further start scheduled: %s", key, error)
+        return None
     due, index = first, 1
     if after is not None and isinstance(period, dict):
         due, index = _after(after, period), number + 1

@@ -31,6 +31,7 @@ from app.errors import InvalidInput, NotFound
 from app.org.services import unit_by_code
 from app.workflow.clock import step_clock, step_now
 from app.workflow.definitions.definition_cache import definition_info
+from app.workflow.definitions.element_names import element_names
 from app.workflow.instances.engine_run import EngineRun
 from app.workflow.instances.row_writes import save_step
 from app.workflow.instances.serialization import dump_workflow, load_workflow
@@ -256,7 +257,10 @@ def _failed_task(workflow: BpmnWorkflow, error: Exception) -> Task | None:
 def _error_columns(run: EngineRun, error: Exception, now: datetime) -> dict[str, Any]:
     task = _failed_task(run.workflow, error)
     message = str(error).split("\n")[0][:2000]
-    run.event("error", task, now=now, detail={"message": message})
+    element = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
+    # SpiffWorkflow keeps no name on some specs (a multi-instance activity): take the diagram's.
+    name = element_names(run.instance.definition).get(element) if element else None
+    run.event("error", task, now=now, detail={"message": message}, element_name=name)
     return {
         "status": InstanceStatus.ERROR,
         "error_message": message,

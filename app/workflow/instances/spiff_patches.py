@@ -8,6 +8,9 @@
 - Running the engine compacts the task tree as it grows (`instances.compaction`), so a loop's
   finished turns do not make every later step slower; a tree still too large after compaction
   fails the run, naming the element whose steps pile up.
+- A multi-instance activity over a collection (its input data) refuses one of more than
+  MAX_CARDINALITY items before creating any instance, as an evaluated count is refused by the
+  script engine: 20,000 items would otherwise make 20,000 tasks in one request.
 - A service task's optional parameter (so declared in the operation registry) whose value is a
   bare variable name the task data lacks is passed as None instead of failing the instance:
   `<parameter id="period" value="period"/>` works whether or not the starter gave a period.
@@ -15,17 +18,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sized
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions import timer
+from SpiffWorkflow.bpmn.specs.mixins import multiinstance_task
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.util.task import TaskIterator
 
 from app.workflow.instances.compaction import check_tree_size, compact, tree_size
 from app.workflow.registry import REGISTRY
+from app.workflow.scripting.sandbox import MAX_CARDINALITY
 
 DEEP_SEARCH = 10**7
 
@@ -81,3 +88,28 @@ def _evaluate_params(self: Any, task: Any) -> dict[str, dict[str, Any]]:
 
 
 ServiceTask.evaluate_params = _evaluate_params
+
+
+def _check_instance_count(task_spec: Any, my_task: Any) -> None:
+    items = task_spec.data_input.get(my_task) if task_spec.data_input is not None else None
+    if isinstance(items, Sized) and len(items) > MAX_CARDINALITY:
+        raise WorkflowTaskException(
+            f"multi-instance input {task_spec.data_input.bpmn_id} has {len(items)} items, "
+            f"above the limit of {MAX_CARDINALITY}",
+            task=my_task,
+        )
+
+
+def _limit_instances(method: Any) -> Any:
+    # Wraps the first step that reads the collection, once the task has inherited its data.
+    def limited(self: Any, my_task: Any) -> Any:
+        _check_instance_count(self, my_task)
+        return method(self, my_task)
+
+    return limited
+
+
+_parallel = multiinstance_task.ParallelMultiInstanceTask
+_parallel.create_children = _limit_instances(_parallel.create_children)
+_sequential = multiinstance_task.SequentialMultiInstanceTask
+_sequential.init_remaining_items = _limit_instances(_sequential.init_remaining_items)

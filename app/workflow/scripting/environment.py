@@ -15,12 +15,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.calendar.workdays import WorkdayCalendar
 from app.workflow.registry import REGISTRY, ServiceCall
 from app.workflow.scripting.sandbox import (
+    MAX_CARDINALITY,
     base_globals,
     checked_context,
     compile_code,
     evaluate_inline,
     execute_inline,
     plain_results,
+    runs_inline,
 )
 from app.workflow.scripting.sandbox_runner import runner
 from app.workflow.scripting.time_expressions import timer_definitions, timer_value_problem
@@ -50,8 +52,9 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
         code = compile_code(expression, "eval")
         checked_context(context)
         external = external_context or {}
-        if code.inline:
-            return _timer_friendly(evaluate_inline(code, {**self.globals, **external, **context}))
+        if runs_inline(code, context, external):
+            data = {**external, **context} if external else context
+            return _timer_friendly(evaluate_inline(code, self.globals, data))
         return _timer_friendly(runner().run("eval", expression, context, external, self.calendar))
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
@@ -59,7 +62,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
         code = compile_code(script, "exec")
         checked_context(context)
         external = external_context or {}
-        if code.inline:
+        if runs_inline(code, context, external):
             scope = {**self.globals, **external, **context}
             execute_inline(code, scope)
             results = plain_results(scope, set(self.globals) | set(external))
@@ -80,18 +83,31 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
         return json.dumps(operation.run(call), default=str)
 
 
+def cardinality_problem(value: Any) -> str | None:
+    """Why a multi-instance count cannot be used (None when it can)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_CARDINALITY:
+        return f"multi-instance cardinality {value} is above the limit of {MAX_CARDINALITY}"
+    return None
+
+
 class SandboxScriptEngine(PythonScriptEngine):  # type: ignore[misc]
     """A script engine whose service errors keep their message (3.2.0 makes them NameErrors)
-    and whose timers' values are checked, so that a bad one is an error of its element."""
+    and whose timers' values and multi-instance counts are checked, so that a bad one is an
+    error of its element before anything is scheduled or created."""
 
     def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
         """Evaluate `expression` for `task`; a timer's value must be an ISO 8601 date-time,
-        duration or cycle (SpiffWorkflow would fail on it later, with no task named)."""
+        duration or cycle (SpiffWorkflow would fail on it later, with no task named), a cycle
+        no more often than hourly, and a multi-instance count at most MAX_CARDINALITY."""
         value = super().evaluate(task, expression, external_context)
-        for definition in timer_definitions(task.task_spec):
-            problem = definition.expression == expression and timer_value_problem(definition, value)
-            if problem:
-                raise WorkflowTaskException(problem, task=task)
+        spec = task.task_spec
+        problem = getattr(spec, "cardinality", None) == expression and cardinality_problem(value)
+        for definition in timer_definitions(spec):
+            problem = problem or (
+                definition.expression == expression and timer_value_problem(definition, value)
+            )
+        if problem:
+            raise WorkflowTaskException(problem, task=task)
         return value
 
     def call_service(self, task: Any, **kwargs: Any) -> str:

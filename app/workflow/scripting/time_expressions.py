@@ -23,6 +23,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 
 from app.calendar.workdays import WorkdayCalendar
 from app.workflow.scripting.sandbox import (
+    HELPER_FUNCTIONS,
     HELPER_NAMES,
     ScriptRejected,
     base_globals,
@@ -30,6 +31,7 @@ from app.workflow.scripting.sandbox import (
     evaluate_inline,
     normalized,
     policy_problems,
+    runs_inline,
 )
 
 MIN_CYCLE = timedelta(hours=1)
@@ -39,8 +41,6 @@ _DURATION = re.compile(
 )
 _CYCLE = re.compile(r"^R\d*/\S+$")
 _CAMUNDA_EXPRESSION = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.DOTALL)
-# Helpers that are functions: passed without being called they are never a date.
-_HELPER_FUNCTIONS = frozenset({"now", "is_workday", "add_workdays", "workday_deadline"})
 # What a helper-only expression is evaluated with at deploy: weekends only, no official data.
 _DEPLOY_CALENDAR = WorkdayCalendar()
 
@@ -131,7 +131,7 @@ def _name_problems(tree: ast.AST) -> list[str]:
             continue
         if is_duration(node.id):
             problems.append(f'{node.id} is an ISO 8601 duration: quote it, "{node.id}"')
-        elif node.id in _HELPER_FUNCTIONS and id(node) not in called:
+        elif node.id in HELPER_FUNCTIONS and id(node) not in called:
             problems.append(f"{node.id} is a function: call it, {node.id}(…)")
     return problems
 
@@ -151,7 +151,7 @@ def expression_problems(source: str, what: str, check_value: ValueCheck) -> list
     problems = policy_problems(source, "eval") + _name_problems(
         ast.parse(normalized(source, "eval"), mode="eval")
     )
-    if problems or code.names - HELPER_NAMES or not code.inline:
+    if problems or code.names - HELPER_NAMES or not runs_inline(code, {}, {}):
         return [f"{what}: {p}" for p in problems]  # the rest depends on the task's data
     try:
         value = evaluate_inline(code, base_globals(_DEPLOY_CALENDAR))
