@@ -24,8 +24,9 @@ from app.extensions import db
 from app.workflow.instances.process_starts import schedule_next
 from app.workflow.models import HumanTask, ProcessStart
 from app.workflow.scripting import environment as scripting
+from app.workflow.scripting.bounds import INLINE_BUDGET
 from app.workflow.scripting.environment import SandboxEnvironment
-from app.workflow.scripting.sandbox import INLINE_BUDGET, compile_code, runs_inline
+from app.workflow.scripting.sandbox import compile_code, runs_inline
 from tests.factories import make_user
 from tests.workflow.helpers import bearer, instance, start, upload
 from tests.workflow.test_deploy_validation import definitions, linear, user_task

@@ -22,8 +22,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 
 from app.calendar.workdays import WorkdayCalendar
+from app.workflow.scripting.bounds import HELPER_FUNCTIONS
 from app.workflow.scripting.sandbox import (
-    HELPER_FUNCTIONS,
     HELPER_NAMES,
     ScriptRejected,
     base_globals,
