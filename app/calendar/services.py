@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -65,10 +65,11 @@ def _bump_revision(session: Session, now: datetime) -> None:
     session.flush()
 
 
-def working_calendar(session: Session) -> WorkdayCalendar:
-    """A calendar over the package data and the office's entries. The entries are cached per
-    process and read again as soon as the calendar's revision token differs, so a change made
-    in any process counts from the next computation; a current cache costs one small read."""
+def calendar_source(session: Session) -> Callable[[], WorkdayCalendar]:
+    """New calendars over the package data and the office's entries as they are now. The entries
+    are cached per process and read again as soon as the calendar's revision token differs, so a
+    change made in any process counts from the next computation; a current cache costs one small
+    read, made here once for every calendar the source gives (a batch of engine steps)."""
     key = str(session.get_bind().engine.url)
     token = calendar_revision(session)
     cached = _cache.get(key)
@@ -77,7 +78,19 @@ def working_calendar(session: Session) -> WorkdayCalendar:
         overrides = {day: kind is DayKind.WORKDAY for day, kind in rows}
         cached = _CachedEntries(token, overrides, frozenset(d.year for d in overrides))
         _cache[key] = cached
-    return WorkdayCalendar(overrides=dict(cached.overrides), entered_years=cached.entered_years)
+    entries = cached
+
+    def calendar() -> WorkdayCalendar:  # each its own: a computation notes its guesses in it
+        return WorkdayCalendar(
+            overrides=dict(entries.overrides), entered_years=entries.entered_years
+        )
+
+    return calendar
+
+
+def working_calendar(session: Session) -> WorkdayCalendar:
+    """A calendar over the package data and the office's current entries (`calendar_source`)."""
+    return calendar_source(session)()
 
 
 def year_is_known(session: Session, year: int) -> bool:

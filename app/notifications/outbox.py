@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from app.db_batch import WriteBatch
 from app.notifications.channels import Channel
 from app.notifications.models import OutboxMessage
 
@@ -22,28 +24,28 @@ LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 
 
-def enqueue(
-    session: Session,
-    *,
-    channel: str,
-    recipient: str,
-    subject: str,
-    body: str,
-    dedupe_key: str,
-    now: datetime,
-) -> None:
-    """Queue a message; it goes out only if the surrounding transaction commits."""
-    session.add(
-        OutboxMessage(
-            channel=channel,
-            recipient=recipient,
-            subject=subject[:255],
-            body=body,
-            dedupe_key=dedupe_key[:128],
-            created_at=now,
-            next_attempt_at=now,
-        )
-    )
+_INSERT_MESSAGE = insert(OutboxMessage)
+
+
+def message_row(
+    *, channel: str, recipient: str, subject: str, body: str, dedupe_key: str, now: datetime
+) -> dict[str, Any]:
+    """An outbox row, to be inserted with the change that causes it (`queue_messages`)."""
+    return {
+        "channel": channel,
+        "recipient": recipient,
+        "subject": subject[:255],
+        "body": body,
+        "dedupe_key": dedupe_key[:128],
+        "created_at": now,
+        "next_attempt_at": now,
+        "attempts": 0,
+    }
+
+
+def queue_messages(writes: WriteBatch, rows: list[dict[str, Any]]) -> None:
+    """Queue outbox rows (`message_row`): they go out only if the transaction commits."""
+    writes.add(_INSERT_MESSAGE, rows)
 
 
 def _claim(session: Session, now: datetime, limit: int) -> list[int]:

@@ -26,13 +26,13 @@ from tests.workflow.helpers import bearer, complete, instance, start, upload
 
 # What an API completion waits for the database server to answer, besides BEGIN and COMMIT: the
 # token; the task locked with its instance and open tasks; the calendar's revision token (so a
-# calendar change in another process counts at once); at the commit, the step's writes
-# (completed task, new task, instance, events) with the audit entry and the head it moves (where
+# calendar change in another process counts at once); who may work the new task and whether its
+# step was done before (one statement, for telling them); at the commit, the step's writes
+# (completed task, its notices marked read, new task, instance, events; the new task's notices
+# too, but here its step has nobody to tell) with the audit entry and the head it moves (where
 # this process last saw it). PostgreSQL gets all of these writes in one pipeline; SQLite,
-# in-process, executes them one by one. Telling people (issue 18) adds three: whether the new
-# task's step was done before (a return), who may work it, and marking the done task's notices
-# read; folding them into the step's writes is left to the performance work (issue 16).
-WAITS_PER_COMPLETION = {"postgresql": 3 + 1 + 3, "sqlite": 3 + 4 + 2 + 3}
+# in-process, executes them one by one.
+WAITS_PER_COMPLETION = {"postgresql": 4 + 1, "sqlite": 4 + 5 + 2}
 
 
 @pytest.fixture

@@ -13,13 +13,13 @@ import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.auth.roles import Role
 from app.db import utcnow
 from app.extensions import db
 from app.workflow.models import InstanceEvent, InstanceStatus, InstanceTimer, ProcessInstance
-from app.workflow.timers.scheduler import LEASE, claim_due_timers, run_tick
+from app.workflow.timers.scheduler import LEASE, claim_due_timers, fire_timers, run_tick
 from tests.factories import make_user
 from tests.workflow.helpers import bearer, complete, start, upload
 
@@ -160,6 +160,33 @@ def test_timers_due_during_downtime_fire_at_the_first_tick(
     # nobody ticks until a day later
     assert run_tick(db.session, now=utcnow() + timedelta(days=1)) == 12
     assert _fired_per_instance() == dict.fromkeys(ids, 1)
+
+
+@pytest.mark.parametrize("count", [3, 15])
+def test_a_batch_of_timers_reads_the_database_a_fixed_number_of_times(
+    client: FlaskClient, office: dict[str, str], count: int
+) -> None:
+    """Issue 16: however many timers a batch holds, it reads their instances, timer rows and
+    open tasks and the calendar's revision once each; only the writes grow with the batch."""
+    ids = _start_many(client, office, count)
+    now = _past_due()
+    claimed = claim_due_timers(db.session, worker="w", now=now)
+    db.session.commit()
+    reads: list[str] = []
+
+    def count_reads(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count_reads)
+    try:
+        assert fire_timers(db.session, timer_ids=claimed, worker="w", now=now) == count
+        db.session.commit()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count_reads)
+    assert len(reads) == 4, "\n".join(reads)
+    assert _fired_per_instance() == dict.fromkeys(ids, 1)
+    assert all(row.done_at is not None for row in _timers())
 
 
 def test_a_cancelled_boundary_timer_is_done_without_firing(

@@ -26,6 +26,7 @@ from app.auth.actor import Actor
 from app.auth.roles import UNIT_ROLES, Permission
 from app.auth.services import require
 from app.calendar.services import working_calendar
+from app.calendar.workdays import WorkdayCalendar
 from app.db_batch import send_at_commit
 from app.errors import InvalidInput, NotFound
 from app.org.services import unit_by_code
@@ -57,7 +58,9 @@ def json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def _engine(session: Session, instance: ProcessInstance, actor: Actor) -> SandboxScriptEngine:
+def _engine(
+    session: Session, instance: ProcessInstance, actor: Actor, calendar: WorkdayCalendar
+) -> SandboxScriptEngine:
     def service_context(params: dict[str, Any]) -> ServiceCall:
         return ServiceCall(
             params=params,
@@ -68,17 +71,23 @@ def _engine(session: Session, instance: ProcessInstance, actor: Actor) -> Sandbo
             now=step_now(),
         )
 
-    environment = SandboxEnvironment(working_calendar(session), service_context)
+    environment = SandboxEnvironment(calendar, service_context)
     return SandboxScriptEngine(environment=environment)
 
 
-def load_run(session: Session, instance: ProcessInstance, actor: Actor) -> EngineRun:
-    """The instance's workflow with the sandboxed engine attached (never the default one)."""
+def load_run(
+    session: Session,
+    instance: ProcessInstance,
+    actor: Actor,
+    calendar: WorkdayCalendar | None = None,
+) -> EngineRun:
+    """The instance's workflow with the sandboxed engine attached (never the default one);
+    `calendar`: a new one from a `calendar_source` the caller read, else read now."""
     definition = definition_info(session, instance.definition_id)
     workflow = load_workflow(
         definition.dialect, definition.spec_json, instance.state_json, cache_key=definition.spec_key
     )
-    engine = _engine(session, instance, actor)
+    engine = _engine(session, instance, actor, calendar or working_calendar(session))
     workflow.script_engine = engine
     return EngineRun(definition, instance, workflow, engine)
 
@@ -176,7 +185,9 @@ def start_instance(
     )
     session.add(instance)
     session.flush()
-    run = EngineRun(info, instance, workflow, _engine(session, instance, actor))
+    run = EngineRun(
+        info, instance, workflow, _engine(session, instance, actor, working_calendar(session))
+    )
     workflow.script_engine = run.engine
 
     run.event("started", now=now, actor=actor)

@@ -264,6 +264,7 @@ def complete_task(
         run.writes, task, by_id=actor.user_id, at=now, data=completed_data
     )
     run.event("task_completed", spiff_task, now=now, actor=actor)
+    clear_task_notices(run.writes, task.id, now=now)
     advance(session, run, now=now, writes_at_commit=writes_at_commit)
     record(
         session,
@@ -279,7 +280,6 @@ def complete_task(
         },
         now=now,
     )
-    clear_task_notices(session, task.id, now=now)
     ended = run.instance.status is InstanceStatus.COMPLETED and run.deadline_fired is None
     reached = outcome(run.workflow) if ended else None  # a deadline's end is told by `advance`
     if reached:

@@ -124,6 +124,17 @@ _OPEN_OR_NOW_READY = select(HumanTask).where(
 )
 
 
+def open_tasks_of(session: Session, instance_ids: list[int]) -> list[HumanTask]:
+    """The open task rows of several instances, in one read (for a batch of engine steps)."""
+    return list(
+        session.execute(
+            select(HumanTask).where(
+                HumanTask.instance_id.in_(instance_ids), HumanTask.state == HumanTaskState.READY
+            )
+        ).scalars()
+    )
+
+
 def _rows_of(session: Session, run: EngineRun, ready_ids: list[str]) -> dict[str, HumanTask]:
     """The instance's task rows that were open before the step or are ready after it."""
     if run.tasks_read is None:
@@ -147,7 +158,7 @@ def sync_human_tasks(session: Session, run: EngineRun, *, now: datetime) -> None
     for task_id, row in rows.items():
         if row.state is HumanTaskState.READY and task_id not in ready:
             row.state = HumanTaskState.CANCELLED
-            clear_task_notices(session, row.id, now=now)  # nobody need act on it any more
+            clear_task_notices(run.writes, row.id, now=now)  # nobody need act on it any more
             run.event(
                 "task_cancelled",
                 None,
@@ -174,7 +185,7 @@ def sync_human_tasks(session: Session, run: EngineRun, *, now: datetime) -> None
         open_tasks.append(existing)
     insert_human_tasks(session, run.writes, new_tasks)
     done_now = {e["element_id"] for e in run.events if e["kind"] == "task_completed"}
-    announce_new_tasks(session, new_tasks, done_now, now=now)
+    announce_new_tasks(session, run.writes, run.instance.id, new_tasks, done_now, now=now)
     run.open_tasks = sorted(open_tasks, key=lambda t: (t.created_at, t.id))
 
 

@@ -15,23 +15,25 @@ import socket
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session, undefer
 
 from app.audit.signing import sign_daily_head
 from app.auth.actor import Actor
 from app.auth.services import purge_stale_sessions
+from app.calendar.services import calendar_source
 from app.notifications.channels import channels_for
 from app.notifications.outbox import dispatch
 from app.workflow.instances.process_starts import claim_due_starts, fire_start
-from app.workflow.instances.runtime import advance, load_run, lock_instance
-from app.workflow.models import InstanceStatus, InstanceTimer
+from app.workflow.instances.runtime import advance, load_run
+from app.workflow.models import HumanTask, InstanceStatus, InstanceTimer, ProcessInstance
+from app.workflow.tasks.inbox_sync import open_tasks_of
 from app.workflow.timers.task_deadlines import alert_due_tasks
-from app.workflow.timers.timer_rows import open_timer_rows, sync_timer_rows, waiting_timers
+from app.workflow.timers.timer_rows import open_timer_rows_of, sync_timer_rows, waiting_timers
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
-TIMERS_PER_COMMIT = 20
+TIMERS_PER_COMMIT = 50
 BATCH = 100
 
 
@@ -71,23 +73,64 @@ def claim_due_timers(
 
 def fire_timer(session: Session, *, timer_id: int, worker: str, now: datetime) -> bool:
     """Fire one claimed timer; True if the engine advanced its instance."""
-    owner = select(InstanceTimer.instance_id).where(InstanceTimer.id == timer_id).scalar_subquery()
-    instance = lock_instance(session, owner)
-    rows = open_timer_rows(session, instance.id)  # read after the lock: current
-    row = next((r for r in rows if r.id == timer_id), None)
-    if row is None or row.claimed_by != worker:
-        return False  # done already, or another scheduler took over after our lease ran out
-    if instance.status is not InstanceStatus.WAITING:
-        row.done_at = now
-        return False
-    run = load_run(session, instance, Actor.system("scheduler"))
-    if row.task_id not in waiting_timers(run.workflow):
-        sync_timer_rows(session, instance.id, waiting_timers(run.workflow), now=now, rows=rows)
-        return False
-    advance(session, run, now=now, timer_rows=rows)
-    if row.done_at is None:  # the engine's clock says not yet: give the claim back
-        row.lease_until = row.claimed_by = None
-    return True
+    return fire_timers(session, timer_ids=[timer_id], worker=worker, now=now) == 1
+
+
+_INSTANCES_OF_TIMERS = (
+    select(ProcessInstance)
+    .where(
+        ProcessInstance.id.in_(
+            select(InstanceTimer.instance_id).where(
+                InstanceTimer.id.in_(bindparam("timer_ids", expanding=True))
+            )
+        )
+    )
+    .order_by(ProcessInstance.id)  # every batch locks in the same order
+    .options(undefer(ProcessInstance.state_json))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
+def fire_timers(session: Session, *, timer_ids: list[int], worker: str, now: datetime) -> int:
+    """Fire claimed timers in the caller's transaction; how many advanced their instance.
+
+    A batch costs the database four round trips, whatever its size: its instances locked in one
+    statement, their open timer rows and open tasks, the calendar's revision; the steps' rows
+    are sent together at the commit. The engine work stays per instance: each is loaded,
+    advanced and saved on its own, and reads nothing another step of the batch wrote."""
+    instances = list(session.execute(_INSTANCES_OF_TIMERS, {"timer_ids": timer_ids}).scalars())
+    ids = [instance.id for instance in instances]
+    timer_rows: dict[int, list[InstanceTimer]] = {instance_id: [] for instance_id in ids}
+    for row in open_timer_rows_of(session, ids):
+        timer_rows[row.instance_id].append(row)
+    open_tasks: dict[int, list[HumanTask]] = {instance_id: [] for instance_id in ids}
+    for task in open_tasks_of(session, ids):
+        open_tasks[task.instance_id].append(task)
+    calendars = calendar_source(session)
+    claimed = set(timer_ids)
+    fired = 0
+    for instance in instances:
+        rows = timer_rows[instance.id]
+        mine = [r for r in rows if r.id in claimed and r.claimed_by == worker]
+        if not mine:
+            continue  # done already, or another scheduler took over after our lease ran out
+        if instance.status is not InstanceStatus.WAITING:
+            for row in mine:
+                row.done_at = now
+            continue
+        run = load_run(session, instance, Actor.system("scheduler"), calendars())
+        run.tasks_read = open_tasks[instance.id]
+        waiting = waiting_timers(run.workflow)
+        if not any(row.task_id in waiting for row in mine):
+            sync_timer_rows(session, instance.id, waiting, now=now, rows=rows)
+            continue
+        advance(session, run, now=now, timer_rows=rows, writes_at_commit=True)
+        fired += 1
+        for row in mine:
+            if row.done_at is None:  # the engine's clock says not yet: give the claim back
+                row.lease_until = row.claimed_by = None
+    return fired
 
 
 def run_tick(session: Session, *, now: datetime, worker: str | None = None) -> int:
@@ -102,12 +145,12 @@ def run_tick(session: Session, *, now: datetime, worker: str | None = None) -> i
     fired = _start_due_processes(session, worker=worker, now=now)
     claimed = claim_due_timers(session, worker=worker, now=now)
     session.commit()
-    # A few timers share a commit (commits are the costly part); if one of them fails, the
-    # batch is rolled back and fired again one timer per commit, so one bad timer stops no other.
+    # Timers are fired in batches, one transaction each; if one of them fails, the batch is
+    # rolled back and fired again one timer per commit, so one bad timer stops no other.
     for first in range(0, len(claimed), TIMERS_PER_COMMIT):
         batch = claimed[first : first + TIMERS_PER_COMMIT]
         try:
-            fired += sum(fire_timer(session, timer_id=t, worker=worker, now=now) for t in batch)
+            fired += fire_timers(session, timer_ids=batch, worker=worker, now=now)
             session.commit()
         except Exception:
             session.rollback()

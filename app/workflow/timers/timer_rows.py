@@ -49,6 +49,17 @@ def open_timer_rows(session: Session, instance_id: int) -> list[InstanceTimer]:
     )
 
 
+def open_timer_rows_of(session: Session, instance_ids: list[int]) -> list[InstanceTimer]:
+    """The open timer rows of several instances, in one read."""
+    return list(
+        session.execute(
+            select(InstanceTimer).where(
+                InstanceTimer.instance_id.in_(instance_ids), InstanceTimer.done_at.is_(None)
+            )
+        ).scalars()
+    )
+
+
 def sync_timer_rows(
     session: Session,
     instance_id: int,
