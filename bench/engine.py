@@ -4,7 +4,8 @@
   (b) the same completion through the HTTP API (auth, lock, inbox update, audit, commit),
       in-process through the WSGI app, on SQLite and on PostgreSQL;
   (c) completions per second through a real server (gunicorn, 2 workers) on PostgreSQL;
-  (d) the inbox listing with 100,000 open tasks in the database, p95.
+  (d) the inbox listing with 100,000 open tasks in the database, p95;
+  (e) 10,000 timers falling due at once, fired by one scheduler process, then by two.
 
 Run: `make bench` or `.venv/bin/python -m bench.engine [--quick]`.
 """
@@ -31,6 +32,7 @@ from app.extensions import db
 from bench.inbox import inbox_p95
 from bench.server import bare_app_throughput, server_throughput
 from bench.setup import DIAGRAM, deploy_as_owner, make_app, postgres_url, seed, sqlite_url
+from bench.timers import timers_due_at_once
 
 
 def _median_ms(samples: list[float]) -> float:
@@ -183,6 +185,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--quick", action="store_true", help="fewer rounds, smaller inbox")
     parser.add_argument("--skip-server", action="store_true")
     parser.add_argument("--skip-inbox", action="store_true")
+    parser.add_argument("--skip-timers", action="store_true")
     args = parser.parse_args(argv)
     rounds = 60 if args.quick else 300
     results: dict[str, float] = {}
@@ -255,6 +258,18 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             f"inbox p95 with {'20k' if args.quick else '100k'} open tasks, {label} (target <= 50)",
             f"{p95:8.2f} ms",
         )
+    if not args.skip_timers:
+        count = 2_000 if args.quick else 10_000
+        for schedulers in (1, 2):
+            figures = timers_due_at_once(count, schedulers)
+            results[f"timers_{schedulers}_scheduler_s"] = figures.seconds
+            results[f"timers_{schedulers}_fired_twice"] = figures.twice
+            results[f"timers_{schedulers}_missed"] = figures.missed
+            target = " (target <= 15 s)" if schedulers == 1 and not args.quick else ""
+            _row(
+                f"{count:,} timers due at once, {schedulers} scheduler(s){target}",
+                f"{figures.seconds:8.2f} s, fired twice {figures.twice}, missed {figures.missed}",
+            )
     print(json.dumps({k: round(v, 3) for k, v in results.items()}))
     return results
 

@@ -11,6 +11,7 @@ import argparse
 import multiprocessing
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, insert, select
@@ -129,19 +130,36 @@ def counts(url: str) -> tuple[int, int, int]:
     return total, twice, total - len(fired)
 
 
+@dataclass(frozen=True)
+class TimerFigures:
+    """One run: how long until every due timer fired, and the timers fired twice or missed."""
+
+    total: int
+    seconds: float
+    twice: int
+    missed: int
+
+
+def timers_due_at_once(count: int, schedulers: int) -> TimerFigures:
+    """`count` timers due at once on a fresh database, fired by `schedulers` processes."""
+    url = postgres_url(f"jixiao_bench_timers_{schedulers}")
+    prepare(url, count)
+    seconds = run(url, schedulers)
+    total, twice, missed = counts(url)
+    return TimerFigures(total, seconds, twice, missed)
+
+
 def main() -> None:
     """One scheduler, then two, on fresh databases."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=10_000)
     args = parser.parse_args()
     for schedulers in (1, 2):
-        url = postgres_url(f"jixiao_bench_timers_{schedulers}")
-        prepare(url, args.count)
-        seconds = run(url, schedulers)
-        total, twice, missed = counts(url)
+        figures = timers_due_at_once(args.count, schedulers)
         print(
-            f"{schedulers} scheduler(s): {total} timers in {seconds:.1f} s "
-            f"({total / seconds:.0f}/s); fired twice: {twice}; missed: {missed}"
+            f"{schedulers} scheduler(s): {figures.total} timers in {figures.seconds:.1f} s "
+            f"({figures.total / figures.seconds:.0f}/s); fired twice: {figures.twice}; "
+            f"missed: {figures.missed}"
         )
 
 
