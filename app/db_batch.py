@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from sqlalchemy import event, exc
+from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
@@ -114,37 +114,6 @@ class WriteBatch:
         for write, count in zip(writes, counts, strict=True):
             if write.if_not_one is not None and count != 1:
                 raise write.if_not_one()
-
-
-_AT_COMMIT = "writes_at_commit"
-
-
-def send_at_commit(session: Session, writes: WriteBatch) -> None:
-    """Leave `writes` to be sent when the session commits, with the audit chain's writes: one
-    round trip fewer. For callers that read nothing of them back before the commit."""
-    session.info.setdefault(_AT_COMMIT, WriteBatch()).extend(writes)
-
-
-def take_writes_at_commit(session: Session) -> WriteBatch:
-    """The writes left for the commit (the audit chain sends them with its own)."""
-    writes: WriteBatch = session.info.pop(_AT_COMMIT, None) or WriteBatch()
-    return writes
-
-
-def _send_writes_left(session: Session) -> None:
-    take_writes_at_commit(session).send(session)
-
-
-def _discard_writes_left(session: Session, *_args: object) -> None:
-    session.info.pop(_AT_COMMIT, None)
-
-
-def install_session_hooks() -> None:
-    """Send writes left for the commit before it (after the audit chain's hook, which takes them
-    first when it has entries to write); drop them on rollback. Safe to call twice."""
-    if not event.contains(Session, "before_commit", _send_writes_left):
-        event.listen(Session, "before_commit", _send_writes_left)
-        event.listen(Session, "after_rollback", _discard_writes_left)
 
 
 def _one_by_one(connection: Connection, write: _Write) -> int:

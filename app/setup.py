@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import db_batch
 from app.audit import services as audit_services
 from app.auth.sessions import DatabaseSessionInterface
 from app.crypto.keys import keyring_for
@@ -34,9 +33,7 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     app.session_interface = DatabaseSessionInterface()
-    # The audit chain's commit hook first: it sends the writes left for the commit with its own.
     audit_services.install_session_hooks()
-    db_batch.install_session_hooks()
     # Importing these registers the service operations diagrams may call.
     from app.appeals import operations as _appeal_operations  # noqa: F401, PLC0415
     from app.cycle import operations as _cycle_operations  # noqa: F401, PLC0415

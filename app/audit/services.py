@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.audit.models import GENESIS_HASH, AuditArchive, AuditEntry, AuditHead
 from app.auth.actor import Actor
 from app.db import utcnow
-from app.db_batch import WriteBatch, take_writes_at_commit
+from app.db_batch import WriteBatch
 
 _PENDING_KEY = "audit_pending"
 _HEAD_ID = 1
@@ -167,13 +167,13 @@ def _append_under_lock(
 
 
 def _append_pending(session: Session) -> None:
-    """Chain the session's entries onto the head, sent with the writes left for the commit. The
-    head row is locked either way: by the guarded update when the head is where this process
+    """Chain the session's entries onto the head, in one round trip. The head row is locked
+    either way: by the guarded update when the head is where this process
     left it (one wait for the database), else by SELECT … FOR UPDATE."""
     pending: list[dict[str, Any]] = session.info.pop(_PENDING_KEY, [])
     if not pending:
         return
-    writes = take_writes_at_commit(session)
+    writes = WriteBatch()
     database = str(session.get_bind().engine.url)
     seen = _HEADS_SEEN.get(database)
     head = None

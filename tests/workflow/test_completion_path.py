@@ -27,12 +27,12 @@ from tests.workflow.helpers import bearer, complete, instance, start, upload
 # What an API completion waits for the database server to answer, besides BEGIN and COMMIT: the
 # token; the task locked with its instance and open tasks; the calendar's revision token (so a
 # calendar change in another process counts at once); who may work the new task and whether its
-# step was done before (one statement, for telling them); at the commit, the step's writes
+# step was done before (one statement, for telling them); at the end of the step its writes
 # (completed task, its notices marked read, new task, instance, events; the new task's notices
-# too, but here its step has nobody to tell) with the audit entry and the head it moves (where
-# this process last saw it). PostgreSQL gets all of these writes in one pipeline; SQLite,
-# in-process, executes them one by one.
-WAITS_PER_COMPLETION = {"postgresql": 4 + 1, "sqlite": 4 + 5 + 2}
+# too, but here its step has nobody to tell); at the commit the audit entry with the head it
+# moves (where this process last saw it). PostgreSQL gets each batch of writes in one pipeline;
+# SQLite, in-process, executes them one by one.
+WAITS_PER_COMPLETION = {"postgresql": 4 + 1 + 1, "sqlite": 4 + 5 + 2}
 
 
 @pytest.fixture

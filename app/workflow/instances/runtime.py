@@ -27,7 +27,6 @@ from app.auth.roles import UNIT_ROLES, Permission
 from app.auth.services import require
 from app.calendar.services import working_calendar
 from app.calendar.workdays import WorkdayCalendar
-from app.db_batch import send_at_commit
 from app.errors import InvalidInput, NotFound
 from app.org.services import unit_by_code
 from app.workflow.clock import step_clock, step_now
@@ -308,12 +307,9 @@ def advance(
     *,
     now: datetime,
     timer_rows: list[InstanceTimer] | None = None,
-    writes_at_commit: bool = False,
 ) -> None:
-    """Run the engine until it waits, then save the state, the tasks and the events; with
-    `writes_at_commit` (for a caller that commits next and reads none of them back) the rows of
-    a step that did not fail are written at the commit, with the audit entries, in the same
-    round trip."""
+    """Run the engine until it waits, then save the state, the tasks and the events (one round
+    trip on PostgreSQL)."""
     instance = run.instance
     had_timers = instance.next_timer_at is not None
     step: dict[str, Any] = {"error_message": None, "error_element": None}
@@ -347,7 +343,4 @@ def advance(
     save_step(run.writes, instance, step)
     run.writes.add(_INSERT_EVENTS, run.events)
     run.events = []
-    if writes_at_commit and step["status"] is not InstanceStatus.ERROR:
-        send_at_commit(session, run.writes)
-    else:  # a failed step's answer reads the open tasks back: write them now
-        run.writes.send(session)
+    run.writes.send(session)

@@ -226,12 +226,8 @@ def complete_task(
     task_id: str,
     data: Any,
     now: datetime,
-    writes_at_commit: bool = False,
 ) -> Completed:
-    """Complete the task with the form's data and run the instance until it waits again.
-
-    `writes_at_commit`: the caller commits next and reads nothing back from the database (the
-    API answers from what the step left in memory), so the step's rows go with the commit."""
+    """Complete the task with the form's data and run the instance until it waits again."""
     task, instance, tasks_read = _locked_workable(session, actor, task_id)
     open_before = {t.id for t in tasks_read if t.state is HumanTaskState.READY}
     if task.state is not HumanTaskState.READY or instance.status is not InstanceStatus.WAITING:
@@ -265,7 +261,7 @@ def complete_task(
     )
     run.event("task_completed", spiff_task, now=now, actor=actor)
     clear_task_notices(run.writes, task.id, now=now)
-    advance(session, run, now=now, writes_at_commit=writes_at_commit)
+    advance(session, run, now=now)
     record(
         session,
         actor=actor,

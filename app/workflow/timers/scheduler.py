@@ -95,10 +95,9 @@ _INSTANCES_OF_TIMERS = (
 def fire_timers(session: Session, *, timer_ids: list[int], worker: str, now: datetime) -> int:
     """Fire claimed timers in the caller's transaction; how many advanced their instance.
 
-    A batch costs the database four round trips, whatever its size: its instances locked in one
-    statement, their open timer rows and open tasks, the calendar's revision; the steps' rows
-    are sent together at the commit. The engine work stays per instance: each is loaded,
-    advanced and saved on its own, and reads nothing another step of the batch wrote."""
+    A batch reads the database four times, whatever its size: its instances locked in one
+    statement, their open timer rows and open tasks, the calendar's revision. The engine work
+    stays per instance: each is loaded, advanced and saved (one round trip) on its own."""
     instances = list(session.execute(_INSTANCES_OF_TIMERS, {"timer_ids": timer_ids}).scalars())
     ids = [instance.id for instance in instances]
     timer_rows: dict[int, list[InstanceTimer]] = {instance_id: [] for instance_id in ids}
@@ -125,7 +124,7 @@ def fire_timers(session: Session, *, timer_ids: list[int], worker: str, now: dat
         if not any(row.task_id in waiting for row in mine):
             sync_timer_rows(session, instance.id, waiting, now=now, rows=rows)
             continue
-        advance(session, run, now=now, timer_rows=rows, writes_at_commit=True)
+        advance(session, run, now=now, timer_rows=rows)
         fired += 1
         for row in mine:
             if row.done_at is None:  # the engine's clock says not yet: give the claim back
