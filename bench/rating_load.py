@@ -2,12 +2,15 @@
 with its rate limits in Redis, on PostgreSQL, driven from many client addresses and devices.
 
     python -m bench.rating_load [--rate 200] [--addresses 50] [--devices 1000] [--duration 600]
+                                [--nginx] [--trust-forwarded]
 
 Every client address is a real one: the loopback network is 127.0.0.0/8, so each simulated
-address binds its sockets to its own 127.0.0.x and the server sees that address. The server runs
-as an app node with no proxy in front (JIXIAO_TRUSTED_PROXIES=0), so X-Forwarded-For is the
-client's own claim; behind nginx the site overwrites that header with the address it saw
-(deploy/nginx/jixiao.conf, tested in tests/test_deploy_stack.py), which leaves the same key.
+address binds its sockets to its own 127.0.0.x and the server sees that address. By default one
+gunicorn node runs with no proxy in front (JIXIAO_TRUSTED_PROXIES=0), so X-Forwarded-For is only
+the client's claim. With `--nginx`, deploy/nginx/jixiao.conf as shipped (TLS, ports and paths put
+in) stands in front of two gunicorn nodes that trust one hop, as in production: nginx overwrites
+X-Forwarded-For with the address it saw. `--trust-forwarded` is a control: one node trusting the
+header with nothing in front, the misconfiguration that lets forgers through.
 
 The addresses play four parts:
 - legitimate (all but ten): people opening the page (GET) and rating (GET, then POST the form),
@@ -19,12 +22,15 @@ The addresses play four parts:
   from another client: they must be held to the same limit as the flooders.
 Page views fill the legitimate addresses' share up to the requested total rate.
 
-Printed: the legitimate traffic's p50/p95/p99, errors (a server error, a failed connection, or a
-legitimate request answered anything but 200/303), the 429s by the limit that gave them (from
-X-RateLimit-Limit) per device and per address, and what each flooder and forger got accepted
-against what the limit allows. The tool is a small threaded generator rather than Locust: it
-needs its own source address per client and its per-key 429 accounting, and it runs inside the
-test suite (tests/test_rating_load.py) where gevent's monkey-patching cannot.
+Printed: the legitimate traffic's p50/p95/p99 (none of it refused also shows that the server
+told the addresses apart: together they are far over one address's limit), errors (a server
+error, a failed connection, or a legitimate request answered anything but 200/303), the 429s by
+the limit that gave them (from X-RateLimit-Limit) per device and per address, and what each
+flooder and forger got accepted against what the limit allows.
+
+The tool is a small threaded generator rather than Locust (which installs cleanly): it needs its
+own source address per client and its per-key 429 accounting, and it runs inside the test suite
+(tests/test_rating_load.py), where gevent's monkey-patching cannot.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ import re
 import secrets
 import shutil
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -104,6 +111,23 @@ class Plan:
     address_flooders: int = 3
     forgers: int = 3
     limits: Limits = field(default_factory=Limits)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the clients connect: gunicorn itself, or nginx over TLS."""
+
+    port: int
+    tls: ssl.SSLContext | None = None
+
+    def connect(self, source: str | None = None) -> http.client.HTTPConnection:
+        """A new connection from `source` (a loopback address), not yet opened."""
+        bind = (source, 0) if source else None
+        if self.tls is None:
+            return http.client.HTTPConnection("127.0.0.1", self.port, 30, bind)
+        return http.client.HTTPSConnection(
+            "127.0.0.1", self.port, timeout=30, source_address=bind, context=self.tls
+        )
 
 
 @dataclass
@@ -171,8 +195,9 @@ def clients(plan: Plan) -> list[Client]:
 class Loader:
     """Runs the clients against one server and gathers their samples."""
 
-    def __init__(self, port: int, secret: str, tokens: list[str], plan: Plan) -> None:
-        self.port, self.secret, self.tokens, self.plan = port, secret, tokens, plan
+    def __init__(self, target: Target, secret: str, tokens: list[str], plan: Plan) -> None:
+        self.target, self.secret, self.tokens, self.plan = target, secret, tokens, plan
+        self._connections: dict[str, http.client.HTTPConnection] = {}  # one a client thread
         self.device_ids = [secrets.token_urlsafe(18) for _ in range(plan.devices)]
         self._next_unit = [
             itertools.count(random.randrange(len(tokens))) for _ in range(plan.devices)
@@ -193,20 +218,30 @@ class Loader:
     def _send(
         self, client: Client, method: str, path: str, headers: dict[str, str], body: bytes = b""
     ) -> tuple[int, float, str | None, bytes]:
-        connection = http.client.HTTPConnection(
-            "127.0.0.1", self.port, timeout=30, source_address=(client.address, 0)
-        )
+        """One request on the client's kept-alive connection (gunicorn's sync workers close it
+        after each answer, nginx keeps it); a kept connection the server closed meanwhile is
+        reopened once, as a browser does."""
         started = time.perf_counter()
-        try:
-            connection.request(method, path, body=body or None, headers=headers)
-            response = connection.getresponse()
-            payload = response.read()
-            status, limit = response.status, response.getheader("X-RateLimit-Limit")
-        except OSError:
-            status, limit, payload = 0, None, b""
-        finally:
-            connection.close()
-        return status, time.perf_counter() - started, limit, payload
+        for fresh in (False, True):
+            connection = self._connections.get(client.address)
+            if connection is None or fresh:
+                if connection is not None:
+                    connection.close()
+                connection = self.target.connect(client.address)
+                self._connections[client.address] = connection
+            reused = connection.sock is not None
+            try:
+                connection.request(method, path, body=body or None, headers=headers)
+                response = connection.getresponse()
+                payload = response.read()
+            except OSError:
+                connection.close()
+                if reused and not fresh:
+                    continue
+                return 0, time.perf_counter() - started, None, b""
+            limit = response.getheader("X-RateLimit-Limit")
+            return response.status, time.perf_counter() - started, limit, payload
+        raise AssertionError("unreachable")
 
     def _forged(self) -> dict[str, str]:
         fake = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
@@ -347,62 +382,128 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_for(port: int, path: str, seconds: float) -> None:
+def _wait_for(target: Target, path: str, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while True:
+        connection = target.connect()
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             connection.request("GET", path)
             if connection.getresponse().status == 200:
                 return
         except OSError:
             pass
+        finally:
+            connection.close()
         if time.monotonic() > deadline:
-            raise RuntimeError(f"nothing answered on port {port} within {seconds} s")
+            raise RuntimeError(f"nothing answered on port {target.port} within {seconds} s")
         time.sleep(0.1)
 
 
 @dataclass
 class Server:
-    """gunicorn (and Redis) as started for one run."""
+    """What one run started: where to connect, the app's secret, the limits' storage, the
+    gunicorn workers and the topology (`nginx` or `gunicorn`)."""
 
-    port: int
+    target: Target
     secret: str
     storage: str
     workers: int
+    topology: str
+
+
+def nginx_binary() -> str | None:
+    """The nginx of the Debian package, if installed."""
+    return shutil.which("nginx", path=os.environ.get("PATH", "") + ":/usr/sbin")
+
+
+def _nginx_config(folder: Path, https_port: int, nodes: list[int]) -> Path:
+    """deploy/nginx/jixiao.conf as shipped, with this run's ports and paths (IPv4 loopback)."""
+    site = (ROOT / "deploy" / "nginx" / "jixiao.conf").read_text()
+    replacements = {
+        "    listen [::]:80;\n": "",
+        "    listen [::]:443 ssl http2;\n": "",
+        "listen 80;": f"listen 127.0.0.1:{_free_port()};",
+        "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
+        "127.0.0.1:8001": f"127.0.0.1:{nodes[0]}",
+        "127.0.0.1:8002": f"127.0.0.1:{nodes[1]}",
+        "/etc/jixiao/tls/": f"{folder}/",
+        "/opt/jixiao/": f"{ROOT}/",
+    }
+    for old, new in replacements.items():
+        if old not in site:
+            raise RuntimeError(f"deploy/nginx/jixiao.conf no longer contains {old!r}")
+        site = site.replace(old, new)
+    Path(folder, "site.conf").write_text(site)
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", f"{folder}/jixiao.key", "-out", f"{folder}/jixiao.crt"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    main = Path(folder, "nginx.conf")
+    main.write_text(
+        f"""{user}worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log off;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    include {folder}/site.conf;
+}}
+"""
+    )
+    return main
 
 
 @contextmanager
 def server(
-    url: str, limits: Limits, probe: str, workers: int = 4, trusted_proxies: int = 0
+    url: str,
+    limits: Limits,
+    probe: str,
+    workers: int = 4,
+    *,
+    via_nginx: bool = False,
+    trusted_proxies: int = 0,
 ) -> Iterator[Server]:
-    """A gunicorn app node on `url` with Redis-backed limits (memory and one worker when
-    redis-server is not installed: then every limit is still one counter). `trusted_proxies`
-    above 0 with no proxy in front is the misconfiguration a forger exploits (a control run)."""
+    """The app on `url` with Redis-backed limits (memory and one worker when redis-server is
+    not installed: then every limit is still one counter): one gunicorn node with no proxy in
+    front, or (`via_nginx`) deploy/'s nginx site over TLS in front of two nodes that trust one
+    hop, as in production. `trusted_proxies` above 0 with no proxy in front is the
+    misconfiguration a forger exploits (a control run)."""
     secret = secrets.token_hex(32)
     processes: list[subprocess.Popen[bytes]] = []
     with (
         tempfile.TemporaryDirectory(prefix="jixiao-load-") as folder,
         Path(folder, "server.log").open("ab") as log,
     ):
+
+        def start(command: list[str], **env: str) -> None:
+            processes.append(
+                subprocess.Popen(
+                    command, cwd=ROOT, env={**os.environ, **env}, stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )  # fmt: skip
+
         try:
             redis = shutil.which("redis-server")
             if redis:
                 redis_port = _free_port()
                 conf = str(ROOT / "deploy" / "redis" / "jixiao-ratelimit.conf")
-                processes.append(
-                    subprocess.Popen(
-                        [redis, conf, "--port", str(redis_port), "--bind", "127.0.0.1",
-                         "--dir", folder, "--daemonize", "no"],
-                        stdout=log, stderr=subprocess.STDOUT,
-                    )
-                )  # fmt: skip
+                start([redis, conf, "--port", str(redis_port), "--bind", "127.0.0.1",
+                       "--dir", folder, "--daemonize", "no"])  # fmt: skip
                 storage = f"redis://127.0.0.1:{redis_port}/0"
             else:
                 storage, workers = "memory://", 1
-            port = _free_port()
-            env = {
-                **os.environ,
+                via_nginx = False  # two nodes would count apart
+            app_env = {
                 **limits.env(),
                 "JIXIAO_ENV": "production",
                 "SECRET_KEY": secret,
@@ -412,21 +513,30 @@ def server(
                 "JIXIAO_UPLOAD_DIR": str(Path(folder, "uploads")),
                 "JIXIAO_MFA_ROLES": "sysadmin,secadmin,auditor",
                 "JIXIAO_SCHEDULER": "off",
-                "JIXIAO_TRUSTED_PROXIES": str(trusted_proxies),
+                "JIXIAO_TRUSTED_PROXIES": "1" if via_nginx else str(trusted_proxies),
                 "RATELIMIT_STORAGE_URI": storage,
-                "JIXIAO_BIND": f"127.0.0.1:{port}",
-                "JIXIAO_WEB_WORKERS": str(workers),
                 "JIXIAO_ACCESS_LOG": os.devnull,
                 "JIXIAO_LOG_LEVEL": "warning",
             }
-            command = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"]
-            processes.append(
-                subprocess.Popen(
-                    [*command, "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-                )
-            )
-            _wait_for(port, probe, 60)
-            yield Server(port, secret, storage, workers)
+            gunicorn = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"]
+            nginx = nginx_binary() if via_nginx else None
+            if nginx is not None:
+                nodes, https_port = [_free_port(), _free_port()], _free_port()
+                per_node = max(1, workers // 2)
+                for node in nodes:
+                    start([*gunicorn, "wsgi:app"], **app_env, JIXIAO_BIND=f"127.0.0.1:{node}",
+                          JIXIAO_WEB_WORKERS=str(per_node))  # fmt: skip
+                config = _nginx_config(Path(folder), https_port, nodes)
+                start([nginx, "-c", str(config), "-p", folder, "-g", "daemon off;"])
+                tls = ssl.create_default_context(cafile=f"{folder}/jixiao.crt")
+                target, topology, workers = Target(https_port, tls), "nginx", per_node * 2
+            else:
+                port = _free_port()
+                start([*gunicorn, "wsgi:app"], **app_env, JIXIAO_BIND=f"127.0.0.1:{port}",
+                      JIXIAO_WEB_WORKERS=str(workers))  # fmt: skip
+                target, topology = Target(port), "gunicorn"
+            _wait_for(target, probe, 60)
+            yield Server(target, secret, storage, workers, topology)
         finally:
             for process in reversed(processes):
                 process.terminate()
@@ -450,13 +560,18 @@ def unit_tokens(url: str) -> list[str]:
     return [t for t in tokens if t]
 
 
-def run(url: str, plan: Plan, workers: int = 4, trusted_proxies: int = 0) -> dict[str, Any]:
+def run(
+    url: str, plan: Plan, workers: int = 4, *, via_nginx: bool = False, trusted_proxies: int = 0
+) -> dict[str, Any]:
     """Start the server on a seeded database at `url`, run the plan, report."""
     tokens = unit_tokens(url)
     probe = f"/rate/{tokens[0]}"
-    with server(url, plan.limits, probe, workers, trusted_proxies) as running:
-        samples, elapsed = Loader(running.port, running.secret, tokens, plan).run()
+    with server(
+        url, plan.limits, probe, workers, via_nginx=via_nginx, trusted_proxies=trusted_proxies
+    ) as running:
+        samples, elapsed = Loader(running.target, running.secret, tokens, plan).run()
     figures = report(samples, elapsed, plan)
+    figures["topology"] = running.topology
     figures["rate_limit_storage"] = running.storage.split(":")[0]
     figures["gunicorn_workers"] = running.workers
     return figures
@@ -471,6 +586,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--duration", type=float, default=600.0, help="seconds")
     parser.add_argument("--units", type=int, default=79)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--nginx",
+        action="store_true",
+        help="through deploy/'s nginx site (TLS) in front of two gunicorn nodes, as in production",
+    )
     parser.add_argument(
         "--trust-forwarded",
         action="store_true",
@@ -489,7 +609,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         duration=args.duration,
         units=args.units,
     )
-    figures = run(url, plan, args.workers, 1 if args.trust_forwarded else 0)
+    figures = run(
+        url,
+        plan,
+        args.workers,
+        via_nginx=args.nginx,
+        trusted_proxies=1 if args.trust_forwarded else 0,
+    )
     print(json.dumps(figures, ensure_ascii=False, indent=1))
     return figures
 
