@@ -1,5 +1,6 @@
 """Backup and restore (SECURITY R12): one archive, restored into a fresh database and upload
-folder, resumes the waiting work, keeps the evidence byte for byte and the audit chain intact."""
+folder, resumes the waiting work, keeps the evidence byte for byte (stored encrypted, read with
+the same data keys) and the audit chain intact."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from app.auth.roles import Role
 from app.db import utcnow
 from app.evidence.models import EvidenceFile
 from app.evidence.services import store_evidence
+from app.evidence.storage import read_evidence
 from app.extensions import db
 from app.workflow.models import InstanceEvent, InstanceStatus, ProcessInstance
 from app.workflow.timers.scheduler import run_tick
@@ -152,9 +154,13 @@ def test_a_restored_backup_resumes_its_instances_with_evidence_and_audit_intact(
 
         evidence = db.session.get(EvidenceFile, work["evidence"])
         assert evidence is not None
-        stored = Path(restored_app.config["UPLOAD_DIR"]) / evidence.storage_key
-        assert hashlib.sha256(stored.read_bytes()).hexdigest() == evidence.sha256
-        assert stored.read_bytes() == EVIDENCE
+        restored_uploads = Path(restored_app.config["UPLOAD_DIR"])
+        # The archive carries the file as stored (encrypted); read back with the data key, it
+        # is the upload byte for byte and matches the SHA-256 on its row.
+        assert EVIDENCE not in (restored_uploads / evidence.storage_key).read_bytes()
+        plain = read_evidence(restored_uploads, evidence)
+        assert hashlib.sha256(plain).hexdigest() == evidence.sha256
+        assert plain == EVIDENCE
         db.session.commit()
 
         verified = _invoke(restored_app, "audit", "verify")

@@ -146,6 +146,7 @@ OBJECT_LABELS: dict[str, Any] = {
     "endpoint": _l("Page or call"),
     "evaluation_sheet": _l("Evaluation sheet"),
     "evidence": _l("Evidence file"),
+    "evidence_store": _l("Evidence file store (encrypted)"),
     "grade_notice": _l("Notice of the final grades"),
     "indicator": _l("Indicator"),
     "p_proposal": _l("P proposal"),

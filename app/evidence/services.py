@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
-import os
 import re
 import secrets
 import uuid
@@ -12,9 +10,8 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from typing import BinaryIO
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -25,6 +22,7 @@ from app.auth.roles import UNIT_ROLES, Permission
 from app.auth.services import require
 from app.errors import DomainError, HiddenFromActor, InvalidInput, NotFound
 from app.evidence.models import EvidenceFile
+from app.evidence.storage import open_evidence, storage_root, write_evidence
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
@@ -85,12 +83,6 @@ def safe_display_name(name: str) -> str:
     return cleaned[:200] or "file"
 
 
-def _storage_root() -> Path:
-    root = Path(current_app.config["UPLOAD_DIR"])
-    root.mkdir(parents=True, exist_ok=True)
-    return root
-
-
 def store_evidence(
     session: Session,
     *,
@@ -112,17 +104,14 @@ def store_evidence(
         message = _("Only PDF, PNG, JPEG and Word/Excel/PowerPoint (OOXML) files are accepted.")
         raise InvalidInput(message, details=[{"path": "file", "message": message}])
     storage_key = secrets.token_hex(32)
-    target = _storage_root() / storage_key
-    temporary = target.with_suffix(".part")
-    temporary.write_bytes(content)
-    os.replace(temporary, target)
+    sealed = write_evidence(storage_root(), storage_key, content)
     evidence = EvidenceFile(
         id=str(uuid.uuid4()),
         storage_key=storage_key,
         original_name=safe_display_name(name),
         content_type=detected.content_type,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
+        size=sealed.size,
+        sha256=sealed.sha256,
         unit_id=unit_id,
         instance_id=instance_id,
         uploaded_by_id=actor.user_id,
@@ -179,10 +168,8 @@ def _may_read(session: Session, actor: Actor, evidence: EvidenceFile) -> bool:
     )
 
 
-def readable_evidence(
-    session: Session, actor: Actor, evidence_id: str
-) -> tuple[EvidenceFile, Path]:
-    """The file and its path, if the actor may read it; NotFound otherwise. Readers: the
+def readable_evidence(session: Session, actor: Actor, evidence_id: str) -> EvidenceFile:
+    """The file's row, if the actor may read it; NotFound otherwise. Readers: the
     uploader, the office and supervisors, the unit's own staff and head, and whoever works or
     worked a task of the instance the file belongs to."""
     require(actor, Permission.BUSINESS)
@@ -195,14 +182,16 @@ def readable_evidence(
         raise NotFound(_("No such file."))
     if not _may_read(session, actor, evidence):
         raise HiddenFromActor(_("No such file."))
-    return evidence, _storage_root() / evidence.storage_key
+    return evidence
 
 
 def download_evidence(
     session: Session, *, actor: Actor, evidence_id: str, now: datetime
-) -> tuple[EvidenceFile, Path]:
-    """The file to send to a reader (see `readable_evidence`), the download audited."""
-    evidence, path = readable_evidence(session, actor, evidence_id)
+) -> tuple[EvidenceFile, BinaryIO]:
+    """The file to send to a reader (see `readable_evidence`) and its plaintext as a stream,
+    checked against its record first (EvidenceDamaged if it fails); the download audited."""
+    evidence = readable_evidence(session, actor, evidence_id)
+    stream = open_evidence(storage_root(), evidence)
     record(
         session,
         actor=actor,
@@ -212,7 +201,7 @@ def download_evidence(
         after={"sha256": evidence.sha256},
         now=now,
     )
-    return evidence, path
+    return evidence, stream
 
 
 def evidence_names(session: Session, evidence_ids: Iterable[str]) -> dict[str, str]:

@@ -324,12 +324,13 @@ def unclaim(task_id: str) -> Any:
 def evidence(evidence_id: str) -> Any:
     """Download an evidence file, always as an attachment; the download is audited."""
     session = db_session()
-    found, path = download_evidence(
+    found, stream = download_evidence(
         session, actor=current_actor(), evidence_id=evidence_id, now=utcnow()
     )
     session.commit()
     response = send_file(
-        path, mimetype=found.content_type, as_attachment=True, download_name=found.original_name
+        stream, mimetype=found.content_type, as_attachment=True, download_name=found.original_name
     )
+    response.content_length = found.size
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
