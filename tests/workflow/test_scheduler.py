@@ -17,6 +17,7 @@ from sqlalchemy import event, select
 
 from app.auth.roles import Role
 from app.db import utcnow
+from app.db_batch import WriteBatch
 from app.extensions import db
 from app.workflow.models import InstanceEvent, InstanceStatus, InstanceTimer, ProcessInstance
 from app.workflow.timers.scheduler import LEASE, claim_due_timers, fire_timers, run_tick
@@ -164,14 +165,23 @@ def test_timers_due_during_downtime_fire_at_the_first_tick(
 
 @pytest.mark.parametrize("count", [3, 15])
 def test_a_batch_of_timers_reads_the_database_a_fixed_number_of_times(
-    client: FlaskClient, office: dict[str, str], count: int
+    client: FlaskClient, office: dict[str, str], count: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue 16: however many timers a batch holds, it reads their instances, timer rows and
-    open tasks and the calendar's revision once each; only the writes grow with the batch."""
+    open tasks and the calendar's revision once each, and sends its instances' writes together
+    (one round trip on PostgreSQL); only the size of that one send grows with the batch."""
     ids = _start_many(client, office, count)
     now = _past_due()
     claimed = claim_due_timers(db.session, worker="w", now=now)
     db.session.commit()
+    sends: list[int] = []
+    real_send = WriteBatch.send
+
+    def count_sends(batch: WriteBatch, session: Any) -> None:
+        sends.append(len(batch._writes))
+        real_send(batch, session)
+
+    monkeypatch.setattr(WriteBatch, "send", count_sends)
     reads: list[str] = []
 
     def count_reads(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -181,10 +191,12 @@ def test_a_batch_of_timers_reads_the_database_a_fixed_number_of_times(
     event.listen(db.engine, "before_cursor_execute", count_reads)
     try:
         assert fire_timers(db.session, timer_ids=claimed, worker="w", now=now) == count
+        sends_while_firing = list(sends)
         db.session.commit()
     finally:
         event.remove(db.engine, "before_cursor_execute", count_reads)
     assert len(reads) == 4, "\n".join(reads)
+    assert len(sends_while_firing) == 1 and sends_while_firing[0] >= 2 * count, sends_while_firing
     assert _fired_per_instance() == dict.fromkeys(ids, 1)
     assert all(row.done_at is not None for row in _timers())
 

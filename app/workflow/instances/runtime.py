@@ -307,9 +307,11 @@ def advance(
     *,
     now: datetime,
     timer_rows: list[InstanceTimer] | None = None,
+    send: bool = True,
 ) -> None:
     """Run the engine until it waits, then save the state, the tasks and the events (one round
-    trip on PostgreSQL)."""
+    trip on PostgreSQL). With `send=False` the writes stay in `run.writes` for the caller to send
+    together with other runs' (a batch of timers)."""
     instance = run.instance
     had_timers = instance.next_timer_at is not None
     step: dict[str, Any] = {"error_message": None, "error_element": None}
@@ -343,4 +345,5 @@ def advance(
     save_step(run.writes, instance, step)
     run.writes.add(_INSERT_EVENTS, run.events)
     run.events = []
-    run.writes.send(session)
+    if send:
+        run.writes.send(session)

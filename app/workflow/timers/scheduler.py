@@ -22,6 +22,7 @@ from app.audit.signing import sign_daily_head
 from app.auth.actor import Actor
 from app.auth.services import purge_stale_sessions
 from app.calendar.services import calendar_source
+from app.db_batch import WriteBatch
 from app.notifications.channels import channels_for
 from app.notifications.outbox import dispatch
 from app.workflow.instances.process_starts import claim_due_starts, fire_start
@@ -97,7 +98,8 @@ def fire_timers(session: Session, *, timer_ids: list[int], worker: str, now: dat
 
     A batch reads the database four times, whatever its size: its instances locked in one
     statement, their open timer rows and open tasks, the calendar's revision. The engine work
-    stays per instance: each is loaded, advanced and saved (one round trip) on its own."""
+    stays per instance (each is loaded and advanced on its own); their writes are sent together
+    at the end, in one round trip on PostgreSQL."""
     instances = list(session.execute(_INSTANCES_OF_TIMERS, {"timer_ids": timer_ids}).scalars())
     ids = [instance.id for instance in instances]
     timer_rows: dict[int, list[InstanceTimer]] = {instance_id: [] for instance_id in ids}
@@ -108,6 +110,7 @@ def fire_timers(session: Session, *, timer_ids: list[int], worker: str, now: dat
         open_tasks[task.instance_id].append(task)
     calendars = calendar_source(session)
     claimed = set(timer_ids)
+    writes = WriteBatch()
     fired = 0
     for instance in instances:
         rows = timer_rows[instance.id]
@@ -124,11 +127,13 @@ def fire_timers(session: Session, *, timer_ids: list[int], worker: str, now: dat
         if not any(row.task_id in waiting for row in mine):
             sync_timer_rows(session, instance.id, waiting, now=now, rows=rows)
             continue
-        advance(session, run, now=now, timer_rows=rows)
+        advance(session, run, now=now, timer_rows=rows, send=False)
+        writes.extend(run.writes)
         fired += 1
         for row in mine:
             if row.done_at is None:  # the engine's clock says not yet: give the claim back
                 row.lease_until = row.claimed_by = None
+    writes.send(session)
     return fired
 
 
