@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from app.errors import NotFound
 from app.scoring.arithmetic import DEFAULT_SCHEME, ScoreScheme, mean_level_score, rounded
-from app.scoring.inputs import PublicRatings, UnitInputs, parse_inputs
+from app.scoring.inputs import PublicRatings, UnitInputs, parse_unit_inputs
 from app.scoring.models import ScoreRow, ScoreRun
 
 DEPARTMENTAL_ITEMS = ("leadership", "party", "security", "energy", "budget")
@@ -152,7 +152,7 @@ def _departmental_part(unit: UnitInputs, row: ScoreRow, scheme: ScoreScheme) -> 
 def explain(run: ScoreRun, unit_code: str, scheme: ScoreScheme = DEFAULT_SCHEME) -> Explanation:
     """The unit's score in `run`, every component with the numbers behind it."""
     row = next((r for r in run.rows if r.unit.code == unit_code), None)
-    unit = next((u for u in parse_inputs(run.inputs).units if u.code == unit_code), None)
+    unit = parse_unit_inputs(run.inputs, unit_code)
     if row is None or unit is None:
         raise NotFound(_("%(code)s has no score in this version.", code=unit_code))
     i, p, e = Decimal(row.i), Decimal(row.p), Decimal(row.e)

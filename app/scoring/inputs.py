@@ -122,6 +122,19 @@ def parse_inputs(document: Any) -> ScoringInputs:
     return ScoringInputs(year=year, units=tuple(units), quota_rounding=rounding)
 
 
+def parse_unit_inputs(document: Any, code: str) -> UnitInputs | None:
+    """One unit's typed inputs from a stored (already checked) inputs document, without reading
+    the other units': the explain page of one unit needs only its own. None if it has none."""
+    raw_units = document.get("units") if isinstance(document, dict) else None
+    for position, raw in enumerate(raw_units if isinstance(raw_units, list) else []):
+        if isinstance(raw, dict) and raw.get("code") == code:
+            unit, problems = _parse_unit(raw, position)
+            if problems:
+                raise InputsProblem(problems)
+            return unit
+    return None
+
+
 def _quota_rounding(reader: InputReader, value: Any) -> QuotaRounding | None:
     try:
         return QuotaRounding(value)

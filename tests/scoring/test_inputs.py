@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from app.org.models import Category
-from app.scoring.inputs import QuotaRounding, inputs_as_json, parse_inputs, parse_inputs_text
+from app.scoring.inputs import (
+    QuotaRounding,
+    inputs_as_json,
+    parse_inputs,
+    parse_inputs_text,
+    parse_unit_inputs,
+)
 from app.scoring.problems import InputsProblem
 from tests.scoring.builders import worked_example_document
 
@@ -172,3 +178,23 @@ def test_inputs_written_as_json_read_back_the_same() -> None:
     unit["daily"] = {"非常满意": 8, "满意": 32}
     inputs = parse_inputs_text(json.dumps(document(unit, quota_rounding="half_up")))
     assert parse_inputs(json.loads(json.dumps(inputs_as_json(inputs)))) == inputs
+
+
+def test_one_units_inputs_read_alone_match_the_whole_documents() -> None:
+    """The explain page reads only its unit's entry of a stored document."""
+    doc = document(worked_example_document(), {**worked_example_document(), "code": "JYT"})
+    whole = parse_inputs(doc)
+    assert len(whole.units) == 2
+    for unit in whole.units:
+        assert parse_unit_inputs(doc, unit.code) == unit
+    assert parse_unit_inputs(doc, "NO-SUCH-UNIT") is None
+
+
+def test_a_damaged_unit_entry_read_alone_is_refused_naming_the_unit() -> None:
+    doc = document(worked_example_document(), {**worked_example_document(), "code": "JYT"})
+    code = "FGW"
+    doc["units"][0]["indicators"][0]["completion"] = 1.5
+    assert parse_unit_inputs(doc, "JYT") is not None  # the damage is not in this unit
+    with pytest.raises(InputsProblem) as raised:
+        parse_unit_inputs(doc, code)
+    assert any(problem.unit == code for problem in raised.value.problems)
