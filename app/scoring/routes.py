@@ -33,6 +33,7 @@ from app.scoring.services import (
     versions_of,
 )
 from app.scoring.settings import quota_rounding_of, set_quota_rounding
+from app.scoring.sources import process_sources, rating_counts
 from app.scoring.workbook import score_workbook, table_headers, workbook_title
 from app.web.context import current_actor, login_required, permission_required
 
@@ -183,12 +184,16 @@ def unit_score(year: int, code: str) -> Any:
     actor, session = current_actor(), db_session()
     code = code.upper()[:16]
     run = run_of(session, year, readable_version(session, actor, year, code, _version()))
+    explanation = explain(run, code)
+    office = actor.can(Permission.RUN_CYCLE)
     return render_template(
         "scoring/explain.html",
-        explanation=explain(run, code),
+        explanation=explanation,
+        process=process_sources(session, year, explanation.inputs),
+        ratings=rating_counts(session, year, code) if office else None,
         flag_text=flag_text,
         trail=appeal_trail(session, year, code),
-        office=actor.can(Permission.RUN_CYCLE),
+        office=office,
         delivery_labels={state.value: str(label) for state, label in STATE_LABELS.items()},
     )
 
