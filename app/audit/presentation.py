@@ -84,6 +84,7 @@ ACTION_LABELS: dict[str, Any] = {
     "role.revoke": _l("Role revoked"),
     "scores.case_exempt": _l("Disqualification case exempted"),
     "scores.case_record": _l("Disqualification case recorded"),
+    "scores.quota_rounding": _l("Grade quota rounding changed"),
     "scores.store": _l("Scores computed and stored"),
     "signoff.grades_final": _l("Grades made final and the notice published"),
     "survey.answer": _l("Survey answered"),

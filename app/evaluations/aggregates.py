@@ -99,8 +99,11 @@ class UnitEvaluation:
     dept_items_skipped: int
 
 
-def year_evaluations(session: Session, year: int) -> list[UnitEvaluation]:
-    """Every unit of the year with its evaluation parts, by category then code."""
+def year_evaluations(
+    session: Session, year: int, unit_code: str | None = None
+) -> list[UnitEvaluation]:
+    """Every unit of the year (or only `unit_code`) with its evaluation parts, by category then
+    code."""
     leaders, group = leader_scores(session, year), leading_group_scores(session, year)
     leader_skips = _abstentions(session, year, SheetKind.LEADER)
     group_skips = _abstentions(session, year, SheetKind.LEADING_GROUP)
@@ -115,6 +118,8 @@ def year_evaluations(session: Session, year: int) -> list[UnitEvaluation]:
     result = []
     for membership in memberships(session, year):
         code = membership.unit.code
+        if unit_code is not None and code != unit_code:
+            continue
         taken = items.get(code, {})
         full = sum((f for _a, f in taken.values()), Decimal(0))
         actual = sum((a for a, _f in taken.values()), Decimal(0))

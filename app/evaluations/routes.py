@@ -17,7 +17,7 @@ from app.evaluations.aggregates import year_evaluations
 from app.evaluations.models import DepartmentItem, SheetKind
 from app.extensions import db_session
 from app.org.services import current_year, memberships
-from app.web.context import current_actor, login_required, permission_required
+from app.web.context import current_actor, login_required, permission_required, unit_filter
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations", template_folder="templates")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -209,7 +209,8 @@ def _overview_page(year: int, errors: dict[str, str], code: int = 200) -> Any:
     return render_template(
         "evaluations/overview.html",
         year=year,
-        rows=year_evaluations(session, year),
+        unit=unit_filter(),
+        rows=year_evaluations(session, year, unit_filter()),
         items=departments.progress_by_item(session, year),
         leader_sheets=grid.sheets_of_year(session, year, SheetKind.LEADER),
         group_sheets=grid.sheets_of_year(session, year, SheetKind.LEADING_GROUP),

@@ -60,6 +60,8 @@ class AssessmentYear(Base):
         str_enum(YearStatus, 16), default=YearStatus.PLANNING
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How the grade quotas become whole places (SPEC §9): app.scoring.inputs.QuotaRounding's value.
+    quota_rounding: Mapped[str] = mapped_column(String(16), default="floor", server_default="floor")
 
 
 class Unit(Base):

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from app.auth.actor import Actor
@@ -106,18 +106,28 @@ class ProposalBoard:
 
 
 def proposal_board(
-    session: Session, actor: Actor, year: int, status: ProposalStatus | None
+    session: Session,
+    actor: Actor,
+    year: int,
+    status: ProposalStatus | None,
+    unit_code: str | None = None,
 ) -> ProposalBoard:
-    """Proposals of the year (all, or with `status`), P per unit and the year's rules."""
+    """Proposals of the year (all, or with `status`), P per unit and the year's rules; with
+    `unit_code`, the proposals and P of that unit only."""
     require(actor, Permission.RUN_CYCLE)
     query = select(Proposal).where(Proposal.year == year).order_by(Proposal.created_at.desc())
     if status is not None:
         query = query.where(Proposal.status == status)
+    if unit_code is not None:
+        query = query.join(Unit, Unit.id == Proposal.unit_id).where(Unit.code == unit_code)
     found = session.execute(query.limit(500)).scalars().all()
     members = (
         session.execute(
             select(UnitMembership)
-            .where(UnitMembership.year == year)
+            .where(
+                UnitMembership.year == year,
+                true() if unit_code is None else Unit.code == unit_code,
+            )
             .options(joinedload(UnitMembership.unit))
             .join(UnitMembership.unit)
             .order_by(UnitMembership.category, Unit.code)

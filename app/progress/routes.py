@@ -18,7 +18,7 @@ from app.progress.director import propose_bonus, review
 from app.progress.models import ProposalStatus
 from app.progress.proposals import decide, update_rule
 from app.progress.queries import proposal_board
-from app.web.context import current_actor, login_required, permission_required
+from app.web.context import current_actor, login_required, permission_required, unit_filter
 
 bp = Blueprint("progress", __name__, url_prefix="/progress", template_folder="templates")
 
@@ -31,10 +31,11 @@ def _status(value: str | None) -> ProposalStatus | None:
 
 
 def _page(year: int, status: ProposalStatus | None, errors: dict[str, str], code: int = 200) -> Any:
-    board = proposal_board(db_session(), current_actor(), year, status)
+    board = proposal_board(db_session(), current_actor(), year, status, unit_filter())
     return render_template(
         "progress/proposals.html",
         year=year,
+        unit=unit_filter(),
         status=status,
         statuses=list(ProposalStatus),
         board=board,

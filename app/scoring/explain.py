@@ -40,6 +40,7 @@ class Explanation:
     run: ScoreRun
     row: ScoreRow
     components: list[Component]
+    inputs: UnitInputs
 
 
 def _item_title(key: str) -> str:
@@ -195,7 +196,7 @@ def explain(run: ScoreRun, unit_code: str, scheme: ScoreScheme = DEFAULT_SCHEME)
             + _(" (from the unrounded parts)"),
         ),
     ]
-    return Explanation(run, row, components)
+    return Explanation(run, row, components, unit)
 
 
 def chart_data(rows: list[ScoreRow], scheme: ScoreScheme = DEFAULT_SCHEME) -> dict[str, Any]:

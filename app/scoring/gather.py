@@ -24,9 +24,10 @@ from app.evaluations.survey.services import survey_for_year
 from app.org.models import Unit
 from app.org.services import memberships
 from app.progress.models import ProcessRule, Proposal, ProposalStatus
-from app.scoring.inputs import QuotaRounding, parse_inputs
+from app.scoring.inputs import parse_inputs
 from app.scoring.models import DisqualificationCase, ScoreRun
 from app.scoring.services import store_scores
+from app.scoring.settings import quota_rounding_of
 from app.verification.queries import verified_indicators
 
 ZERO = Decimal(0)
@@ -140,7 +141,7 @@ def gather_inputs(session: Session, year: int) -> dict[str, Any]:
             }
         unit["disqualified"] = code in disqualified
         units.append(unit)
-    return {"year": year, "quota_rounding": QuotaRounding.FLOOR.value, "units": units}
+    return {"year": year, "quota_rounding": quota_rounding_of(session, year).value, "units": units}
 
 
 def compute_year(

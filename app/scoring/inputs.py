@@ -25,6 +25,22 @@ class QuotaRounding(StrEnum):
     FLOOR = "floor"
     HALF_UP = "half_up"
 
+    @property
+    def label(self) -> str:
+        labels = {
+            QuotaRounding.FLOOR: _("rounded down (⌊0.4·N⌋, ⌊0.9·N⌋)"),
+            QuotaRounding.HALF_UP: _("rounded half-up"),
+        }
+        return str(labels[self])
+
+
+def rounding_label(value: str) -> str:
+    """How a stored rounding value reads; an unknown value as itself."""
+    try:
+        return QuotaRounding(value).label
+    except ValueError:
+        return value
+
 
 @dataclass(frozen=True)
 class IndicatorInput:

@@ -22,6 +22,7 @@ from app.scoring.cases import CaseInput, cases_of_year, exempt_case, record_case
 from app.scoring.explain import chart_data, explain, shown
 from app.scoring.gather import compute_year
 from app.scoring.grades import Grade, flag_text
+from app.scoring.inputs import QuotaRounding, rounding_label
 from app.scoring.models import CaseKind, Exemption, ScoreRow
 from app.scoring.problems import InputsProblem
 from app.scoring.services import (
@@ -31,6 +32,8 @@ from app.scoring.services import (
     scored_years,
     versions_of,
 )
+from app.scoring.settings import quota_rounding_of, set_quota_rounding
+from app.scoring.sources import process_sources, rating_counts
 from app.scoring.workbook import score_workbook, table_headers, workbook_title
 from app.web.context import current_actor, login_required, permission_required
 
@@ -108,15 +111,11 @@ def compute() -> Any:
     return redirect(url_for("scoring.table", year=year))
 
 
-@bp.get("/<int(max=9999):year>")
-@login_required
-def table(year: int) -> Any:
-    """The year's scores by category: ranking, components, grades, flags and two charts."""
-    require_score_reader(current_actor())
+def _table_page(year: int, errors: dict[str, str] | None = None, status: int = 200) -> Any:
     session = db_session()
     run = run_of(session, year, _version())
     groups = _by_category(list(run.rows))
-    return render_template(
+    page = render_template(
         "scoring/table.html",
         run=run,
         groups=groups,
@@ -126,7 +125,44 @@ def table(year: int) -> Any:
         shown=_shown,
         flag_text=flag_text,
         can_manage=current_actor().can(Permission.RUN_CYCLE),
+        rounding=quota_rounding_of(session, year),
+        run_rounding=rounding_label(run.quota_rounding),
+        roundings=list(QuotaRounding),
+        errors=errors or {},
     )
+    return page, status
+
+
+@bp.get("/<int(max=9999):year>")
+@login_required
+def table(year: int) -> Any:
+    """The year's scores by category: ranking, components, grades, flags and two charts."""
+    require_score_reader(current_actor())
+    return _table_page(year)
+
+
+@bp.post("/<int(max=9999):year>/quota-rounding")
+@login_required
+@permission_required(Permission.RUN_CYCLE)
+def quota_rounding(year: int) -> Any:
+    """Set how the year's grade quotas are rounded; the next computation grades with it."""
+    session = db_session()
+    try:
+        rounding = set_quota_rounding(
+            session, current_actor(), year, request.form.get("quota_rounding", ""), now=utcnow()
+        )
+    except DomainError as error:
+        session.rollback()
+        return _table_page(year, {"quota_rounding": error.message}, error.status)
+    session.commit()
+    flash(
+        _(
+            "Grade quotas are now %(rounding)s; compute the scores again to grade with it.",
+            rounding=rounding.label,
+        ),
+        "success",
+    )
+    return redirect(url_for("scoring.table", year=year))
 
 
 @bp.get("/<int(max=9999):year>/scores.xlsx")
@@ -148,12 +184,16 @@ def unit_score(year: int, code: str) -> Any:
     actor, session = current_actor(), db_session()
     code = code.upper()[:16]
     run = run_of(session, year, readable_version(session, actor, year, code, _version()))
+    explanation = explain(run, code)
+    office = actor.can(Permission.RUN_CYCLE)
     return render_template(
         "scoring/explain.html",
-        explanation=explain(run, code),
+        explanation=explanation,
+        process=process_sources(session, year, explanation.inputs),
+        ratings=rating_counts(session, year, code) if office else None,
         flag_text=flag_text,
         trail=appeal_trail(session, year, code),
-        office=actor.can(Permission.RUN_CYCLE),
+        office=office,
         delivery_labels={state.value: str(label) for state, label in STATE_LABELS.items()},
     )
 

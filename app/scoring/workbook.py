@@ -14,6 +14,7 @@ from openpyxl.worksheet.page import PageMargins
 from app.org.models import Category
 from app.scoring.arithmetic import rounded
 from app.scoring.grades import flag_text
+from app.scoring.inputs import rounding_label
 from app.scoring.models import ScoreRow, ScoreRun
 
 
@@ -37,8 +38,10 @@ def table_headers() -> list[str]:
 
 
 def workbook_title(run: ScoreRun) -> str:
-    """The title printed above each sheet."""
-    return str(_("%(year)d performance scores, version %(v)d", year=run.year, v=run.version))
+    """The title printed above each sheet, with the quota rounding that made the grades."""
+    title = _("%(year)d performance scores, version %(v)d", year=run.year, v=run.version)
+    rounding = _("grade quotas %(rounding)s", rounding=rounding_label(run.quota_rounding))
+    return f"{title} · {rounding}"
 
 
 def score_workbook(run: ScoreRun, headers: list[str], title: str) -> bytes:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.evidence.services import evidence_names
 from app.indicators.models import Indicator, IndicatorStatus
 from app.org.models import Unit
 from app.verification.models import Verification, VerificationEntry, VerificationStatus
@@ -70,6 +71,7 @@ class BoardRow:
     instance_id: int | None
     open: bool
     indicators: list[tuple[str, Decimal | None, Decimal | None]] = field(default_factory=list)
+    evidence: list[tuple[str, str]] = field(default_factory=list)  # (file id, shown name)
 
 
 def units_with_approved(session: Session, year: int) -> list[Unit]:
@@ -99,9 +101,10 @@ def open_units(session: Session, year: int) -> set[int]:
     }
 
 
-def verification_board(session: Session, year: int) -> list[BoardRow]:
-    """Each unit with approved indicators: where its verification stands, and per indicator the
-    claimed completion (%) and the verified completion c."""
+def verification_board(session: Session, year: int, unit_code: str | None = None) -> list[BoardRow]:
+    """Each unit with approved indicators (or only `unit_code`): where its verification stands,
+    per indicator the claimed completion (%) and the verified completion c, and the evidence
+    files of its self-evaluation."""
     found = {
         v.unit_id: v
         for v in session.execute(select(Verification).where(Verification.year == year)).scalars()
@@ -109,6 +112,8 @@ def verification_board(session: Session, year: int) -> list[BoardRow]:
     still_open = open_units(session, year)
     rows = []
     for unit in units_with_approved(session, year):
+        if unit_code is not None and unit.code != unit_code:
+            continue
         verification = found.get(unit.id)
         row = BoardRow(
             unit=unit,
@@ -130,5 +135,9 @@ def verification_board(session: Session, year: int) -> list[BoardRow]:
             claimed = entry.claimed_percent if entry else None
             verified = entry.verified_completion if entry else None
             row.indicators.append((indicator.current.title, claimed, verified))
+        if verification is not None:
+            names = evidence_names(session, verification.evidence_ids)
+            found_ids = [str(i) for i in verification.evidence_ids]
+            row.evidence = [(i, names[i]) for i in found_ids if i in names]
         rows.append(row)
     return rows

@@ -14,7 +14,7 @@ from app.extensions import db_session
 from app.org.services import current_year
 from app.verification.cycle import start_all, units_to_start
 from app.verification.queries import open_units, units_with_approved, verification_board
-from app.web.context import current_actor, login_required, permission_required
+from app.web.context import current_actor, login_required, permission_required, unit_filter
 
 bp = Blueprint("verification", __name__, url_prefix="/verification", template_folder="templates")
 
@@ -31,12 +31,14 @@ def index() -> Any:
 @login_required
 @permission_required(Permission.RUN_CYCLE)
 def board(year: int) -> Any:
-    """Per unit: the verification's state and its indicators' claimed and verified completion."""
+    """Per unit (or only `?unit=CODE`): the verification's state, its indicators' claimed and
+    verified completion and its evidence files."""
     session = db_session()
     return render_template(
         "verification/board.html",
         year=year,
-        rows=verification_board(session, year),
+        unit=unit_filter(),
+        rows=verification_board(session, year, unit_filter()),
         to_start=len(units_to_start(session, year)),
     )
 

@@ -62,3 +62,9 @@ def permission_required(permission: Permission) -> Callable[[F], F]:
 def login_required(view: F) -> F:
     """Send anonymous visitors to the sign-in page (Flask-Login's decorator, typed)."""
     return cast(F, _login_required(view))
+
+
+def unit_filter() -> str | None:
+    """The `?unit=CODE` a list page is narrowed to (upper case), or None for every unit."""
+    code = request.args.get("unit", "").strip().upper()[:16]
+    return code or None

@@ -73,8 +73,9 @@ def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
 
-def unit_summaries(session: Session, year: int) -> list[UnitRatings]:
-    """Every unit of the year with its counts per level, invalid, flagged and pending ones."""
+def unit_summaries(session: Session, year: int, unit_code: str | None = None) -> list[UnitRatings]:
+    """Every unit of the year (or only `unit_code`) with its counts per level, invalid, flagged
+    and pending ones."""
     counts = daily_counts(session, year)
     others = session.execute(
         select(
@@ -90,6 +91,8 @@ def unit_summaries(session: Session, year: int) -> list[UnitRatings]:
     summaries = []
     for membership in memberships(session, year):
         unit = membership.unit
+        if unit_code is not None and unit.code != unit_code:
+            continue
         invalid, flagged, pending = by_unit.get(unit.id, (0, 0, 0))
         summaries.append(
             UnitRatings(

@@ -19,7 +19,7 @@ from app.evaluations.ratings.rules import rules_from
 from app.evaluations.ratings.services import issue_device_key, moderate, withdraw_device
 from app.extensions import db_session
 from app.org.services import current_year, unit_by_code
-from app.web.context import current_actor, login_required, permission_required
+from app.web.context import current_actor, login_required, permission_required, unit_filter
 
 bp = Blueprint("ratings_office", __name__, url_prefix="/ratings", template_folder="templates")
 
@@ -34,12 +34,18 @@ def _year() -> int:
 @login_required
 @permission_required(Permission.RUN_CYCLE)
 def index() -> Any:
-    """Per unit: valid ratings by level, invalid, flagged, D; the link, QR codes and poster."""
+    """Per unit (or only `?unit=CODE`): valid ratings by level, invalid, flagged, D; the link,
+    QR codes and poster."""
     year = _year()
-    units = unit_summaries(db_session(), year)
+    units = unit_summaries(db_session(), year, unit_filter())
     links = {u.code: rating_link(u.token) for u in units}
     return render_template(
-        "ratings/index.html", year=year, units=units, links=links, levels=list(Level)
+        "ratings/index.html",
+        year=year,
+        unit=unit_filter(),
+        units=units,
+        links=links,
+        levels=list(Level),
     )
 
 
