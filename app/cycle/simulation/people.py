@@ -22,12 +22,7 @@ from app.evaluations.ratings.models import Channel, DailyRating, Level, Moderati
 from app.evaluations.ratings.rules import RatingRules
 from app.evaluations.ratings.services import Rater, RatingInput, submit_rating
 from app.evaluations.survey.answering import submit_answers
-from app.evaluations.survey.services import (
-    SurveyInput,
-    create_survey,
-    issue_invitations,
-    survey_for_year,
-)
+from app.evaluations.survey.services import issue_invitations, survey_for_year
 from app.progress.director import review
 from app.progress.models import Proposal, ProposalStatus
 from app.progress.proposals import decide
@@ -58,6 +53,7 @@ class People:
         self.filler = FormFiller(province, rng)
         self.not_before: dict[str, datetime] = {}
         self.completed = 0
+        self.surveyed = False
         self.late_appeals = 0
         self.timely_appeals = 0
 
@@ -124,8 +120,9 @@ class People:
                 ProcessInstance.process_key == "evaluations", ProcessInstance.year == year
             )
         ).first()
-        if evaluations_open and survey_for_year(session, year) is None:
+        if evaluations_open and not self.surveyed:
             self._survey(session, now)
+            self.surveyed = True
         for proposal in session.execute(
             select(Proposal).where(
                 Proposal.year == year, Proposal.status == ProposalStatus.PROPOSED
@@ -151,19 +148,11 @@ class People:
             )
 
     def _survey(self, session: Session, now: datetime) -> None:
+        """Invite and answer on the survey the cycle created when it opened the evaluations."""
         office = self.province.actor("office1")
-        today = local_date(now)
-        survey = create_survey(
-            session,
-            actor=office,
-            data=SurveyInput(
-                year=self.province.year,
-                title=f"{self.province.year}年度省直机关绩效管理社会评价问卷",
-                opens_on=today,
-                closes_on=today + timedelta(days=20),
-            ),
-            now=now,
-        )
+        survey = survey_for_year(session, self.province.year)
+        if survey is None:
+            raise RuntimeError("the annual cycle opened the evaluations without the survey")
         for group in survey.groups:
             tokens = issue_invitations(
                 session,
