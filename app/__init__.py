@@ -16,6 +16,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app.config.from_object(config_class)
     app.config.update(overrides or {})
     _ensure_secret_key(app)
+    _ensure_shared_rate_limits(app)
 
     from app.setup import init_app  # noqa: PLC0415  (keeps imports out of module load)
 
@@ -25,6 +26,19 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
         start_in_process(app)
     return app
+
+
+def _ensure_shared_rate_limits(app: Flask) -> None:
+    """Production counts rate limits in a store every worker shares: with memory:// each
+    gunicorn worker (and node) would count alone, multiplying every limit by their number."""
+    if app.config["ENV_NAME"] != "production":
+        return
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://").strip().lower()
+    if storage.startswith("memory"):
+        raise RuntimeError(
+            "RATELIMIT_STORAGE_URI must name a store shared by every worker in production "
+            "(e.g. redis://127.0.0.1:6379/0), not memory://, which counts per worker"
+        )
 
 
 def _ensure_secret_key(app: Flask) -> None:

@@ -32,6 +32,8 @@ from bench.setup import PASSWORD, make_app, postgres_url, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT_THREADS = 8
+# Rate-limit counters of the production-config server: the local Redis, database 14 (benchmarks)
+LOCAL_REDIS = os.environ.get("JIXIAO_BENCH_REDIS", "redis://127.0.0.1:6379/14")
 HIDDEN = re.compile(r'<input type="hidden" name="form_token" value="([^"]+)"')
 
 
@@ -66,6 +68,8 @@ def _start_server(url: str, port: int) -> subprocess.Popen[bytes]:
         "SECRET_KEY": "bench-secret-key-0123456789abcdef",
         "JIXIAO_DATA_KEYS": "bench:" + "0" * 32,
         "JIXIAO_SCHEDULER": "off",
+        # production refuses memory:// (per worker); the local Redis, a database of its own
+        "RATELIMIT_STORAGE_URI": LOCAL_REDIS,
         "JIXIAO_TRUSTED_PROXIES": "1",
     }
     command = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}"]

@@ -18,6 +18,8 @@ from bench.setup import DIAGRAM, PASSWORD, deploy_as_owner, make_app, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT_THREADS = 8
+# Rate-limit counters of the production-config server: the local Redis, database 14 (benchmarks)
+LOCAL_REDIS = os.environ.get("JIXIAO_BENCH_REDIS", "redis://127.0.0.1:6379/14")
 
 
 def _free_port() -> int:
@@ -78,6 +80,8 @@ def _serve(module: str, url: str | None) -> tuple[subprocess.Popen[bytes], int]:
         "SECRET_KEY": "bench-secret-key-0123456789abcdef",
         "JIXIAO_DATA_KEYS": "bench:" + "0" * 32,
         "JIXIAO_SCHEDULER": "off",
+        # production refuses memory:// (per worker); the local Redis, a database of its own
+        "RATELIMIT_STORAGE_URI": LOCAL_REDIS,
     }
     if url:
         env["DATABASE_URL"] = url

@@ -243,6 +243,7 @@ def test_hsts_and_secure_cookie_in_production(database_url: str) -> None:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "x" * 32,
             "DATA_KEYS": "k1:" + "ab" * 16,
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/14",
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_COST": 8192,
         },

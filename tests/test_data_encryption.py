@@ -112,7 +112,11 @@ def test_bad_key_settings_are_named_without_the_key(setting: str, message: str) 
 
 
 def test_production_refuses_to_start_without_data_keys(database_url: str) -> None:
-    settings = {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x" * 32}
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "x" * 32,
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/14",
+    }
     with pytest.raises(DataKeyConfigError, match="JIXIAO_DATA_KEYS must be set in production"):
         create_app("production", {**settings, "DATA_KEYS": ""})
     started = create_app("production", {**settings, "DATA_KEYS": f"{K2},{K1}"})

@@ -13,10 +13,15 @@ from sqlalchemy.orm import Session
 from app.appeals.delivery import deliver_results
 from app.auth.actor import Actor, RoleScope
 from app.auth.roles import Role
+from app.calendar.services import working_calendar
+from app.calendar.workdays import local_date
 from app.cycle.phases import Phase
 from app.cycle.readiness import open_instances
 from app.cycle.reporting import start_month_just_ended
 from app.cycle.services import mark_opened
+from app.evaluations.operations import DEFAULT_WORKDAYS
+from app.evaluations.survey.models import Survey
+from app.evaluations.survey.services import SurveyInput, create_survey, survey_for_year
 from app.indicators.cycle import SETTING, start_setting_for_all
 from app.indicators.models import Indicator
 from app.org.services import memberships
@@ -68,17 +73,37 @@ def open_reporting(session: Session, year: int, now: datetime) -> dict[str, Any]
     }
 
 
+def open_survey(session: Session, year: int, now: datetime) -> tuple[Survey, bool]:
+    """The year's public survey (SPEC §6) with its six evaluator groups, open from today until
+    the year-end tasks are due (DEFAULT_WORKDAYS working days). A survey the office created
+    already is kept as it is. Returns the survey and whether it was created now."""
+    existing = survey_for_year(session, year)
+    if existing is not None:
+        return existing, False
+    closes = working_calendar(session).workday_deadline(now, DEFAULT_WORKDAYS)
+    data = SurveyInput(
+        year=year,
+        title=f"{year}年度省直机关绩效管理社会评价问卷",
+        opens_on=local_date(now),
+        closes_on=local_date(closes),
+    )
+    return create_survey(session, actor=CYCLE_ACTOR, data=data, now=now), True
+
+
 def open_evaluations(session: Session, year: int, now: datetime) -> dict[str, Any]:
-    """The year-end evaluation tasks (leaders, leading group, departments), once a year."""
+    """The year-end evaluation tasks (leaders, leading group, departments, the survey's close)
+    and the year's public survey, each once a year."""
+    survey, created = open_survey(session, year, now)
+    outcome: dict[str, Any] = {"survey_id": survey.id, "survey_created": created}
     exists = session.execute(
         select(ProcessInstance.id).where(
             ProcessInstance.process_key == "evaluations", ProcessInstance.year == year
         )
     ).first()
     if exists:
-        return {"started": 0}
+        return {**outcome, "started": 0}
     start_instance(session, actor=CYCLE_ACTOR, key="evaluations", data={"year": year}, now=now)
-    return {"started": 1}
+    return {**outcome, "started": 1}
 
 
 def open_verification(session: Session, year: int, now: datetime) -> dict[str, Any]:

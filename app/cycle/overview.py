@@ -54,6 +54,16 @@ class PhaseRow:
 
 
 @dataclass(frozen=True)
+class ElementCount:
+    """How many units stand at an open step of a phase's procedures, drawn on the phase's
+    element of the `annual_cycle` diagram (a year-wide procedure counts its open tasks)."""
+
+    element_id: str
+    phase: Phase
+    units: int
+
+
+@dataclass(frozen=True)
 class CycleOverview:
     """Everything `/cycle/<year>` shows."""
 
@@ -62,6 +72,12 @@ class CycleOverview:
     definition: ProcessDefinition | None
     marks: DiagramMarks | None
     phases: list[PhaseRow]
+    counts: list[ElementCount] = field(default_factory=list)
+
+    @property
+    def diagram_counts(self) -> dict[str, int]:
+        """The counts keyed by diagram element id, for the viewer's badges."""
+        return {count.element_id: count.units for count in self.counts}
 
 
 def cycle_instance(session: Session, year: int) -> ProcessInstance | None:
@@ -105,6 +121,38 @@ def procedure_counts(session: Session, year: int, keys: list[str]) -> dict[str, 
     return counts
 
 
+def phase_element(phase: Phase) -> str:
+    """The `annual_cycle` element that opens the phase (where its count is drawn)."""
+    return f"open_{phase.value}"
+
+
+def element_counts(session: Session, year: int) -> list[ElementCount]:
+    """Per phase with procedures: the units at an open step of any of them, each unit once;
+    a procedure without a unit (the year's evaluations) adds its open tasks."""
+    key_phase = {key: phase for phase in Phase for key in PROCEDURES[phase]}
+    units: dict[Phase, set[int]] = {phase: set() for phase in Phase if PROCEDURES[phase]}
+    yearwide: dict[Phase, int] = dict.fromkeys(units, 0)
+    for key, unit_id, tasks in session.execute(
+        select(ProcessInstance.process_key, ProcessInstance.unit_id, func.count(HumanTask.id))
+        .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+        .where(
+            ProcessInstance.year == year,
+            ProcessInstance.process_key.in_(list(key_phase)),
+            HumanTask.state == HumanTaskState.READY,
+        )
+        .group_by(ProcessInstance.process_key, ProcessInstance.unit_id)
+    ).all():
+        phase = key_phase[key]
+        if unit_id is None:
+            yearwide[phase] += tasks
+        else:
+            units[phase].add(unit_id)
+    return [
+        ElementCount(phase_element(phase), phase, len(units[phase]) + yearwide[phase])
+        for phase in units
+    ]
+
+
 def _current_marks(
     session: Session, instance: ProcessInstance, phases: list[CyclePhase]
 ) -> DiagramMarks:
@@ -132,4 +180,5 @@ def cycle_overview(session: Session, actor: Actor, year: int, *, now: datetime) 
         instance.definition if instance else None,
         _current_marks(session, instance, phases) if instance else None,
         rows,
+        element_counts(session, year) if instance else [],
     )

@@ -1,5 +1,7 @@
 """The year's Leader, L and Dept inputs per unit (SPEC §8), from submitted sheets and entered
-departmental items only."""
+departmental items only. L pools the leading-group members' and the lead units' ratings: SPEC §6
+has both rate each unit's indicator completion and L take the mean, so every rating counts once,
+whoever gave it (a unit no lead unit rates has the members' ratings only)."""
 
 from __future__ import annotations
 
@@ -24,14 +26,19 @@ from app.org.services import memberships
 TWENTY, FIFTY, HUNDRED = Decimal(20), Decimal(50), Decimal(100)
 
 
-def _submitted_marks(session: Session, year: int, kind: SheetKind) -> list[tuple[str, RatingMark]]:
+L_KINDS = (SheetKind.LEADING_GROUP, SheetKind.LEAD_UNIT)
+
+
+def _submitted_marks(
+    session: Session, year: int, *kinds: SheetKind
+) -> list[tuple[str, RatingMark]]:
     rows = session.execute(
         select(Unit.code, RatingMark)
         .join(RatingSheet, RatingMark.sheet_id == RatingSheet.id)
         .join(Unit, Unit.id == RatingMark.unit_id)
         .where(
             RatingSheet.year == year,
-            RatingSheet.kind == kind,
+            RatingSheet.kind.in_(kinds),
             RatingSheet.status == SheetStatus.SUBMITTED,
         )
         .order_by(RatingSheet.id)
@@ -39,9 +46,9 @@ def _submitted_marks(session: Session, year: int, kind: SheetKind) -> list[tuple
     return [(code, mark) for code, mark in rows]
 
 
-def _scores(session: Session, year: int, kind: SheetKind) -> dict[str, list[Decimal]]:
+def _scores(session: Session, year: int, *kinds: SheetKind) -> dict[str, list[Decimal]]:
     scores: dict[str, list[Decimal]] = defaultdict(list)
-    for code, mark in _submitted_marks(session, year, kind):
+    for code, mark in _submitted_marks(session, year, *kinds):
         if mark.score is not None and not mark.abstained:
             scores[code].append(Decimal(mark.score))
     return dict(scores)
@@ -53,8 +60,9 @@ def leader_scores(session: Session, year: int) -> dict[str, list[Decimal]]:
 
 
 def leading_group_scores(session: Session, year: int) -> dict[str, list[Decimal]]:
-    """Each unit's scores from the leading group's submitted sheets, abstentions left out."""
-    return _scores(session, year, SheetKind.LEADING_GROUP)
+    """Each unit's L ratings: the scores on the leading-group members' and the lead units'
+    submitted sheets, abstentions left out."""
+    return _scores(session, year, *L_KINDS)
 
 
 def departmental(session: Session, year: int) -> dict[str, dict[str, tuple[Decimal, Decimal]]]:
@@ -70,9 +78,9 @@ def departmental(session: Session, year: int) -> dict[str, dict[str, tuple[Decim
     return dict(items)
 
 
-def _abstentions(session: Session, year: int, kind: SheetKind) -> dict[str, int]:
+def _abstentions(session: Session, year: int, *kinds: SheetKind) -> dict[str, int]:
     counts: dict[str, int] = defaultdict(int)
-    for code, mark in _submitted_marks(session, year, kind):
+    for code, mark in _submitted_marks(session, year, *kinds):
         if mark.abstained:
             counts[code] += 1
     return counts
@@ -92,8 +100,10 @@ class UnitEvaluation:
     leader_ratings: int
     leader_abstentions: int
     group: Decimal | None
-    group_ratings: int
+    group_ratings: int  # every L rating: leading-group members' and lead units'
     group_abstentions: int
+    lead_unit_ratings: int  # of which from the lead units
+    lead_unit_abstentions: int
     dept: Decimal | None
     dept_items: int
     dept_items_skipped: int
@@ -106,7 +116,9 @@ def year_evaluations(
     code."""
     leaders, group = leader_scores(session, year), leading_group_scores(session, year)
     leader_skips = _abstentions(session, year, SheetKind.LEADER)
-    group_skips = _abstentions(session, year, SheetKind.LEADING_GROUP)
+    group_skips = _abstentions(session, year, *L_KINDS)
+    lead_units = _scores(session, year, SheetKind.LEAD_UNIT)
+    lead_skips = _abstentions(session, year, SheetKind.LEAD_UNIT)
     items = departmental(session, year)
     skipped: dict[str, int] = defaultdict(int)
     for (code,) in session.execute(
@@ -132,6 +144,8 @@ def year_evaluations(
                 group=_mean_part(group.get(code, [])),
                 group_ratings=len(group.get(code, [])),
                 group_abstentions=group_skips.get(code, 0),
+                lead_unit_ratings=len(lead_units.get(code, [])),
+                lead_unit_abstentions=lead_skips.get(code, 0),
                 dept=FIFTY * actual / full if full else None,
                 dept_items=len(taken),
                 dept_items_skipped=skipped.get(code, 0),

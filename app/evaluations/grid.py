@@ -1,6 +1,7 @@
-"""The rating grid shared by provincial leaders (Leader) and the leading group (L): every unit of
-the year scored 0–100 or abstained from, kept as a draft until submitted; only the office
-reopens a submitted sheet."""
+"""The rating grid shared by provincial leaders (Leader), the leading group and the lead units
+(L): every unit of the year (for a lead unit, every unit responsible for a key task it leads)
+scored 0–100 or abstained from, kept as a draft until submitted; only the office reopens a
+submitted sheet."""
 
 from __future__ import annotations
 
@@ -21,13 +22,15 @@ from app.auth.services import require
 from app.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from app.evaluations.marks import parse_score, unit_error
 from app.evaluations.models import RatingMark, RatingSheet, SheetKind, SheetStatus
-from app.org.models import UnitMembership
+from app.indicators.models import KeyTask, KeyTaskUnit
+from app.org.models import Unit, UnitMembership
 from app.org.services import memberships
 
 TOP_SCORE = Decimal(100)
 RATER_ROLES = {
     SheetKind.LEADER: Role.PROVINCIAL_LEADER,
     SheetKind.LEADING_GROUP: Role.LEADING_GROUP,
+    SheetKind.LEAD_UNIT: Role.UNIT_STAFF,
 }
 
 
@@ -46,6 +49,7 @@ class Grid:
     sheet: RatingSheet | None
     units: Sequence[UnitMembership]
     marks: dict[int, RatingMark]
+    rating_unit: Unit | None = None  # the lead unit whose sheet it is
 
     @property
     def submitted(self) -> bool:
@@ -77,10 +81,66 @@ def find_sheet(session: Session, year: int, kind: SheetKind, rater_id: int) -> R
     ).scalar_one_or_none()
 
 
-def grid_for(session: Session, actor: Actor, year: int, kind: SheetKind) -> Grid:
-    """The actor's grid of the year (an empty one before the first save)."""
+def find_unit_sheet(session: Session, year: int, unit_id: int) -> RatingSheet | None:
+    """The lead unit's sheet of the year, if started."""
+    return session.execute(
+        select(RatingSheet).where(
+            RatingSheet.year == year,
+            RatingSheet.kind == SheetKind.LEAD_UNIT,
+            RatingSheet.unit_id == unit_id,
+        )
+    ).scalar_one_or_none()
+
+
+def led_unit_ids(session: Session, year: int) -> dict[int, set[int]]:
+    """Per lead unit of the year: the other units responsible for the key tasks it leads."""
+    led: dict[int, set[int]] = {}
+    for lead_id, unit_id in session.execute(
+        select(KeyTask.lead_unit_id, KeyTaskUnit.unit_id)
+        .join(KeyTaskUnit, KeyTaskUnit.key_task_id == KeyTask.id)
+        .where(KeyTask.year == year, KeyTaskUnit.unit_id != KeyTask.lead_unit_id)
+    ).all():
+        led.setdefault(lead_id, set()).add(unit_id)
+    return led
+
+
+def rating_unit(session: Session, actor: Actor, year: int, unit_code: str | None) -> Unit:
+    """The lead unit whose sheet the actor (its staff) fills: `unit_code`, or their one unit
+    that leads key tasks of the year."""
+    leads = led_unit_ids(session, year)
+    own = sorted(u for u in actor.unit_ids_for(Role.UNIT_STAFF) if u in leads)
+    if unit_code:
+        unit = session.execute(select(Unit).where(Unit.code == unit_code)).scalar_one_or_none()
+        if unit is None or unit.id not in actor.unit_ids_for(Role.UNIT_STAFF):
+            raise AccessDenied(_("Only the staff of the lead unit fill its sheet."))
+        if unit.id not in leads:
+            raise NotFound(_("This unit leads no key task in %(year)d.", year=year))
+        return unit
+    if len(own) != 1:
+        raise AccessDenied(
+            _("Your unit leads no key task in %(year)d.", year=year)
+            if not own
+            else _("Choose which of your units' sheets to fill.")
+        )
+    unit = session.get(Unit, own[0])
+    assert unit is not None
+    return unit
+
+
+def grid_for(
+    session: Session, actor: Actor, year: int, kind: SheetKind, unit_code: str | None = None
+) -> Grid:
+    """The actor's grid of the year (an empty one before the first save); a lead unit's grid
+    (`unit_code`, or the actor's lead unit) lists only the units it leads."""
     check_rater(actor, kind)
     assert actor.user_id is not None  # checked by check_rater
+    if kind is SheetKind.LEAD_UNIT:
+        unit = rating_unit(session, actor, year, unit_code)
+        led = led_unit_ids(session, year)[unit.id]
+        units = [m for m in memberships(session, year) if m.unit_id in led]
+        sheet = find_unit_sheet(session, year, unit.id)
+        marks = {m.unit_id: m for m in sheet.marks} if sheet else {}
+        return Grid(sheet, units, marks, unit)
     sheet = find_sheet(session, year, kind, actor.user_id)
     marks = {m.unit_id: m for m in sheet.marks} if sheet else {}
     return Grid(sheet, memberships(session, year), marks)
@@ -121,9 +181,11 @@ def save_grid(
     entries: Mapping[str, GridEntry],
     submit: bool,
     now: datetime,
+    unit_code: str | None = None,
 ) -> RatingSheet:
-    """Save the rater's entries as a draft, or submit them (every unit scored or abstained)."""
-    grid = grid_for(session, actor, year, kind)
+    """Save the rater's entries as a draft, or submit them (every unit scored or abstained);
+    `unit_code` names the lead unit for a lead unit's sheet."""
+    grid = grid_for(session, actor, year, kind, unit_code)
     if grid.submitted:
         raise Conflict(
             _("This sheet has been submitted; only the performance office can reopen it.")
@@ -133,7 +195,12 @@ def save_grid(
     if sheet is None:
         assert actor.user_id is not None
         sheet = RatingSheet(
-            year=year, kind=kind, rater_id=actor.user_id, status=SheetStatus.DRAFT, created_at=now
+            year=year,
+            kind=kind,
+            rater_id=actor.user_id,
+            unit_id=grid.rating_unit.id if grid.rating_unit else None,
+            status=SheetStatus.DRAFT,
+            created_at=now,
         )
         session.add(sheet)
     before = _summary(grid.marks.values())
@@ -214,3 +281,13 @@ def rater_names(session: Session) -> dict[int, str]:
         select(User.id, User.display_name).join(RatingSheet, RatingSheet.rater_id == User.id)
     ).all()
     return {user_id: name for user_id, name in rows}
+
+
+def sheet_unit_names(session: Session, year: int) -> dict[int, str]:
+    """Names of the lead units with a sheet in the year, by unit id."""
+    rows = session.execute(
+        select(Unit.id, Unit.name_zh)
+        .join(RatingSheet, RatingSheet.unit_id == Unit.id)
+        .where(RatingSheet.year == year)
+    ).all()
+    return {unit_id: name for unit_id, name in rows}

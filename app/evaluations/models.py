@@ -1,5 +1,6 @@
-"""Year-end evaluations of §14 kept here: the rating sheets of provincial leaders and of the
-leading group (one score 0–100 or an abstention per unit), and the departmental items."""
+"""Year-end evaluations of §14 kept here: the rating sheets of provincial leaders, of the leading
+group and of the lead units (one score 0–100 or an abstention per unit), and the departmental
+items."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from app.db import Base, str_enum, utcnow
 
 
 class SheetKind(StrEnum):
-    """Who fills a rating sheet: a provincial leader (Leader) or the leading group (L)."""
+    """Who fills a rating sheet: a provincial leader (Leader), a leading-group member (L) or a
+    lead unit (L, for the units responsible for the key tasks it leads)."""
 
     LEADER = "leader"
     LEADING_GROUP = "leading_group"
+    LEAD_UNIT = "lead_unit"
 
     @property
     def label(self) -> str:
@@ -29,6 +32,7 @@ class SheetKind(StrEnum):
 SHEET_KIND_LABELS = {
     SheetKind.LEADER: _l("Provincial leaders' evaluation"),
     SheetKind.LEADING_GROUP: _l("Leading group's assessment of indicator completion"),
+    SheetKind.LEAD_UNIT: _l("Lead unit's assessment of indicator completion"),
 }
 
 
@@ -40,15 +44,21 @@ class SheetStatus(StrEnum):
 
 
 class RatingSheet(Base):
-    """One rater's scores of every unit of a year."""
+    """One rater's scores of every unit of a year. A lead unit's sheet belongs to the rating
+    unit (`unit_id`; `rater_id` is the staff member who started it) and scores only the units
+    responsible for the key tasks it leads."""
 
     __tablename__ = "evaluation_sheets"
-    __table_args__ = (UniqueConstraint("year", "kind", "rater_id"),)
+    __table_args__ = (
+        UniqueConstraint("year", "kind", "rater_id"),
+        UniqueConstraint("year", "kind", "unit_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(index=True)
     kind: Mapped[SheetKind] = mapped_column(str_enum(SheetKind, 16))
     rater_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     status: Mapped[SheetStatus] = mapped_column(str_enum(SheetStatus, 16))
     submitted_at: Mapped[datetime | None]
     reopen_reason: Mapped[str] = mapped_column(Text, default="")

@@ -14,9 +14,10 @@ from app.auth.models import RoleGrant, User
 from app.auth.roles import Role
 from app.errors import InvalidInput
 from app.evaluations.departments import ItemProgress, progress_by_item
-from app.evaluations.grid import RATER_ROLES
+from app.evaluations.grid import RATER_ROLES, led_unit_ids
 from app.evaluations.models import RatingSheet, SheetKind, SheetStatus
 from app.extensions import db_session
+from app.org.models import Unit
 from app.org.services import memberships
 from app.workflow.definitions.forms import ChoiceContext, register_choices
 from app.workflow.registry import REGISTRY, Operation, ServiceCall
@@ -58,6 +59,39 @@ def _sheet_work(session: Session, year: int, kind: SheetKind) -> list[dict[str, 
     ]
 
 
+def lead_unit_key(code: str) -> str:
+    """The work key of a lead unit's sheet."""
+    return f"{SheetKind.LEAD_UNIT.value}:{code}"
+
+
+def _lead_unit_work(session: Session, year: int) -> tuple[list[dict[str, Any]], list[str]]:
+    """One sheet per lead unit with active staff (the task goes to them); the codes of lead
+    units without, which are skipped (a step nobody can work would hold the year up)."""
+    leads = led_unit_ids(session, year)
+    staffed = set(
+        session.execute(
+            select(RoleGrant.unit_id)
+            .join(User, User.id == RoleGrant.user_id)
+            .where(RoleGrant.role == Role.UNIT_STAFF, User.is_active.is_(True))
+        ).scalars()
+    )
+    units = session.execute(select(Unit).where(Unit.id.in_(list(leads))).order_by(Unit.code))
+    work, unstaffed = [], []
+    for unit in units.scalars():
+        if unit.id not in staffed:
+            unstaffed.append(unit.code)
+            continue
+        work.append(
+            {
+                "key": lead_unit_key(unit.code),
+                "unit": unit.code,
+                "label": f"{SheetKind.LEAD_UNIT.label}：{unit.name_zh}（{len(leads[unit.id])}）",
+                "link": f"{sheet_link(year, SheetKind.LEAD_UNIT)}?unit={unit.code}",
+            }
+        )
+    return work, unstaffed
+
+
 def _item_work(year: int, progress: ItemProgress) -> dict[str, Any]:
     assert progress.owner is not None
     item = progress.item
@@ -75,12 +109,15 @@ def year_plan(session: Session, year: int, workdays: int | None) -> dict[str, An
     if not units:
         raise InvalidInput(_("No units are assessed in %(year)d.", year=year))
     items = progress_by_item(session, year)
+    lead_units, unstaffed = _lead_unit_work(session, year)
     return {
         "year": year,
         "units": units,
         "workdays": workdays or DEFAULT_WORKDAYS,
         "leaders": _sheet_work(session, year, SheetKind.LEADER),
         "leading_group": _sheet_work(session, year, SheetKind.LEADING_GROUP),
+        "lead_units": lead_units,
+        "lead_units_without_staff": unstaffed,
         "departments": [_item_work(year, p) for p in items if p.owner is not None],
         "unassigned_items": [p.item.label for p in items if p.owner is None],
     }
@@ -89,14 +126,17 @@ def year_plan(session: Session, year: int, workdays: int | None) -> dict[str, An
 def finished_work(session: Session, year: int) -> list[tuple[str, str]]:
     """(key, label) of the year's finished work: submitted sheets and fully entered items."""
     sheets = session.execute(
-        select(RatingSheet, User)
+        select(RatingSheet, User, Unit)
         .join(User, User.id == RatingSheet.rater_id)
+        .outerjoin(Unit, Unit.id == RatingSheet.unit_id)
         .where(RatingSheet.year == year, RatingSheet.status == SheetStatus.SUBMITTED)
         .order_by(RatingSheet.id)
     ).all()
     done = [
-        (f"{sheet.kind.value}:{user.username}", _("%(who)s: submitted", who=user.display_name))
-        for sheet, user in sheets
+        (lead_unit_key(unit.code), _("%(who)s: submitted", who=unit.name_zh))
+        if unit is not None
+        else (f"{sheet.kind.value}:{user.username}", _("%(who)s: submitted", who=user.display_name))
+        for sheet, user, unit in sheets
     ]
     done += [
         (f"item:{p.item.value}", _("%(item)s: entered", item=p.item.label))
@@ -121,8 +161,9 @@ def _raters(call: ServiceCall) -> dict[str, Any]:
 REGISTRY.register(
     Operation(
         "evaluations.raters",
-        "The year-end work of `year`: each leader's and leading-group member's sheet, each "
-        "department item with its owner, and the working days allowed (`workdays`, default 10).",
+        "The year-end work of `year`: each leader's and leading-group member's sheet, each lead "
+        "unit's sheet, each department item with its owner, and the working days allowed "
+        "(`workdays`, default 10).",
         {"year": True, "workdays": False},
         _raters,
     )

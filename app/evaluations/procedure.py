@@ -13,13 +13,16 @@ from sqlalchemy.orm import Session
 from app.auth.actor import Actor
 from app.evaluations import departments, grid
 from app.evaluations.models import DepartmentItem, SheetKind
+from app.org.models import Unit
 from app.workflow.models import HumanTask, HumanTaskState, ProcessInstance
+from app.workflow.tasks.assignment import can_work
 from app.workflow.tasks.human_tasks import complete_task, task_data
 
 PROCESS_KEY = "evaluations"
 TASK_OF_WORK = {
     "leader": "leader_rating",
     "leading_group": "group_rating",
+    "lead_unit": "lead_unit_rating",
     "item": "department_entry",
 }
 
@@ -37,11 +40,11 @@ def complete_own_task(
             ProcessInstance.year == year,
             HumanTask.spec_id == spec_id,
             HumanTask.state == HumanTaskState.READY,
-            HumanTask.user_id == actor.user_id,
         )
     ).scalars()
     for task in tasks:
-        if task_data(session, actor, task).get("work_key") == work_key:
+        # a rater's own task, or their lead unit's (any of its staff may complete it)
+        if can_work(actor, task) and task_data(session, actor, task).get("work_key") == work_key:
             complete_task(session, actor=actor, task_id=task.id, data={"done": work_key}, now=now)
             return True
     return False
@@ -56,12 +59,22 @@ def save_sheet(
     entries: Mapping[str, grid.GridEntry],
     submit: bool,
     now: datetime,
+    unit_code: str | None = None,
 ) -> bool:
-    """Save or submit the rater's grid; a submission completes their task. True if it did."""
-    grid.save_grid(
-        session, actor=actor, year=year, kind=kind, entries=entries, submit=submit, now=now
+    """Save or submit the rater's grid (`unit_code`: the lead unit of a lead unit's sheet); a
+    submission completes the rater's task, or their lead unit's. True if it did."""
+    sheet = grid.save_grid(
+        session,
+        actor=actor,
+        year=year,
+        kind=kind,
+        entries=entries,
+        submit=submit,
+        now=now,
+        unit_code=unit_code,
     )
-    work_key = f"{kind.value}:{actor.name}"
+    rating_unit = session.get(Unit, sheet.unit_id) if sheet.unit_id is not None else None
+    work_key = f"{kind.value}:{rating_unit.code if rating_unit else actor.name}"
     return submit and complete_own_task(session, actor=actor, year=year, work_key=work_key, now=now)
 
 

@@ -42,8 +42,13 @@ def _field_errors(error: DomainError) -> dict[str, str]:
     return {str(d.get("path")): str(d.get("message")) for d in details}
 
 
+def _unit_code() -> str | None:
+    """The lead unit a lead unit's sheet belongs to (`?unit=CODE`; else the rater's own)."""
+    return request.args.get("unit") or None
+
+
 def _grid_page(year: int, kind: SheetKind, errors: dict[str, str], code: int = 200) -> Any:
-    sheet_grid = grid.grid_for(db_session(), current_actor(), year, kind)
+    sheet_grid = grid.grid_for(db_session(), current_actor(), year, kind, _unit_code())
     return render_template(
         "evaluations/grid.html",
         year=year,
@@ -83,6 +88,7 @@ def save_sheet(year: int, kind: str) -> Any:
             entries=entries,
             submit=submit,
             now=utcnow(),
+            unit_code=_unit_code(),
         )
     except DomainError as error:
         db_session().rollback()
@@ -94,7 +100,9 @@ def save_sheet(year: int, kind: str) -> Any:
         flash(_("Sheet submitted; your year-end evaluation task is done."), "success")
     else:
         flash(_("Sheet submitted.") if submit else _("Draft saved."), "success")
-    return redirect(url_for("evaluations.sheet", year=year, kind=sheet_kind.value))
+    return redirect(
+        url_for("evaluations.sheet", year=year, kind=sheet_kind.value, unit=_unit_code())
+    )
 
 
 @bp.post("/sheets/<int:sheet_id>/reopen")
@@ -214,6 +222,8 @@ def _overview_page(year: int, errors: dict[str, str], code: int = 200) -> Any:
         items=departments.progress_by_item(session, year),
         leader_sheets=grid.sheets_of_year(session, year, SheetKind.LEADER),
         group_sheets=grid.sheets_of_year(session, year, SheetKind.LEADING_GROUP),
+        lead_unit_sheets=grid.sheets_of_year(session, year, SheetKind.LEAD_UNIT),
+        sheet_units=grid.sheet_unit_names(session, year),
         raters=grid.rater_names(session),
         errors=errors,
     ), code

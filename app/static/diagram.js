@@ -13,6 +13,23 @@
     canvas.resized();
   }
 
+  // Counts as badges on their elements; they repeat the page's text alternative (aria-hidden).
+  function drawCounts(container, viewer, registry) {
+    if (!container.dataset.counts) { return; }
+    const counts = JSON.parse(container.dataset.counts);
+    const overlays = viewer.get("overlays");
+    Object.keys(counts).forEach(function (id) {
+      if (!registry.get(id)) { return; }
+      const badge = document.createElement("span");
+      badge.className = "jx-count badge rounded-pill " + (counts[id] ? "text-bg-primary" : "text-bg-light border");
+      badge.textContent = String(counts[id]);
+      badge.title = counts[id] + " " + (container.dataset.countTitle || "");
+      badge.setAttribute("aria-hidden", "true");
+      badge.dataset.elementId = id;
+      overlays.add(id, "jx-count", { position: { top: -10, right: 10 }, html: badge });
+    });
+  }
+
   async function draw(container) {
     const viewer = new window.BpmnJS({ container: container });
     try {
@@ -27,6 +44,7 @@
       mark(container.dataset.done, "jx-done");
       mark(container.dataset.current, "jx-current");
       mark(container.dataset.failed, "jx-failed");
+      drawCounts(container, viewer, registry);
       fitHeight(container, canvas);
       canvas.zoom("fit-viewport");
       if (!registry.getAll().some(function (e) { return e.type !== "bpmn:Process"; })) {

@@ -3,6 +3,9 @@ each step, the dates edited (a bad date shown next to its field), hold and open 
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from datetime import date
 
 from flask.testing import FlaskClient
@@ -47,6 +50,11 @@ def test_the_office_starts_the_cycle_and_sees_units_at_each_step(
     assert _phase(Phase.INDICATOR_SETTING).opened_at is not None
     # every unit stands at the drafting step of indicator setting
     assert "<li>编制绩效指标：4</li>" in page
+    # the same count on the diagram's element that opened the phase, and as text beside it
+    counts = json.loads(html.unescape(re.search(r"data-counts='([^']*)'", page)[1]))
+    assert counts["open_indicator_setting"] == 4
+    assert counts["open_signoff"] == 0 and "open_scoring" not in counts
+    assert "指标编制：4 个单位有待办环节" in page
     again = client.post("/cycle/2026/start", data={"csrf_token": csrf})
     assert again.status_code == 409
 

@@ -15,19 +15,14 @@ from app.calendar.workdays import local_date
 from app.cycle.simulation.forms import FormFiller
 from app.cycle.simulation.province import Province
 from app.evaluations.departments import ItemEntry
-from app.evaluations.grid import GridEntry
+from app.evaluations.grid import GridEntry, grid_for
 from app.evaluations.models import DepartmentItem, SheetKind
 from app.evaluations.procedure import save_item, save_sheet
 from app.evaluations.ratings.models import Channel, DailyRating, Level, Moderation
 from app.evaluations.ratings.rules import RatingRules
 from app.evaluations.ratings.services import Rater, RatingInput, submit_rating
 from app.evaluations.survey.answering import submit_answers
-from app.evaluations.survey.services import (
-    SurveyInput,
-    create_survey,
-    issue_invitations,
-    survey_for_year,
-)
+from app.evaluations.survey.services import issue_invitations, survey_for_year
 from app.progress.director import review
 from app.progress.models import Proposal, ProposalStatus
 from app.progress.proposals import decide
@@ -58,6 +53,7 @@ class People:
         self.filler = FormFiller(province, rng)
         self.not_before: dict[str, datetime] = {}
         self.completed = 0
+        self.surveyed = False
         self.late_appeals = 0
         self.timely_appeals = 0
 
@@ -124,8 +120,9 @@ class People:
                 ProcessInstance.process_key == "evaluations", ProcessInstance.year == year
             )
         ).first()
-        if evaluations_open and survey_for_year(session, year) is None:
+        if evaluations_open and not self.surveyed:
             self._survey(session, now)
+            self.surveyed = True
         for proposal in session.execute(
             select(Proposal).where(
                 Proposal.year == year, Proposal.status == ProposalStatus.PROPOSED
@@ -151,19 +148,11 @@ class People:
             )
 
     def _survey(self, session: Session, now: datetime) -> None:
+        """Invite and answer on the survey the cycle created when it opened the evaluations."""
         office = self.province.actor("office1")
-        today = local_date(now)
-        survey = create_survey(
-            session,
-            actor=office,
-            data=SurveyInput(
-                year=self.province.year,
-                title=f"{self.province.year}年度省直机关绩效管理社会评价问卷",
-                opens_on=today,
-                closes_on=today + timedelta(days=20),
-            ),
-            now=now,
-        )
+        survey = survey_for_year(session, self.province.year)
+        if survey is None:
+            raise RuntimeError("the annual cycle opened the evaluations without the survey")
         for group in survey.groups:
             tokens = issue_invitations(
                 session,
@@ -224,6 +213,24 @@ class People:
 
     def _evaluate(self, session: Session, task: HumanTask, actor: Any, now: datetime) -> bool:
         year, truth = self.province.year, self.province.truth
+        if task.spec_id == "lead_unit_rating":
+            code = str(task_data(session, actor, task)["work_key"]).split(":", 1)[1]
+            led = grid_for(session, actor, year, SheetKind.LEAD_UNIT, code).units
+            entries: dict[str, GridEntry] = {}
+            for membership in led:
+                score = self.rng.randint(70, 98)
+                entries[membership.unit.code] = GridEntry(str(score))
+                truth.group[membership.unit.code].append(Decimal(score))
+            return save_sheet(
+                session,
+                actor=actor,
+                year=year,
+                kind=SheetKind.LEAD_UNIT,
+                entries=entries,
+                submit=True,
+                now=now,
+                unit_code=code,
+            )
         if task.spec_id in ("leader_rating", "group_rating"):
             kind = SheetKind.LEADER if task.spec_id == "leader_rating" else SheetKind.LEADING_GROUP
             target = truth.leaders if kind is SheetKind.LEADER else truth.group
@@ -237,19 +244,19 @@ class People:
             )
         done = False
         for item in DepartmentItem:
-            entries: dict[str, ItemEntry] = {}
+            items: dict[str, ItemEntry] = {}
             for index, unit in enumerate(self.province.units):
                 if item is DepartmentItem.ENERGY and index % 3 == 2:
-                    entries[unit.code] = ItemEntry(not_taking_part=True)
+                    items[unit.code] = ItemEntry(not_taking_part=True)
                     continue
                 actual = (
                     Decimal(self.rng.randint(int(item.full_marks) * 6, int(item.full_marks) * 10))
                     / 10
                 )
-                entries[unit.code] = ItemEntry(str(actual))
+                items[unit.code] = ItemEntry(str(actual))
                 truth.departmental[unit.code][item.value] = (actual, item.full_marks)
             done = (
-                save_item(session, actor=actor, year=year, item=item, entries=entries, now=now)
+                save_item(session, actor=actor, year=year, item=item, entries=items, now=now)
                 or done
             )
         return done
@@ -285,7 +292,12 @@ class People:
         return worked
 
     def _complete(self, session: Session, task: HumanTask, actor: Any, now: datetime) -> int:
-        evaluation = task.spec_id in ("leader_rating", "group_rating", "department_entry")
+        evaluation = task.spec_id in (
+            "leader_rating",
+            "group_rating",
+            "lead_unit_rating",
+            "department_entry",
+        )
         if evaluation and self._evaluate(session, task, actor, now):
             session.commit()
             return 1
