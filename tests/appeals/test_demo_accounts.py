@@ -16,12 +16,13 @@ from app.db import utcnow
 from app.extensions import db
 from app.org.demo import load_demo
 from app.org.services import memberships
-from app.scoring.inputs import parse_inputs
-from app.scoring.services import latest_run, store_scores
+from app.scoring.gather import compute_year
+from app.scoring.services import latest_run
 from tests.appeals.drive import deliver, file_appeal, review, sign
 from tests.factories import PASSWORD, SYSTEM
 from tests.indicators.drive import work
 from tests.scoring.builders import worked_example_document
+from tests.scoring.records import record_document
 from tests.workflow.helpers import bearer, instance
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -34,14 +35,8 @@ def test_the_demo_accounts_drive_an_appeal_to_its_end(app: Flask, client: FlaskC
         {**worked_example_document(m.unit.code), "category": m.category.value}
         for m in memberships(db.session, 2026)
     ]
-    store_scores(
-        db.session,
-        SYSTEM,
-        2026,
-        parse_inputs({"year": 2026, "units": units}),
-        "年度计分",
-        now=utcnow(),
-    )
+    record_document(db.session, {"year": 2026, "units": units}, now=utcnow())
+    compute_year(db.session, SYSTEM, 2026, "年度计分", now=utcnow())
     db.session.commit()
     owner = bearer(client, "owner1")
     for path in sorted((ROOT / "bpmn").glob("*.bpmn")):
