@@ -34,6 +34,10 @@ BONUS = "bonus"
 DEDUCTIONS_CORRECTION = "deductions_correction"
 BONUSES_CORRECTION = "bonuses_correction"
 CORRECTION_SIDES = {DEDUCTIONS_CORRECTION: "deductions", BONUSES_CORRECTION: "bonuses"}
+CORRECTION_NAMES = {
+    DEDUCTIONS_CORRECTION: _l("Deductions corrected on appeal"),
+    BONUSES_CORRECTION: _l("Bonuses corrected on appeal"),
+}
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from app.scoring.services import compute_scores, latest_run, run_of
 from app.verification.models import VerificationEntry
 from tests.appeals.conftest import inputs_document
 from tests.appeals.drive import deliver, file_appeal, review, sign
+from tests.factories import sign_in
 from tests.indicators.drive import only_task
 from tests.workflow.helpers import bearer
 
@@ -82,6 +83,9 @@ def test_the_correction_survives_scores_compute(province: FlaskClient, runner: A
     ).scalar_one()
     assert (correction.unit_id, correction.points) == (unit_id, Decimal(3))
     assert correction.source_key == f"appeal:{correction.source['appeal_id']}"
+    sign_in(client, "office1")
+    board = client.get("/progress/proposals?year=2026&status=all").get_data(as_text=True)
+    assert "申诉更正扣分" in board
     audited = {
         entry.action: entry
         for entry in db.session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
