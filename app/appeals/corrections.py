@@ -55,28 +55,51 @@ def correctable_inputs(unit: dict[str, Any]) -> list[dict[str, str]]:
     rows = [
         _row(
             f"indicators[{i}].completion",
-            f"第{i + 1}项指标核定完成度（权重 {item.get('weight')}）",
+            f"第{i + 1}项指标核定完成度（权重 {plain(item.get('weight'))}）",
             item.get("completion"),
         )
         for i, item in enumerate(unit.get("indicators", []))
     ]
     for item, pair in unit.get("departmental", {}).items():
-        label = f"部门评价：{DEPARTMENTAL_LABELS.get(item, item)}（满分 {pair[1]}）"
+        label = f"部门评价：{DEPARTMENTAL_LABELS.get(item, item)}（满分 {plain(pair[1])}）"
         rows.append(_row(f"departmental.{item}", label, pair[0]))
     rows.append(_row("deductions", "过程管理：确认扣分", unit.get("deductions", "0")))
     rows.append(_row("bonuses", "过程管理：确认加分", unit.get("bonuses", "0")))
     return rows
 
 
+def plain(value: Any) -> str:
+    """A number as text without trailing zeros (`0.9000` → `0.9`, `30.00` → `30`)."""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    return f"{number.normalize():f}" if number.is_finite() else str(value)
+
+
 def _row(key: str, label: str, value: Any) -> dict[str, str]:
-    return {"key": key, "label": label, "current": str(value), "corrected": ""}
+    return {"key": key, "label": label, "current": plain(value), "corrected": ""}
 
 
-def _current(unit: dict[str, Any], key: str) -> str | None:
+def indicator_position(key: str) -> int | None:
+    """The position of the indicator an `indicators[i].completion` key names, else None."""
+    match = _INDICATOR_KEY.match(key)
+    return int(match.group(1)) if match else None
+
+
+def departmental_item(key: str) -> str | None:
+    """The item a `departmental.<item>` key names, else None."""
+    match = _DEPARTMENTAL_KEY.match(key)
+    return match.group(1) if match else None
+
+
+def current_value(unit: dict[str, Any], key: str) -> str | None:
+    """The unit's value of the input `key` names (as text), or None if it has no such input."""
     if match := _INDICATOR_KEY.match(key):
         position = int(match.group(1))
         indicators = unit.get("indicators", [])
-        return str(indicators[position]["completion"]) if position < len(indicators) else None
+        value = indicators[position].get("completion") if position < len(indicators) else None
+        return None if value is None else str(value)
     if match := _DEPARTMENTAL_KEY.match(key):
         pair = unit.get("departmental", {}).get(match.group(1))
         return None if pair is None else str(pair[0])
@@ -111,7 +134,7 @@ def read_changes(unit: dict[str, Any], rows: Any) -> tuple[list[Change], list[st
         corrected = str(row.get("corrected") or "").strip() if isinstance(row, dict) else ""
         if not corrected:
             continue
-        current = _current(unit, key) if isinstance(key, str) else None
+        current = current_value(unit, key) if isinstance(key, str) else None
         if current is None or key not in labels:
             problems.append(_("%(key)s is not one of the unit's inputs.", key=key))
             continue
@@ -123,7 +146,7 @@ def read_changes(unit: dict[str, Any], rows: Any) -> tuple[list[Change], list[st
             )
             continue
         if Decimal(corrected) != Decimal(current):
-            changes.append(Change(key, labels[key], current, corrected))
+            changes.append(Change(key, labels[key], plain(current), corrected))
     return changes, problems
 
 

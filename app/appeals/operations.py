@@ -131,7 +131,8 @@ for operation in (
     ),
     Operation(
         "appeals.decide",
-        "Record the decision; an upheld appeal's corrected inputs are scored as a new version.",
+        "Record the decision; an upheld appeal's corrections are written to the records and the "
+        "year is scored again from them as a new version.",
         {**DECISION_PARAMS, "reply": True},
         _decide,
     ),

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from app.appeals.applying import apply_corrections, correction_problems
 from app.appeals.corrections import (
     Change,
     correctable_inputs,
@@ -38,7 +39,7 @@ from app.calendar.workdays import SHANGHAI
 from app.errors import Conflict, InvalidInput
 from app.scoring.inputs import parse_inputs
 from app.scoring.problems import InputsProblem
-from app.scoring.services import latest_run, store_scores
+from app.scoring.services import latest_run
 
 OUTCOME_LABELS = {
     AppealOutcome.UPHELD: _l("Appeal upheld: the score was corrected"),
@@ -221,6 +222,10 @@ def _stated_changes(
             parse_inputs(corrected_document(run.inputs, delivery.unit.code, changes))
         except InputsProblem as error:
             problems.extend(problem.message for problem in error.problems)
+    if changes and not problems:
+        problems.extend(
+            correction_problems(session, delivery.year, delivery.unit.code, changes, run.version)
+        )
     return changes, problems
 
 
@@ -242,8 +247,9 @@ def decide_appeal(
     corrections: Any,
     now: datetime,
 ) -> AppealDecision:
-    """Record the office's decision (audited). An upheld appeal's corrected inputs are scored as
-    a new version, which proposes the grades of the whole year again."""
+    """Record the office's decision (audited). An upheld appeal's corrections are written to the
+    records through their owning services and the year is scored again from the records as a new
+    version, which proposes the grades of the whole year again."""
     delivery = delivery_of_instance(session, instance_id)
     appeal = _open_appeal(delivery)
     changes, problems = _stated_changes(session, delivery, outcome, corrections)
@@ -252,15 +258,12 @@ def decide_appeal(
     before = latest_run(session, delivery.year)
     version_after = None
     if changes:
-        document = corrected_document(before.inputs, delivery.unit.code, changes)
         reason = _(
             "Appeal no. %(id)d of %(unit)s upheld: corrected inputs.",
             id=appeal.id,
             unit=delivery.unit.name_zh,
         )
-        after_run = store_scores(
-            session, actor, delivery.year, parse_inputs(document), reason, now=now
-        )
+        after_run = apply_corrections(session, actor, appeal, changes, reason=reason, now=now)
         version_after = after_run.version
     decision = AppealDecision(
         appeal=appeal,

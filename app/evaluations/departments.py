@@ -178,6 +178,41 @@ def save_item(
     return len(after)
 
 
+def correct_score(
+    session: Session,
+    *,
+    actor: Actor,
+    year: int,
+    item: DepartmentItem,
+    unit_id: int,
+    actual: str,
+    reason: str,
+    now: datetime,
+) -> DepartmentScore:
+    """The office changes a unit's entered score on an item (an upheld appeal's correction),
+    audited with the score before and after and the reason."""
+    if not actor.is_system:
+        require(actor, Permission.RUN_CYCLE)
+    row = item_scores(session, year, item).get(unit_id)
+    if row is None or row.actual is None:
+        raise InvalidInput(
+            _("%(item)s has no score of this unit to correct.", item=item.label),
+            details=[{"path": "item", "message": item.value}],
+        )
+    before, row.actual = row.actual, parse_score(actual, item.full_marks)
+    record(
+        session,
+        actor=actor,
+        action="department_item.correct",
+        object_type="department_score",
+        object_id=row.id,
+        before={"item": item.value, "unit_id": unit_id, "actual": str(before)},
+        after={"item": item.value, "unit_id": unit_id, "actual": str(row.actual), "reason": reason},
+        now=now,
+    )
+    return row
+
+
 def _shown(actual: Decimal | None) -> str:
     return NOT_TAKING_PART if actual is None else str(actual)
 

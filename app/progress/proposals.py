@@ -29,6 +29,15 @@ from app.progress.models import ProcessRule, Proposal, ProposalStatus
 
 FULL = Decimal(100)
 BONUS = "bonus"
+# An upheld appeal's corrections of the confirmed deductions or bonuses: uncapped, and each
+# counted on its own side (a correction that lowers the deductions is not a bonus).
+DEDUCTIONS_CORRECTION = "deductions_correction"
+BONUSES_CORRECTION = "bonuses_correction"
+CORRECTION_SIDES = {DEDUCTIONS_CORRECTION: "deductions", BONUSES_CORRECTION: "bonuses"}
+CORRECTION_NAMES = {
+    DEDUCTIONS_CORRECTION: _l("Deductions corrected on appeal"),
+    BONUSES_CORRECTION: _l("Bonuses corrected on appeal"),
+}
 
 
 @dataclass(frozen=True)
@@ -163,6 +172,62 @@ def propose(
         object_type="p_proposal",
         object_id=proposal.id,
         after={"unit_id": unit_id, "rule": rule_code, "points": str(rule.points), **source},
+        now=now,
+    )
+    return proposal
+
+
+def record_correction(
+    session: Session,
+    *,
+    actor: Actor,
+    year: int,
+    unit_id: int,
+    side: str,
+    old: Decimal,
+    new: Decimal,
+    source_key: str,
+    source: dict[str, Any],
+    reason: str,
+    now: datetime,
+) -> Proposal:
+    """Correct the unit's confirmed deductions or bonuses (`side`) from `old` to `new` by an
+    approved correction proposal carrying the deciding source (an upheld appeal), audited."""
+    if not actor.is_system:
+        require(actor, Permission.RUN_CYCLE)
+    rule_code = next((code for code, named in CORRECTION_SIDES.items() if named == side), None)
+    if rule_code is None:
+        raise InvalidInput(_("Only the deductions or the bonuses can be corrected."))
+    if not new.is_finite() or not 0 <= new <= FULL or new != new.quantize(Decimal("0.01")):
+        message = _("A corrected total must lie between 0 and 100, with two decimals at most.")
+        raise InvalidInput(message, details=[{"path": side, "message": message}])
+    points = old - new if side == "deductions" else new - old
+    proposal = Proposal(
+        year=year,
+        unit_id=unit_id,
+        rule_code=rule_code,
+        points=points,
+        source_key=source_key,
+        source=source,
+        status=ProposalStatus.APPROVED,  # decided with the appeal: no further review
+        reason=reason,
+        decided_by_id=actor.user_id,
+        decided_at=now,
+        review_reason=reason,
+        reviewed_by_id=actor.user_id,
+        reviewed_at=now,
+        created_at=now,
+    )
+    session.add(proposal)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="p_proposal.correct",
+        object_type="p_proposal",
+        object_id=proposal.id,
+        before={"unit_id": unit_id, side: str(old)},
+        after={"unit_id": unit_id, side: str(new), "points": str(points), "reason": reason},
         now=now,
     )
     return proposal

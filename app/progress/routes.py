@@ -16,7 +16,7 @@ from app.extensions import db_session
 from app.org.services import current_year
 from app.progress.director import propose_bonus, review
 from app.progress.models import ProposalStatus
-from app.progress.proposals import decide, update_rule
+from app.progress.proposals import CORRECTION_NAMES, decide, update_rule
 from app.progress.queries import proposal_board
 from app.web.context import current_actor, login_required, permission_required, unit_filter
 
@@ -39,6 +39,7 @@ def _page(year: int, status: ProposalStatus | None, errors: dict[str, str], code
         status=status,
         statuses=list(ProposalStatus),
         board=board,
+        correction_names=CORRECTION_NAMES,
         errors=errors,
         form=request.form,
     ), code

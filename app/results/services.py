@@ -25,7 +25,10 @@ from app.workflow.models import ProcessDefinition
 
 RESULT_READERS = frozenset({Role.OFFICE_STAFF, Role.OFFICE_DIRECTOR, Role.PROVINCIAL_LEADER})
 RECTIFICATION_KEY = "rectification"
+# SPEC §12 sets no number for the deadline of a rectification a result orders: the office
+# chooses it, 20 working days unless it says otherwise.
 RECTIFICATION_WORKDAYS = 20
+MAX_RECTIFICATION_WORKDAYS = 60
 RUN = 3  # consecutive years that make a run (policy §24)
 REWARDED = frozenset({Grade.EXCELLENT, Grade.GOOD, Grade.PASS})
 
@@ -161,12 +164,34 @@ def _subject(year: int, kind: RectificationKind) -> str:
     return f"连续三年（{year - RUN + 1}—{year}年度）绩效考核结果为合格的书面整改报告"
 
 
+def rectification_workdays(raw: object) -> int:
+    """The working days the office gives for a rectification report: blank is the default,
+    else a whole number from 1 to 60 (InvalidInput naming the `workdays` field)."""
+    text = "" if raw is None else str(raw).strip()
+    if not text:
+        return RECTIFICATION_WORKDAYS
+    if text.isdigit() and 1 <= int(text) <= MAX_RECTIFICATION_WORKDAYS:
+        return int(text)
+    message = _(
+        "The deadline is a whole number of working days from 1 to %(n)d.",
+        n=MAX_RECTIFICATION_WORKDAYS,
+    )
+    raise InvalidInput(message, details=[{"path": "workdays", "message": message}])
+
+
 def order_rectification(
-    session: Session, actor: Actor, *, year: int, unit_code: str, now: datetime
+    session: Session,
+    actor: Actor,
+    *,
+    year: int,
+    unit_code: str,
+    now: datetime,
+    workdays: int = RECTIFICATION_WORKDAYS,
 ) -> RectificationOrder:
-    """Start the unit's rectification its result orders (audited); the order already given, if
-    there is one."""
+    """Start the unit's rectification its result orders, its report due `workdays` working
+    days after (audited); the order already given, if there is one."""
     require(actor, Permission.RUN_CYCLE)
+    workdays = rectification_workdays(workdays)
     result = next((r for r in year_results(session, actor, year) if r.code == unit_code), None)
     if result is None:
         raise NotFound(_("%(code)s has no final grade in %(year)d.", code=unit_code, year=year))
@@ -186,7 +211,7 @@ def order_rectification(
             "year": year,
             "kind": kind.value,
             "subject": _subject(year, kind),
-            "workdays": RECTIFICATION_WORKDAYS,
+            "workdays": workdays,
         },
         now=now,
     )
@@ -208,7 +233,13 @@ def order_rectification(
         action="results.rectification_ordered",
         object_type="rectification_order",
         object_id=order.id,
-        after={"year": year, "unit": unit_code, "kind": kind.value, "instance": instance.id},
+        after={
+            "year": year,
+            "unit": unit_code,
+            "kind": kind.value,
+            "instance": instance.id,
+            "workdays": workdays,
+        },
         now=now,
     )
     return order

@@ -24,6 +24,7 @@ from app.evaluations.survey.services import survey_for_year
 from app.org.models import Unit
 from app.org.services import memberships
 from app.progress.models import ProcessRule, Proposal, ProposalStatus
+from app.progress.proposals import CORRECTION_SIDES
 from app.scoring.inputs import parse_inputs
 from app.scoring.models import DisqualificationCase, ScoreRun
 from app.scoring.services import store_scores
@@ -37,7 +38,8 @@ def capped_adjustments(
     caps: dict[str, Decimal | None], confirmed: list[tuple[str, Decimal]]
 ) -> tuple[Decimal, Decimal]:
     """(deductions, bonuses) from confirmed (rule, points), each rule's sum within its cap as
-    `app.progress.proposals.p_score` takes it, so that 100 − deductions + bonuses is P."""
+    `app.progress.proposals.p_score` takes it, so that 100 − deductions + bonuses is P; a
+    correction rule changes its own side whatever its sign."""
     by_rule: dict[str, Decimal] = defaultdict(Decimal)
     for rule, points in confirmed:
         by_rule[rule] += points
@@ -45,7 +47,12 @@ def capped_adjustments(
     for rule, points in by_rule.items():
         cap = caps.get(rule)
         kept = points if cap is None else max(-cap, min(cap, points))
-        if kept < 0:
+        side = CORRECTION_SIDES.get(rule)
+        if side == "deductions":
+            deductions -= kept
+        elif side == "bonuses":
+            bonuses += kept
+        elif kept < 0:
             deductions -= kept
         else:
             bonuses += kept

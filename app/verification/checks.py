@@ -12,10 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
 from app.auth.actor import Actor
+from app.auth.roles import Permission
+from app.auth.services import require
 from app.errors import Conflict, InvalidInput
 from app.indicators.models import Indicator
 from app.org.models import Unit
@@ -147,6 +150,54 @@ def record_verification(
     )
     sample = _draw(session, actor, found=found, seed=seed, share=share or DEFAULT_SHARE, now=now)
     return {"state": "field_check", "seed": found.sample_seed, "sample": sample}
+
+
+def correct_completion(
+    session: Session,
+    *,
+    actor: Actor,
+    year: int,
+    indicator_id: int,
+    completion: Decimal,
+    reason: str,
+    now: datetime,
+) -> VerificationEntry:
+    """The office changes a finished verification's completion c of one indicator (an upheld
+    appeal's correction), audited with the value before and after and the reason."""
+    if not actor.is_system:
+        require(actor, Permission.RUN_CYCLE)
+    entry = session.execute(
+        select(VerificationEntry)
+        .join(Verification, Verification.id == VerificationEntry.verification_id)
+        .where(
+            Verification.year == year,
+            Verification.status == VerificationStatus.DONE,
+            VerificationEntry.indicator_id == indicator_id,
+        )
+        .with_for_update()
+    ).scalar_one_or_none()
+    if entry is None:
+        raise Conflict(_("This indicator has no finished verification to correct."))
+    if not completion.is_finite() or not 0 <= completion <= 1:
+        message = _("The verified completion c must lie between 0 and 1.")
+        raise InvalidInput(message, details=[{"path": "verified_completion", "message": message}])
+    before = entry.verified_completion
+    entry.verified_completion = completion.quantize(Decimal("0.0001"))
+    record(
+        session,
+        actor=actor,
+        action="verification.corrected",
+        object_type="verification_entry",
+        object_id=entry.id,
+        before={"indicator_id": indicator_id, "verified_completion": str(before)},
+        after={
+            "indicator_id": indicator_id,
+            "verified_completion": str(entry.verified_completion),
+            "reason": reason,
+        },
+        now=now,
+    )
+    return entry
 
 
 def _return(

@@ -24,8 +24,9 @@ NOT_STARTED = "not_started"
 @dataclass(frozen=True)
 class VerifiedIndicator:
     """An indicator as the score reads it: weight, verified completion c (None while the unit's
-    verification is not done) and whether it was cancelled."""
+    verification is not done) and whether it was cancelled; its id names the record behind it."""
 
+    indicator_id: int
     weight: Decimal
     completion: Decimal | None
     cancelled: bool
@@ -57,7 +58,9 @@ def verified_indicators(session: Session, year: int) -> dict[str, list[VerifiedI
         if not cancelled and indicator.current.published_at is None:
             continue
         found[code].append(
-            VerifiedIndicator(indicator.current.weight, verified.get(indicator.id), cancelled)
+            VerifiedIndicator(
+                indicator.id, indicator.current.weight, verified.get(indicator.id), cancelled
+            )
         )
     return dict(found)
 

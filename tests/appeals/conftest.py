@@ -14,10 +14,10 @@ from flask.testing import FlaskClient
 
 from app.auth.roles import Role
 from app.extensions import db
-from app.scoring.inputs import parse_inputs
-from app.scoring.services import store_scores
+from app.scoring.gather import compute_year
 from tests.factories import SYSTEM, make_unit, make_user
 from tests.scoring.builders import worked_example_document
+from tests.scoring.records import record_document
 from tests.workflow.helpers import bearer
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -36,7 +36,8 @@ def inputs_document(year: int = 2026) -> dict[str, Any]:
 
 @pytest.fixture
 def scored(app: Flask) -> None:
-    """Units, people and the year's first score version (no diagram deployed)."""
+    """Units, people, the inputs recorded and the year's first score version computed from
+    them as `scores compute` does (no diagram deployed)."""
     app.config["FORMS_DIR"] = str(ROOT / "forms")
     units = {
         code: make_unit(code, name=name, year=2026)
@@ -53,9 +54,8 @@ def scored(app: Flask) -> None:
     make_user("head1", (Role.UNIT_HEAD, units["NYT"]))
     make_user("unit2", (Role.UNIT_STAFF, units["FGW"]))
     make_user("head2", (Role.UNIT_HEAD, units["FGW"]))
-    store_scores(
-        db.session, SYSTEM, 2026, parse_inputs(inputs_document()), "年度计分", now=SCORED_AT
-    )
+    record_document(db.session, inputs_document(), now=SCORED_AT)
+    compute_year(db.session, SYSTEM, 2026, "年度计分", now=SCORED_AT)
     db.session.commit()
 
 

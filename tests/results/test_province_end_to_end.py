@@ -27,14 +27,16 @@ from app.calendar.workdays import SHANGHAI
 from app.extensions import db
 from app.results.services import year_results
 from app.scoring.arithmetic import rounded
+from app.scoring.gather import compute_year
 from app.scoring.inputs import parse_inputs
-from app.scoring.services import compute_scores, latest_run, store_scores
+from app.scoring.services import compute_scores, latest_run
 from app.signoff.models import FinalGrade, GradeNotice
 from app.workflow.timers.scheduler import run_tick
 from tests.appeals.drive import file_appeal, review, sign
 from tests.factories import SYSTEM, make_unit, make_user
 from tests.indicators.drive import done, only_task
 from tests.scoring.builders import worked_example_document
+from tests.scoring.records import record_document
 from tests.workflow.helpers import bearer, inbox, start, upload
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -93,14 +95,9 @@ def _province(app: Flask, client: FlaskClient) -> None:
     for name in ("appeal.bpmn", "signoff.bpmn"):
         response = upload(client, owner, (name, (ROOT / "bpmn" / name).read_bytes()))
         assert response.status_code == 201, response.get_json()
-    store_scores(
-        db.session,
-        SYSTEM,
-        YEAR,
-        parse_inputs(_inputs()),
-        "年度计分",
-        now=datetime(2026, 2, 27, tzinfo=UTC),
-    )
+    scored_at = datetime(2026, 2, 27, tzinfo=UTC)
+    record_document(db.session, _inputs(), now=scored_at)
+    compute_year(db.session, SYSTEM, YEAR, "年度计分", now=scored_at)
     db.session.commit()
 
 
