@@ -1,0 +1,201 @@
+"""Browser walks of the shipped procedures (issue 18): for each, the people of each step sign in,
+open their task from the inbox, see read-only what the decision is about (the earlier values and
+opinions), fill the form and submit it, to the end of the procedure."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.auth.roles import Role
+from app.auth.services import actor_for
+from app.db import utcnow
+from app.extensions import db
+from app.org.models import Unit
+from app.workflow.instances.runtime import start_instance
+from tests.browser.conftest import DEMO_PASSWORD, screenshot, serve_demo, sign_in_as
+from tests.factories import make_user
+
+pytestmark = pytest.mark.browser
+IN_THE_DEMO_YEAR = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+YEAR = 2026
+INSTANCES: dict[str, int] = {}
+
+
+def _unit(code: str) -> Unit:
+    return db.session.execute(select(Unit).where(Unit.code == code)).scalar_one()
+
+
+def _start(name: str, key: str, unit_code: str | None, data: dict[str, Any]) -> None:
+    office = db.session.execute(select(User).where(User.username == "office1")).scalar_one()
+    started = start_instance(
+        db.session, actor=actor_for(office), key=key, unit_code=unit_code, data=data, now=utcnow()
+    )
+    db.session.commit()
+    INSTANCES[name] = started.id
+
+
+def _prepare() -> None:
+    """Accounts the demo lacks (a lead unit's staff) and the instances the walks work."""
+    make_user("gxt1", (Role.UNIT_STAFF, _unit("GXT")), password=DEMO_PASSWORD)
+    db.session.commit()
+    _start("verification", "year_end_verification", "FGW", {"year": YEAR})
+
+
+@pytest.fixture(scope="module")
+def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("walks")
+    shutil.copy(sqlite_template, folder / "demo.sqlite")
+    with time_machine.travel(IN_THE_DEMO_YEAR, tick=True):
+        yield from serve_demo(folder, _prepare)
+
+
+class People:
+    """One signed-in browser page per person, kept for the module's walks (signing in is the
+    slow part of a step)."""
+
+    def __init__(self, browser: Browser, server: str) -> None:
+        self.browser, self.server, self.pages = browser, server, {}  # type: dict[str, Page]
+
+    def page(self, username: str) -> Page:
+        if username not in self.pages:
+            page = self.browser.new_context(locale="zh-CN").new_page()
+            sign_in_as(page, self.server, username)
+            expect(page).not_to_have_url(f"{self.server}/login")
+            self.pages[username] = page
+        return self.pages[username]
+
+    def close(self) -> None:
+        for page in self.pages.values():
+            page.context.close()
+
+
+@pytest.fixture(scope="module")
+def people(browser: Browser, server: str) -> Iterator[People]:
+    found = People(browser, server)
+    yield found
+    found.close()
+
+
+def step(
+    people: People,
+    username: str,
+    task: str,
+    instance: str,
+    *,
+    sees: Iterable[str] = (),
+    fill: Callable[[Page], None] | None = None,
+    shot: str | None = None,
+) -> Page:
+    """`username` opens `task` of the walk's instance from the inbox, sees each of `sees` on
+    the page, fills the form and submits it; the task is done."""
+    page = people.page(username)
+    page.goto(f"{people.server}/tasks")
+    row = page.locator('[data-testid="inbox"] tbody tr').filter(
+        has=page.locator(f'a[href="/instances/{INSTANCES[instance]}"]')
+    )
+    row.get_by_role("link", name=task, exact=True).click()
+    expect(page.get_by_role("heading", name=task, level=1)).to_be_visible()
+    for text in sees:
+        expect(page.get_by_text(text).first).to_be_visible()
+    if fill is not None:
+        fill(page)
+    if shot:
+        screenshot(page, shot)
+    page.get_by_role("button", name="提交", exact=True).click()
+    expect(page.get_by_text("任务已办结。")).to_be_visible()
+    return page
+
+
+def instance_page(people: People, instance: str) -> Page:
+    """The office's page of the walk's instance."""
+    page = people.page("office1")
+    page.goto(f"{people.server}/instances/{INSTANCES[instance]}")
+    return page
+
+
+def _table_inputs(page: Page, label: str) -> Any:
+    return page.get_by_label(label, exact=True)
+
+
+def test_year_end_verification(people: People, tmp_path: Path) -> None:
+    evidence = tmp_path / "自评报告.pdf"
+    evidence.write_bytes(b"%PDF-1.7\n self-evaluation of the year")
+
+    def self_evaluate(page: Page) -> None:
+        completions = _table_inputs(page, "完成程度（%）")
+        for row in range(completions.count()):
+            completions.nth(row).fill("90")
+            _table_inputs(page, "自评得分").nth(row).fill("1")
+            _table_inputs(page, "完成情况说明").nth(row).fill(f"第{row + 1}项全年任务按计划完成")
+        page.locator('input[type="file"][name="evidence"]').set_input_files(str(evidence))
+
+    step(people, "unit1", "逐项自查自评", "verification", fill=self_evaluate)
+    step(
+        people,
+        "head1",
+        "单位主要负责人审核签字",
+        "verification",
+        sees=["第1项全年任务按计划完成"],
+        fill=lambda p: p.get_by_label("审核意见").select_option(label="同意报送核验"),
+    )
+
+    def lead(page: Page) -> None:
+        page.get_by_label("核验意见").select_option(label="部分属实")
+        page.get_by_label("具体意见").fill("第二项佐证不全")
+
+    step(
+        people,
+        "gxt1",
+        "牵头单位核验意见",
+        "verification",
+        sees=["第1项全年任务按计划完成"],
+        fill=lead,
+    )
+
+    def verify(page: Page) -> None:
+        expect(page.get_by_test_id("file-link")).to_have_text("自评报告.pdf")
+        page.get_by_label("核验结论").select_option(label="核验完成，进入抽样实地核查")
+
+    step(
+        people,
+        "office1",
+        "省绩效办核验",
+        "verification",
+        sees=["第1项全年任务按计划完成", "第二项佐证不全", "部分属实"],
+        fill=verify,
+        shot="walk-verification-office",
+    )
+
+    def field_check(page: Page) -> None:
+        findings = page.get_by_label("核查结论")
+        for row in range(findings.count()):
+            findings.nth(row).select_option(index=1)
+
+    step(
+        people,
+        "office1",
+        "实地核查抽样指标",
+        "verification",
+        sees=["第二项佐证不全"],
+        fill=field_check,
+    )
+    page = instance_page(people, "verification")
+    expect(page.get_by_test_id("instance-status")).to_contain_text("已完成")
+    diagram = page.locator(".jx-diagram")
+    expect(diagram).to_contain_text("被考评单位经办人")  # the lanes by their names only
+    expect(diagram).not_to_contain_text("unit_staff")
+    data = page.get_by_test_id("instance-data")
+    expect(data.get_by_role("columnheader", name="完成情况说明").first).to_be_visible()
+    expect(data.get_by_test_id("file-link").first).to_have_text("自评报告.pdf")
+    screenshot(page, "walk-verification-instance")
