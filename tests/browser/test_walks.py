@@ -22,9 +22,13 @@ from app.auth.services import actor_for
 from app.db import utcnow
 from app.extensions import db
 from app.org.models import Unit
+from app.org.services import memberships
+from app.scoring.inputs import parse_inputs
+from app.scoring.services import store_scores
 from app.workflow.instances.runtime import start_instance
 from tests.browser.conftest import DEMO_PASSWORD, screenshot, serve_demo, sign_in_as
-from tests.factories import make_user
+from tests.factories import SYSTEM, make_user
+from tests.scoring.builders import worked_example_document
 
 pytestmark = pytest.mark.browser
 IN_THE_DEMO_YEAR = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -50,6 +54,21 @@ def _prepare() -> None:
     make_user("gxt1", (Role.UNIT_STAFF, _unit("GXT")), password=DEMO_PASSWORD)
     db.session.commit()
     _start("verification", "year_end_verification", "FGW", {"year": YEAR})
+    units = [
+        {**worked_example_document(m.unit.code), "category": m.category.value}
+        for m in memberships(db.session, YEAR)
+    ]
+    store_scores(
+        db.session,
+        SYSTEM,
+        YEAR,
+        parse_inputs({"year": YEAR, "units": units}),
+        "年度计分",
+        now=utcnow(),
+    )
+    db.session.commit()
+    _start("appeal", "appeal", "FGW", {"year": YEAR, "delivered_at": utcnow().isoformat()})
+    _start("signoff", "signoff", None, {"year": YEAR})
 
 
 @pytest.fixture(scope="module")
@@ -199,3 +218,110 @@ def test_year_end_verification(people: People, tmp_path: Path) -> None:
     expect(data.get_by_role("columnheader", name="完成情况说明").first).to_be_visible()
     expect(data.get_by_test_id("file-link").first).to_have_text("自评报告.pdf")
     screenshot(page, "walk-verification-instance")
+
+
+def test_appeal(people: People, tmp_path: Path) -> None:
+    document = tmp_path / "申诉书.pdf"
+    document.write_bytes(b"%PDF-1.7\n the unit's appeal")
+
+    def respond(page: Page) -> None:
+        page.get_by_label("对考核结果").select_option(label="有异议，提出申诉")
+        page.get_by_label("申诉理由").fill("第1项指标已全部完成，请予复核。")
+        page.locator('input[type="file"][name="appeal_document"]').set_input_files(str(document))
+
+    step(people, "unit1", "确认考核结果或提出申诉", "appeal", sees=["送达的考核结果"], fill=respond)
+
+    def head(page: Page) -> None:
+        expect(page.get_by_test_id("file-link")).to_have_text("申诉书.pdf")
+        page.get_by_label("审核意见").select_option(label="同意申诉，签字报省绩效办")
+        page.get_by_label("说明").fill("同意申诉")
+
+    step(
+        people,
+        "head1",
+        "单位主要负责人审核签字",
+        "appeal",
+        sees=["第1项指标已全部完成，请予复核。"],
+        fill=head,
+    )
+
+    def review(page: Page) -> None:
+        expect(page.get_by_test_id("file-link")).to_have_text("申诉书.pdf")
+        page.get_by_label("复核结论").select_option(label="申诉不成立，维持原结果")
+        page.get_by_label("答复意见").fill("经复核，第1项佐证不足，维持原结果。")
+
+    step(
+        people,
+        "office1",
+        "复核并答复申诉",
+        "appeal",
+        sees=["第1项指标已全部完成，请予复核。", "同意申诉", "计分依据（本单位当前各项输入）"],
+        fill=review,
+        shot="walk-appeal-office",
+    )
+    step(
+        people,
+        "unit1",
+        "查看申诉答复",
+        "appeal",
+        sees=["经复核，第1项佐证不足，维持原结果。", "第1项指标已全部完成，请予复核。"],
+        fill=lambda p: p.get_by_label("已阅知答复").check(),
+    )
+    expect(instance_page(people, "appeal").get_by_test_id("instance-status")).to_contain_text(
+        "已完成"
+    )
+
+
+def test_signoff(people: People, tmp_path: Path) -> None:
+    minutes = tmp_path / "会议纪要.pdf"
+    minutes.write_bytes(b"%PDF-1.7\n minutes")
+
+    def propose(page: Page) -> None:
+        page.get_by_label("办理").select_option(label="报送领导小组审议")
+        page.get_by_label("报送说明（退回后请说明修改情况）").fill("请审议")
+
+    step(people, "office1", "报送考核等次建议", "signoff", sees=["优秀"], fill=propose)
+
+    def group(page: Page) -> None:
+        page.get_by_label("审议结论").select_option(label="同意")
+        page.get_by_label("审议意见").fill("同意省绩效办建议")
+
+    step(
+        people,
+        "group1",
+        "领导小组审议考核等次",
+        "signoff",
+        sees=["请审议", "优秀"],
+        fill=group,
+    )
+
+    def meeting(day: str) -> Callable[[Page], None]:
+        def fill(page: Page) -> None:
+            page.get_by_label("会议日期").fill(day)
+            page.get_by_label("会议决定").select_option(label="同意")
+            page.get_by_label("会议纪要（摘要）").fill("会议同意考核等次")
+            page.locator('input[type="file"][name="minutes_document"]').set_input_files(
+                str(minutes)
+            )
+
+        return fill
+
+    step(
+        people,
+        "secretary1",
+        "记录省政府常务会议审定结果",
+        "signoff",
+        sees=["同意省绩效办建议", "请审议"],
+        fill=meeting("2026-12-03"),
+    )
+    step(
+        people,
+        "secretary1",
+        "记录省委常委会会议审定结果",
+        "signoff",
+        sees=["同意省绩效办建议", "会议同意考核等次"],
+        fill=meeting("2026-12-04"),
+    )
+    expect(instance_page(people, "signoff").get_by_test_id("instance-status")).to_contain_text(
+        "已完成"
+    )
