@@ -69,6 +69,12 @@ def _prepare() -> None:
     db.session.commit()
     _start("appeal", "appeal", "FGW", {"year": YEAR, "delivered_at": utcnow().isoformat()})
     _start("signoff", "signoff", None, {"year": YEAR})
+    _start(
+        "rectification",
+        "rectification",
+        "FGW",
+        {"year": YEAR, "kind": "results", "subject": "考核结果反馈：重点任务推进偏慢"},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -325,3 +331,71 @@ def test_signoff(people: People, tmp_path: Path) -> None:
     expect(instance_page(people, "signoff").get_by_test_id("instance-status")).to_contain_text(
         "已完成"
     )
+
+
+def test_rectification(people: People, tmp_path: Path) -> None:
+    evidence = tmp_path / "整改报告.pdf"
+    evidence.write_bytes(b"%PDF-1.7\n rectification")
+
+    def reply(page: Page) -> None:
+        page.get_by_label("整改情况及答复").fill("已制定整改方案，按月推进。")
+        page.locator('input[type="file"][name="evidence"]').set_input_files(str(evidence))
+
+    step(
+        people,
+        "unit1",
+        "答复并整改",
+        "rectification",
+        sees=["考核结果反馈：重点任务推进偏慢", "考核结果反馈问题整改"],
+        fill=reply,
+    )
+
+    def sign(page: Page) -> None:
+        expect(page.get_by_test_id("file-link")).to_have_text("整改报告.pdf")
+        page.get_by_label("签发意见").select_option(label="退回经办人修改")
+        page.get_by_label("说明").fill("请写明完成时限")
+
+    step(
+        people,
+        "head1",
+        "单位负责人签发",
+        "rectification",
+        sees=["已制定整改方案，按月推进。"],
+        fill=sign,
+    )
+
+    def reply_again(page: Page) -> None:
+        expect(page.get_by_label("整改情况及答复")).to_have_value("已制定整改方案，按月推进。")
+        page.get_by_label("整改情况及答复").fill("已制定整改方案，按月推进，年底前完成。")
+
+    step(people, "unit1", "答复并整改", "rectification", sees=["请写明完成时限"], fill=reply_again)
+
+    def sign_again(page: Page) -> None:
+        page.get_by_label("签发意见").select_option(label="同意，报省绩效办")
+
+    step(
+        people,
+        "head1",
+        "单位负责人签发",
+        "rectification",
+        sees=["已制定整改方案，按月推进，年底前完成。", "请写明完成时限"],
+        fill=sign_again,
+    )
+
+    def review(page: Page) -> None:
+        expect(page.get_by_test_id("file-link")).to_have_text("整改报告.pdf")
+        page.get_by_label("审核意见").select_option(
+            label="整改到位，办结（留有联系方式的，答复评价人）"
+        )
+
+    step(
+        people,
+        "office1",
+        "省绩效办审核整改情况",
+        "rectification",
+        sees=["已制定整改方案，按月推进，年底前完成。", "请写明完成时限"],
+        fill=review,
+    )
+    expect(
+        instance_page(people, "rectification").get_by_test_id("instance-status")
+    ).to_contain_text("已完成")
