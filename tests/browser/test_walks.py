@@ -399,3 +399,27 @@ def test_rectification(people: People, tmp_path: Path) -> None:
     expect(
         instance_page(people, "rectification").get_by_test_id("instance-status")
     ).to_contain_text("已完成")
+
+
+def test_annual_cycle_opens_its_phases_and_their_procedures_start(people: People) -> None:
+    """The office opens the year-end evaluations early from /cycle, starts the year's cycle,
+    and sees the phases whose dates have passed and the one opened early start their
+    procedures. (Last of the walks: it starts procedures for every unit.)"""
+    page = people.page("office1")
+    page.goto(f"{people.server}/cycle/{YEAR}")
+    evaluations = page.locator('[data-testid="phases"] tr[data-phase="evaluations"]')
+    evaluations.get_by_role("button", name="提前开始").click()
+    expect(evaluations).to_contain_text("将提前开始")
+    page.get_by_role("button", name="启动年度考核周期").click()
+    phases = page.get_by_test_id("phases")
+    for phase in ("indicator_setting", "reporting", "evaluations"):
+        expect(phases.locator(f'tr[data-phase="{phase}"]')).to_contain_text("已开始")
+    expect(phases.locator('tr[data-phase="scoring"]')).not_to_contain_text("已开始")
+    # Their procedures started: every unit drafting its indicators, the evaluations waiting
+    # for the leaders' ratings.
+    expect(phases.locator('tr[data-phase="indicator_setting"]')).to_contain_text("编制绩效指标")
+    expect(evaluations).to_contain_text("省领导评价")
+    expect(evaluations.locator('[data-status="waiting"]')).to_be_visible()
+    diagram = page.get_by_test_id("cycle-diagram")
+    expect(diagram.locator(".djs-element").first).to_be_attached()
+    screenshot(page, "walk-annual-cycle")
