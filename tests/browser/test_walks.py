@@ -26,6 +26,7 @@ from app.org.services import memberships
 from app.scoring.inputs import parse_inputs
 from app.scoring.services import store_scores
 from app.workflow.instances.runtime import start_instance
+from app.workflow.models import InstanceStatus, ProcessInstance
 from tests.browser.conftest import DEMO_PASSWORD, screenshot, serve_demo, sign_in_as
 from tests.factories import SYSTEM, make_user
 from tests.scoring.builders import worked_example_document
@@ -40,6 +41,16 @@ def _unit(code: str) -> Unit:
     return db.session.execute(select(Unit).where(Unit.code == code)).scalar_one()
 
 
+def _open_instance(key: str, unit_code: str) -> int:
+    return db.session.execute(
+        select(ProcessInstance.id).where(
+            ProcessInstance.process_key == key,
+            ProcessInstance.unit_id == _unit(unit_code).id,
+            ProcessInstance.status == InstanceStatus.WAITING,
+        )
+    ).scalar_one()
+
+
 def _start(name: str, key: str, unit_code: str | None, data: dict[str, Any]) -> None:
     office = db.session.execute(select(User).where(User.username == "office1")).scalar_one()
     started = start_instance(
@@ -52,7 +63,10 @@ def _start(name: str, key: str, unit_code: str | None, data: dict[str, Any]) -> 
 def _prepare() -> None:
     """Accounts the demo lacks (a lead unit's staff) and the instances the walks work."""
     make_user("gxt1", (Role.UNIT_STAFF, _unit("GXT")), password=DEMO_PASSWORD)
+    make_user("swt1", (Role.UNIT_STAFF, _unit("SWT")), password=DEMO_PASSWORD)
+    make_user("swthead1", (Role.UNIT_HEAD, _unit("SWT")), password=DEMO_PASSWORD)
     db.session.commit()
+    INSTANCES["setting"] = _open_instance("indicator_setting", "SWT")  # the demo's, at its draft
     _start("verification", "year_end_verification", "FGW", {"year": YEAR})
     units = [
         {**worked_example_document(m.unit.code), "category": m.category.value}
@@ -399,6 +413,88 @@ def test_rectification(people: People, tmp_path: Path) -> None:
     expect(
         instance_page(people, "rectification").get_by_test_id("instance-status")
     ).to_contain_text("已完成")
+
+
+def test_indicator_setting(people: People) -> None:
+    def draft(page: Page) -> None:
+        weights, titles = page.get_by_label("权重（分）"), page.get_by_label("指标名称")
+        drafted = [r for r in range(titles.count()) if titles.nth(r).input_value()]  # not blank
+        assert drafted
+        share = 80 // len(drafted)
+        for row in drafted:
+            last = row == drafted[-1]
+            weights.nth(row).fill(str(80 - share * (len(drafted) - 1) if last else share))
+        expect(page.locator('[data-total-for="indicators"]')).to_contain_text("80 / 80")
+        page.get_by_label("编制说明").fill("按省重点工作任务逐项分解")
+
+    step(people, "swt1", "编制绩效指标", "setting", fill=draft)
+
+    def head(page: Page) -> None:
+        page.get_by_label("本人已审阅以上全部内容").check()
+        page.get_by_label("审核意见").select_option(label="同意报送省绩效办")
+
+    step(
+        people,
+        "swthead1",
+        "主要负责人审核签字",
+        "setting",
+        sees=["按省重点工作任务逐项分解", "报送的绩效指标"],
+        fill=head,
+    )
+
+    def office(page: Page) -> None:
+        page.get_by_label("审核结论").select_option(label="提交专家评审")
+        page.get_by_label("评审专家 周敏").check()
+        page.get_by_label("评审专家 吴磊").check()
+        page.get_by_label("审核意见（专家评审要求或退回理由）").fill("请重点审查目标值的可考核性")
+
+    step(
+        people,
+        "office1",
+        "审核并选定评审专家",
+        "setting",
+        sees=["按省重点工作任务逐项分解"],
+        fill=office,
+    )
+    for expert, opinion in (("expert1", "目标值清晰"), ("expert2", "第二项目标偏低")):
+
+        def review(page: Page, opinion: str = opinion) -> None:
+            page.get_by_label("评审意见").fill(opinion)
+            page.get_by_label("评审建议").select_option(label="建议通过")
+
+        step(
+            people,
+            expert,
+            "专家评审",
+            "setting",
+            sees=["请重点审查目标值的可考核性", "按省重点工作任务逐项分解"],
+            fill=review,
+        )
+
+    def consolidate(page: Page) -> None:
+        page.get_by_label("汇总结论").select_option(label="报分管省领导审定")
+        page.get_by_label("汇总意见").fill("专家均建议通过")
+
+    step(
+        people,
+        "office1",
+        "汇总专家意见",
+        "setting",
+        sees=["目标值清晰", "第二项目标偏低"],
+        fill=consolidate,
+    )
+    step(
+        people,
+        "leader4",
+        "分管省领导审定",
+        "setting",
+        sees=["专家均建议通过", "第二项目标偏低", "按省重点工作任务逐项分解"],
+        fill=lambda p: p.get_by_label("审定意见").select_option(label="审定通过"),
+        shot="walk-setting-leader",
+    )
+    expect(instance_page(people, "setting").get_by_test_id("instance-status")).to_contain_text(
+        "已完成"
+    )
 
 
 def test_annual_cycle_opens_its_phases_and_their_procedures_start(people: People) -> None:
