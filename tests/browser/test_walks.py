@@ -67,6 +67,8 @@ def _prepare() -> None:
     make_user("swthead1", (Role.UNIT_HEAD, _unit("SWT")), password=DEMO_PASSWORD)
     db.session.commit()
     INSTANCES["setting"] = _open_instance("indicator_setting", "SWT")  # the demo's, at its draft
+    INSTANCES["adjustment"] = _open_instance("indicator_adjustment", "FGW")  # at its request
+    INSTANCES["report"] = _open_instance("progress_reporting", "FGW")  # last month's, open
     _start("verification", "year_end_verification", "FGW", {"year": YEAR})
     units = [
         {**worked_example_document(m.unit.code), "category": m.category.value}
@@ -493,6 +495,99 @@ def test_indicator_setting(people: People) -> None:
         shot="walk-setting-leader",
     )
     expect(instance_page(people, "setting").get_by_test_id("instance-status")).to_contain_text(
+        "已完成"
+    )
+
+
+def test_indicator_adjustment_rebalancing_weights(people: People, tmp_path: Path) -> None:
+    document = tmp_path / "调整请示.pdf"
+    document.write_bytes(b"%PDF-1.7\n the written request")
+
+    def request(page: Page) -> None:
+        page.get_by_label("调整的指标").select_option(index=1)
+        page.get_by_label("调整方式").select_option(label="修改指标内容或权重")
+        page.get_by_label("调整后的目标值（不改留空）").fill("全年完成率100%，并完成整改")
+        weights = page.locator('[data-field="weights"]').get_by_label("权重（分）")
+        first, second = (float(weights.nth(r).input_value()) for r in (0, 1))
+        weights.nth(0).fill(f"{first + 2:g}")  # two points moved from the second to the first
+        weights.nth(1).fill(f"{second - 2:g}")
+        page.get_by_label("调整理由").fill("根据省政府最新部署调整目标和权重")
+        page.locator('input[type="file"][name="document"]').set_input_files(str(document))
+
+    step(people, "unit1", "填写调整请示", "adjustment", fill=request)
+
+    def head(page: Page) -> None:
+        expect(page.get_by_test_id("file-link")).to_have_text("调整请示.pdf")
+        page.get_by_label("本人已审阅以上全部内容").check()
+        page.get_by_label("审核意见").select_option(label="同意报分管省领导")
+        page.get_by_label("说明").fill("同意调整")
+
+    step(
+        people,
+        "head1",
+        "主要负责人审核签字",
+        "adjustment",
+        sees=["全年完成率100%，并完成整改", "根据省政府最新部署调整目标和权重"],
+        fill=head,
+    )
+
+    def leader(page: Page) -> None:
+        weights = page.locator('[data-field="weight_changes"] tbody tr')
+        expect(weights.first).to_be_visible()
+        expect(page.get_by_role("columnheader", name="调整后权重（分）")).to_be_visible()
+        expect(page.get_by_test_id("file-link")).to_have_text("调整请示.pdf")
+        page.get_by_label("审批意见").select_option(label="同意调整")
+
+    step(
+        people,
+        "leader1",
+        "分管省领导审批",
+        "adjustment",
+        sees=["全年完成率100%，并完成整改", "根据省政府最新部署调整目标和权重", "同意调整"],
+        fill=leader,
+        shot="walk-adjustment-leader",
+    )
+    expect(instance_page(people, "adjustment").get_by_test_id("instance-status")).to_contain_text(
+        "已完成"
+    )
+
+
+def test_progress_reporting(people: People, tmp_path: Path) -> None:
+    evidence = tmp_path / "进展材料.pdf"
+    evidence.write_bytes(b"%PDF-1.7\n progress")
+
+    def report(page: Page) -> None:
+        percents, summaries = page.get_by_label("完成进度（%）"), page.get_by_label("本期主要工作")
+        for row in range(percents.count()):
+            percents.nth(row).fill(str(60 + row))
+            summaries.nth(row).fill(f"第{row + 1}项按月推进")
+        page.locator('input[type="file"][name="evidence"]').set_input_files(str(evidence))
+
+    step(people, "unit1", "填报月度进展", "report", sees=["报送月份"], fill=report)
+
+    def head(page: Page) -> None:
+        page.get_by_label("本人已审阅以上全部内容").check()
+        page.get_by_label("审核意见").select_option(label="同意报送")
+        page.get_by_label("说明").fill("进展属实")
+
+    step(people, "head1", "主要负责人审核签字", "report", sees=["第1项按月推进"], fill=head)
+    step(
+        people,
+        "gxt1",
+        "牵头单位督查指导",
+        "report",
+        sees=["第1项按月推进", "进展属实"],
+        fill=lambda p: p.get_by_label("督查指导意见").fill("请加快第二项进度"),
+    )
+    step(
+        people,
+        "office1",
+        "审核进展报告",
+        "report",
+        sees=["第1项按月推进", "进展属实", "请加快第二项进度"],
+        fill=lambda p: p.get_by_label("审核结论").select_option(label="审核通过（公开完成进度）"),
+    )
+    expect(instance_page(people, "report").get_by_test_id("instance-status")).to_contain_text(
         "已完成"
     )
 
