@@ -20,14 +20,20 @@ from app.auth.models import User
 from app.auth.roles import Role
 from app.auth.services import actor_for
 from app.db import utcnow
+from app.evaluations.demo import load_evaluations_demo
+from app.evaluations.departments import ItemEntry, save_item
+from app.evaluations.grid import GridEntry, save_grid
+from app.evaluations.models import DepartmentItem, SheetKind
+from app.evaluations.procedure import save_sheet
 from app.extensions import db
+from app.org.demo_data import LEADERS
 from app.org.models import Unit
 from app.org.services import memberships
 from app.scoring.inputs import parse_inputs
 from app.scoring.services import store_scores
 from app.workflow.instances.runtime import start_instance
 from app.workflow.models import InstanceStatus, ProcessInstance
-from tests.browser.conftest import DEMO_PASSWORD, screenshot, serve_demo, sign_in_as
+from tests.browser.conftest import DEMO_PASSWORD, ROOT, screenshot, serve_demo, sign_in_as
 from tests.factories import SYSTEM, make_user
 from tests.scoring.builders import worked_example_document
 
@@ -60,6 +66,52 @@ def _start(name: str, key: str, unit_code: str | None, data: dict[str, Any]) -> 
     INSTANCES[name] = started.id
 
 
+def _prepare_evaluations() -> None:
+    """The demo's evaluations (leader2 and leader3 have submitted) with every other leader's
+    sheet submitted but leader1's; group1's sheet and dept1's item finished on their pages
+    but not yet confirmed on their tasks."""
+    load_evaluations_demo(db.session, bpmn_dir=ROOT / "bpmn", now=utcnow())
+    db.session.commit()
+    INSTANCES["evaluations"] = db.session.execute(
+        select(ProcessInstance.id).where(ProcessInstance.process_key == "evaluations")
+    ).scalar_one()
+    codes = [m.unit.code for m in memberships(db.session, YEAR)]
+    entries = {code: GridEntry("85") for code in codes}
+
+    def actor(username: str) -> Any:
+        user = db.session.execute(select(User).where(User.username == username)).scalar_one()
+        return actor_for(user)
+
+    for number in range(4, len(LEADERS) + 1):
+        save_sheet(
+            db.session,
+            actor=actor(f"leader{number}"),
+            year=YEAR,
+            kind=SheetKind.LEADER,
+            entries=entries,
+            submit=True,
+            now=utcnow(),
+        )
+    save_grid(
+        db.session,
+        actor=actor("group1"),
+        year=YEAR,
+        kind=SheetKind.LEADING_GROUP,
+        entries=entries,
+        submit=True,
+        now=utcnow(),
+    )
+    save_item(
+        db.session,
+        actor=actor("dept1"),
+        year=YEAR,
+        item=DepartmentItem.LEADERSHIP,
+        entries={code: ItemEntry("13") for code in codes},
+        now=utcnow(),
+    )
+    db.session.commit()
+
+
 def _prepare() -> None:
     """Accounts the demo lacks (a lead unit's staff) and the instances the walks work."""
     make_user("gxt1", (Role.UNIT_STAFF, _unit("GXT")), password=DEMO_PASSWORD)
@@ -69,6 +121,7 @@ def _prepare() -> None:
     INSTANCES["setting"] = _open_instance("indicator_setting", "SWT")  # the demo's, at its draft
     INSTANCES["adjustment"] = _open_instance("indicator_adjustment", "FGW")  # at its request
     INSTANCES["report"] = _open_instance("progress_reporting", "FGW")  # last month's, open
+    _prepare_evaluations()
     _start("verification", "year_end_verification", "FGW", {"year": YEAR})
     units = [
         {**worked_example_document(m.unit.code), "category": m.category.value}
@@ -592,25 +645,86 @@ def test_progress_reporting(people: People, tmp_path: Path) -> None:
     )
 
 
+def test_evaluations(people: People) -> None:
+    # leader1 rates on the grid the task leads to; submitting it completes the task.
+    page = people.page("leader1")
+    page.goto(f"{people.server}/tasks")
+    row = page.locator('[data-testid="inbox"] tbody tr').filter(
+        has=page.locator(f'a[href="/instances/{INSTANCES["evaluations"]}"]')
+    )
+    row.get_by_role("link", name="省领导评价", exact=True).click()
+    expect(page.get_by_text("参评单位数")).to_be_visible()
+    page.get_by_role("link", name="打开评分页面").click()  # the task leads to the grid
+    scores = page.locator("input[id^='score-']")
+    assert scores.count() > 60
+    for number in range(scores.count()):
+        scores.nth(number).fill(str(80 + number % 15))
+    page.get_by_role("button", name="提交", exact=True).click()
+    expect(page.get_by_text("您的年终评价任务已办结").first).to_be_visible()
+
+    # group1 and dept1 finished their sheet and item on their pages: they confirm on the task.
+    # Someone else's finished work is refused in words, not in the engine's.
+    page = people.page("group1")
+    page.goto(f"{people.server}/tasks")
+    page.get_by_role("link", name="领导小组评估指标完成情况", exact=True).click()
+    done = page.get_by_label("确认已提交")
+    done.select_option(index=1)  # a leader's sheet
+    page.get_by_role("button", name="提交", exact=True).click()
+    refusal = page.get_by_role("alert").filter(has_text="请选择本人负责的一项")
+    expect(refusal).to_be_visible()
+    expect(refusal).not_to_contain_text("ValueError")
+    expect(refusal).not_to_contain_text("Post-Script")
+    page.get_by_label("确认已提交").select_option(label="领导小组成员 徐志强：已提交")
+    page.get_by_role("button", name="提交", exact=True).click()
+    expect(page.get_by_text("任务已办结。")).to_be_visible()
+    step(
+        people,
+        "dept1",
+        "部门评价录入",
+        "evaluations",
+        sees=["参评单位数"],
+        fill=lambda p: p.get_by_label("确认已提交").select_option(label="领导班子考核：已录入完毕"),
+    )
+
+    def close(page: Page) -> None:
+        page.get_by_label("问卷处理").select_option(label="已关闭问卷，停止收集答卷")
+        page.get_by_label("说明").fill("年终社会评价问卷已关闭")
+
+    step(
+        people,
+        "office1",
+        "关闭年终社会评价问卷",
+        "evaluations",
+        sees=["leader1", "group1", "dept1"],
+        fill=close,
+        shot="walk-evaluations-close",
+    )
+    expect(instance_page(people, "evaluations").get_by_test_id("instance-status")).to_contain_text(
+        "已完成"
+    )
+
+
 def test_annual_cycle_opens_its_phases_and_their_procedures_start(people: People) -> None:
-    """The office opens the year-end evaluations early from /cycle, starts the year's cycle,
-    and sees the phases whose dates have passed and the one opened early start their
-    procedures. (Last of the walks: it starts procedures for every unit.)"""
+    """The office opens the year-end evaluations and verification early from /cycle, starts
+    the year's cycle, and sees the phases whose dates have passed and those opened early start
+    their procedures. (Last of the walks: it starts procedures for every unit.)"""
     page = people.page("office1")
     page.goto(f"{people.server}/cycle/{YEAR}")
-    evaluations = page.locator('[data-testid="phases"] tr[data-phase="evaluations"]')
-    evaluations.get_by_role("button", name="提前开始").click()
-    expect(evaluations).to_contain_text("将提前开始")
-    page.get_by_role("button", name="启动年度考核周期").click()
     phases = page.get_by_test_id("phases")
-    for phase in ("indicator_setting", "reporting", "evaluations"):
+    for early in ("evaluations", "verification"):
+        row = phases.locator(f'tr[data-phase="{early}"]')
+        row.get_by_role("button", name="提前开始").click()
+        expect(row).to_contain_text("将提前开始")
+    page.get_by_role("button", name="启动年度考核周期").click()
+    for phase in ("indicator_setting", "reporting", "evaluations", "verification"):
         expect(phases.locator(f'tr[data-phase="{phase}"]')).to_contain_text("已开始")
     expect(phases.locator('tr[data-phase="scoring"]')).not_to_contain_text("已开始")
-    # Their procedures started: every unit drafting its indicators, the evaluations waiting
-    # for the leaders' ratings.
+    # Their procedures started: every unit drafting its indicators, and the units with approved
+    # indicators but no verification yet at their self-evaluation.
     expect(phases.locator('tr[data-phase="indicator_setting"]')).to_contain_text("编制绩效指标")
-    expect(evaluations).to_contain_text("省领导评价")
-    expect(evaluations.locator('[data-status="waiting"]')).to_be_visible()
+    verification = phases.locator('tr[data-phase="verification"]')
+    expect(verification).to_contain_text("逐项自查自评")
+    expect(verification.locator('[data-status="waiting"]')).to_be_visible()
     diagram = page.get_by_test_id("cycle-diagram")
     expect(diagram.locator(".djs-element").first).to_be_attached()
     screenshot(page, "walk-annual-cycle")
