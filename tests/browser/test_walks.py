@@ -619,6 +619,7 @@ def test_progress_reporting(people: People, tmp_path: Path) -> None:
     step(people, "unit1", "填报月度进展", "report", sees=["报送月份"], fill=report)
 
     def head(page: Page) -> None:
+        expect(page.get_by_test_id("file-link")).to_have_text("进展材料.pdf")
         page.get_by_label("本人已审阅以上全部内容").check()
         page.get_by_label("审核意见").select_option(label="同意报送")
         page.get_by_label("说明").fill("进展属实")
@@ -630,7 +631,10 @@ def test_progress_reporting(people: People, tmp_path: Path) -> None:
         "牵头单位督查指导",
         "report",
         sees=["第1项按月推进", "进展属实"],
-        fill=lambda p: p.get_by_label("督查指导意见").fill("请加快第二项进度"),
+        fill=lambda p: (
+            expect(p.get_by_test_id("file-link")).to_have_text("进展材料.pdf"),
+            p.get_by_label("督查指导意见").fill("请加快第二项进度"),
+        ),
     )
     step(
         people,
@@ -638,7 +642,10 @@ def test_progress_reporting(people: People, tmp_path: Path) -> None:
         "审核进展报告",
         "report",
         sees=["第1项按月推进", "进展属实", "请加快第二项进度"],
-        fill=lambda p: p.get_by_label("审核结论").select_option(label="审核通过（公开完成进度）"),
+        fill=lambda p: (
+            expect(p.get_by_test_id("file-link")).to_have_text("进展材料.pdf"),
+            p.get_by_label("审核结论").select_option(label="审核通过（公开完成进度）"),
+        ),
     )
     expect(instance_page(people, "report").get_by_test_id("instance-status")).to_contain_text(
         "已完成"
