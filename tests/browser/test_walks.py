@@ -241,10 +241,14 @@ def test_year_end_verification(people: People, tmp_path: Path) -> None:
         "单位主要负责人审核签字",
         "verification",
         sees=["第1项全年任务按计划完成"],
-        fill=lambda p: p.get_by_label("审核意见").select_option(label="同意报送核验"),
+        fill=lambda p: (
+            expect(p.get_by_test_id("file-link")).to_have_text("自评报告.pdf"),
+            p.get_by_label("审核意见").select_option(label="同意报送核验"),
+        ),
     )
 
     def lead(page: Page) -> None:
+        expect(page.get_by_test_id("file-link")).to_have_text("自评报告.pdf")
         page.get_by_label("核验意见").select_option(label="部分属实")
         page.get_by_label("具体意见").fill("第二项佐证不全")
 
