@@ -86,14 +86,18 @@ def year_plan(session: Session, year: int, workdays: int | None) -> dict[str, An
     }
 
 
-def finished_work(session: Session, year: int) -> list[tuple[str, str]]:
-    """(key, label) of the year's finished work: submitted sheets and fully entered items."""
-    sheets = session.execute(
+def finished_work(session: Session, year: int, user_id: int | None = None) -> list[tuple[str, str]]:
+    """(key, label) of the year's finished work: submitted sheets and fully entered items; only
+    `user_id`'s own (their sheets, the items they own) when given."""
+    query = (
         select(RatingSheet, User)
         .join(User, User.id == RatingSheet.rater_id)
         .where(RatingSheet.year == year, RatingSheet.status == SheetStatus.SUBMITTED)
         .order_by(RatingSheet.id)
-    ).all()
+    )
+    if user_id is not None:
+        query = query.where(RatingSheet.rater_id == user_id)
+    sheets = session.execute(query).all()
     done = [
         (f"{sheet.kind.value}:{user.username}", _("%(who)s: submitted", who=user.display_name))
         for sheet, user in sheets
@@ -101,7 +105,7 @@ def finished_work(session: Session, year: int) -> list[tuple[str, str]]:
     done += [
         (f"item:{p.item.value}", _("%(item)s: entered", item=p.item.label))
         for p in progress_by_item(session, year)
-        if p.complete
+        if p.complete and (user_id is None or (p.owner is not None and p.owner.id == user_id))
     ]
     return done
 
@@ -132,7 +136,7 @@ REGISTRY.register(
 def _finished_choices(context: ChoiceContext) -> list[tuple[Any, str]]:
     if context.year is None:
         return []
-    return finished_work(db_session(), context.year)
+    return finished_work(db_session(), context.year, context.user_id)
 
 
 register_choices("evaluation_work_done", _finished_choices)

@@ -185,7 +185,7 @@ def reassign_task(
 _ERROR_TYPE = re.compile(r"^[A-Z]\w*(?:Error|Exception):\s*")
 
 
-def _refusal_text(error: Exception) -> str:
+def refusal_text(error: Exception) -> str:
     """What a diagram's script said in refusing a completion, for the person who submitted:
     without the engine's notes ("Error occurred in the Post-Script") or Python's type name."""
     text = str(error.args[0]) if isinstance(error, SpiffWorkflowException) and error.args else ""
@@ -199,7 +199,7 @@ def _run_completed_step(spiff_task: Task) -> None:
     try:
         spiff_task.run()
     except Exception as error:  # anything a diagram's script can raise
-        message = _refusal_text(error)
+        message = refusal_text(error)
         element = spiff_task.task_spec.bpmn_id
         raise InvalidInput(
             _("The step could not be completed: %(m)s", m=message),

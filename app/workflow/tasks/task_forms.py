@@ -27,7 +27,8 @@ def task_form(task: HumanTask) -> Form:
     form = load_form(task.form or "")
     if not form.has_choice_providers:
         return form
-    return with_choices(form, ChoiceContext(task.instance.unit_id, task.instance.year))
+    context = ChoiceContext(task.instance.unit_id, task.instance.year, task.user_id)
+    return with_choices(form, context)
 
 
 def validated_form_data(
