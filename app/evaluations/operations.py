@@ -123,15 +123,25 @@ def year_plan(session: Session, year: int, workdays: int | None) -> dict[str, An
     }
 
 
-def finished_work(session: Session, year: int) -> list[tuple[str, str]]:
-    """(key, label) of the year's finished work: submitted sheets and fully entered items."""
-    sheets = session.execute(
+def finished_work(session: Session, year: int, user_id: int | None = None) -> list[tuple[str, str]]:
+    """(key, label) of the year's finished work: submitted sheets and fully entered items; only
+    `user_id`'s own (their sheets, the items they own) when given."""
+    query = (
         select(RatingSheet, User, Unit)
         .join(User, User.id == RatingSheet.rater_id)
         .outerjoin(Unit, Unit.id == RatingSheet.unit_id)
         .where(RatingSheet.year == year, RatingSheet.status == SheetStatus.SUBMITTED)
         .order_by(RatingSheet.id)
-    ).all()
+    )
+    if user_id is not None:
+        # A lead unit's sheet is the unit's work: any of its staff may confirm it.
+        staff_units = select(RoleGrant.unit_id).where(
+            RoleGrant.user_id == user_id, RoleGrant.role == Role.UNIT_STAFF
+        )
+        query = query.where(
+            (RatingSheet.rater_id == user_id) | RatingSheet.unit_id.in_(staff_units)
+        )
+    sheets = session.execute(query).all()
     done = [
         (lead_unit_key(unit.code), _("%(who)s: submitted", who=unit.name_zh))
         if unit is not None
@@ -141,7 +151,7 @@ def finished_work(session: Session, year: int) -> list[tuple[str, str]]:
     done += [
         (f"item:{p.item.value}", _("%(item)s: entered", item=p.item.label))
         for p in progress_by_item(session, year)
-        if p.complete
+        if p.complete and (user_id is None or (p.owner is not None and p.owner.id == user_id))
     ]
     return done
 
@@ -173,7 +183,7 @@ REGISTRY.register(
 def _finished_choices(context: ChoiceContext) -> list[tuple[Any, str]]:
     if context.year is None:
         return []
-    return finished_work(db_session(), context.year)
+    return finished_work(db_session(), context.year, context.user_id)
 
 
 register_choices("evaluation_work_done", _finished_choices)

@@ -30,12 +30,28 @@
     });
   }
 
+  // Lanes name a role code in brackets for the engine ("省领导 (provincial_leader)"); people
+  // read only the name, so the brackets are dropped before bpmn-js draws the labels.
+  const ROLE_IN_NAME = /\s*[（(]\s*[a-z_]+\s*[)）]\s*$/;
+  function readableLanes(xml) {
+    const doc = new DOMParser().parseFromString(xml, "application/xml");
+    if (doc.getElementsByTagName("parsererror").length) { return xml; }
+    const lanes = doc.getElementsByTagNameNS("http://www.omg.org/spec/BPMN/20100524/MODEL", "lane");
+    let changed = false;
+    Array.prototype.forEach.call(lanes, function (lane) {
+      const name = lane.getAttribute("name") || "";
+      const shown = name.replace(ROLE_IN_NAME, "");
+      if (shown && shown !== name) { lane.setAttribute("name", shown); changed = true; }
+    });
+    return changed ? new XMLSerializer().serializeToString(doc) : xml;
+  }
+
   async function draw(container) {
     const viewer = new window.BpmnJS({ container: container });
     try {
       const response = await fetch(container.dataset.diagramUrl, { credentials: "same-origin" });
       if (!response.ok) { throw new Error(String(response.status)); }
-      await viewer.importXML(await response.text());
+      await viewer.importXML(readableLanes(await response.text()));
       const canvas = viewer.get("canvas");
       const registry = viewer.get("elementRegistry");
       const mark = function (list, css) {

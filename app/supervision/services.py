@@ -18,6 +18,7 @@ from app.auth.roles import Permission, Role
 from app.auth.services import require
 from app.errors import Conflict, NotFound
 from app.org.models import Unit
+from app.workflow.definitions.diagrams import lane_label
 from app.workflow.models import HumanTask, HumanTaskState, ProcessDefinition, ProcessInstance
 from app.workflow.tasks.assignment import nobody_can_work, staffed_roles
 from app.workflow.tasks.search import tasks_matching
@@ -242,7 +243,7 @@ def board_workbook(rows: Sequence[BoardRow], labels: dict[str, str]) -> bytes:
                 row.task.name,
                 row.unit.name_zh if row.unit else "",
                 row.task.instance.definition.name,
-                row.task.lane or "",
+                lane_label(row.task.lane),
                 due,
                 labels[row.lateness.value],
             ]

@@ -19,6 +19,7 @@ from app.extensions import db_session
 from app.notifications.services import unread_count
 from app.org.models import Category
 from app.web.navigation import nav_entries, nav_items
+from app.workflow.definitions.diagrams import lane_label
 from app.workflow.timers.deadlines import provisional_counts
 
 
@@ -91,4 +92,5 @@ def register_templating(app: Flask) -> None:
     app.add_template_filter(_local_time, "local_time")
     app.add_template_filter(_readable_json, "readable_json")
     app.add_template_filter(mask_personal, "masked")
+    app.add_template_filter(lane_label, "lane_label")
     app.context_processor(_context)

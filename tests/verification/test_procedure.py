@@ -114,6 +114,23 @@ def test_the_verification_runs_through_the_inboxes_to_verified_completions(
     sign_in(client, "office1")
     page = client.get(f"/tasks/{verify['id']}").get_data(as_text=True)
     assert "部分佐证不全" in page and unit_of("GXT").name_zh in page
+    # The evidence is shown by its file name, a download link, not as a list of file ids.
+    evidence_ids = verify["data"]["evidence_files"]
+    assert evidence_ids
+    for evidence_id in evidence_ids:
+        assert f'href="/evidence/{evidence_id}" data-testid="file-link">自评报告.pdf</a>' in page
+        assert f"<li>{evidence_id}" not in page
+    # The office's instance page: the data as labelled tables and files, not raw JSON.
+    shown = client.get(f"/instances/{started['id']}").get_data(as_text=True)
+    data = shown[shown.index('data-testid="instance-data"') : shown.index("instance-raw-data")]
+    assert "<dt>单位自查自评</dt>" in data
+    for column in ("指标名称", "权重（分）", "自评完成程度", "完成情况说明"):
+        assert f'<th scope="col">{column}</th>' in data
+    assert data.count("<td>全年任务按计划完成</td>") == 6  # the unit's entries and the claims
+    reviews = data[data.index("<dt>牵头单位核验意见</dt>") :]
+    assert f"<td>{unit_of('GXT').name_zh}</td><td>部分属实</td><td>部分佐证不全</td>" in reviews
+    assert 'data-testid="file-link">自评报告.pdf</a>' in data
+    assert '"title":' not in data and "{&#34;" not in data and "[{" not in data
     form = {"csrf_token": page_csrf(client, f"/tasks/{verify['id']}"), "verify_decision": "accept"}
     for number, row in enumerate(rows_to_verify):
         form[f"verifications.{number}.indicator_id"] = str(row["indicator_id"])

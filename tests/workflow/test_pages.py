@@ -216,7 +216,7 @@ def test_instance_pages_name_units_processes_statuses_and_people_in_chinese(
     )
     assert "优化营商环境" in page and "\\u4f18" not in page  # the data as people write it
     data = page[page.index('data-testid="instance-data"') :]
-    assert '<dt>标题</dt><dd class="mb-1">优化营商环境</dd>' in data  # by the form's titles
+    assert '<dt>标题</dt><dd class="mb-2">优化营商环境</dd>' in data  # by the form's titles
     assert 'data-testid="instance-raw-data"' in page  # the raw view behind a toggle
     names = element_names(db.session.get(ProcessInstance, ours).definition)
     assert names["draft"] == "起草指标" and names["sign"] == "负责人审核"

@@ -107,6 +107,18 @@ def lane_role(lane: str | None) -> Role | None:
         return None
 
 
+def lane_label(lane: str | None) -> str:
+    """A lane's name as people read it: without the role code in brackets that the engine reads
+    (`省领导 (provincial_leader)` → 省领导); a lane named by a bare code gives the role's name."""
+    if not lane:
+        return ""
+    name = _ROLE_IN_NAME.sub("", lane).strip()
+    role = lane_role(lane)
+    if role is not None and (not name or name == role.value):
+        return role.label
+    return name
+
+
 def camunda_expression(value: str | None) -> str | None:
     """A Camunda `${expr}` as a Python expression; a plain value as a string literal."""
     if value is None or not value.strip():

@@ -52,10 +52,12 @@ class Form:
 
 @dataclass(frozen=True)
 class ChoiceContext:
-    """What a choice provider may depend on: the task's unit and year."""
+    """What a choice provider may depend on: the task's unit and year, and the user the task
+    is assigned to (None when it goes to a role), whose own work a choice may be limited to."""
 
     unit_id: int | None
     year: int | None
+    user_id: int | None = None
 
 
 # A provider returns (value, label) pairs, e.g. the experts the office may choose.

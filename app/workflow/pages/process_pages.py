@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import (
@@ -19,6 +20,7 @@ from flask_babel import gettext as _
 from app.auth.roles import Permission
 from app.db import utcnow
 from app.errors import DomainError, InvalidInput
+from app.evidence.services import evidence_names
 from app.extensions import db_session
 from app.org.services import current_year, memberships, unit_or_none, units_by_id
 from app.web.context import current_actor, login_required, permission_required
@@ -26,6 +28,7 @@ from app.workflow.definitions.deploy import deploy
 from app.workflow.definitions.diagrams import Upload
 from app.workflow.definitions.element_names import element_names
 from app.workflow.definitions.error_texts import readable_error
+from app.workflow.definitions.forms import ChoiceContext
 from app.workflow.instances.queries import (
     definitions_overview,
     diagram_marks,
@@ -45,7 +48,7 @@ from app.workflow.tasks.assignment import (
     tasks_nobody_can_work,
 )
 from app.workflow.tasks.inbox import visible_instance
-from app.workflow.tasks.task_forms import data_labels
+from app.workflow.tasks.task_forms import DataLabel, data_labels
 
 
 @bp.get("/processes")
@@ -192,17 +195,72 @@ def instance(instance_id: int) -> Any:
     return _instance_page(instance_id)
 
 
-def _readable_data(instance: Any) -> list[tuple[str, Any]]:
-    """The instance's data by the titles its forms give, choices by their labels; variables no
-    form names are left to the raw view."""
+@dataclass
+class DataEntry:
+    """One variable of an instance's data as the office reads it: a text, a list, a table (its
+    columns' titles and rows) or evidence files (id, name)."""
+
+    title: str
+    text: str = ""
+    items: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    files: list[tuple[str, str | None]] = field(default_factory=list)
+
+
+def _shown(value: Any, choices: dict[str, str] | None = None) -> str:
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return (choices or {}).get(str(value), str(value))
+
+
+def _table(value: list[dict[str, Any]], label: DataLabel) -> tuple[list[str], list[list[str]]]:
+    """Column titles and rows of a list of records: the form's columns that hold a value (all
+    its keys, by name, where no form describes the records)."""
+    named = label.columns or {k: (k, {}) for row in value for k in row}
+    shown = [k for k in named if any(row.get(k) not in (None, "") for row in value)]
+    rows = [[_shown(row.get(k), named[k][1]) for k in shown] for row in value]
+    return [named[k][0] for k in shown], rows
+
+
+def _data_entry(value: Any, label: DataLabel, file_names: dict[str, str]) -> DataEntry:
+    entry = DataEntry(title=label.title)
+    ids = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    if label.is_file:
+        entry.files = [(str(i), file_names.get(str(i))) for i in ids]
+    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        entry.columns, entry.rows = _table(value, label)
+    elif isinstance(value, list):
+        entry.items = [_shown(v, label.choices) for v in value]
+    elif isinstance(value, dict):
+        entry.items = [f"{k}：{_shown(v)}" for k, v in value.items()]
+    else:
+        entry.text = _shown(value, label.choices)
+    return entry
+
+
+def _readable_data(session: Any, instance: Any) -> list[DataEntry]:
+    """The instance's data by the titles its forms give: choices by their labels, records as
+    tables, evidence by file name; variables no form names are left to the raw view."""
     forms = {s["form"] for s in instance.definition.task_settings.values() if s.get("form")}
-    labels = data_labels(sorted(forms))
-    rows = []
-    for name, value in (instance.data or {}).items():
-        if name in labels and value not in (None, "", [], {}):
-            title, choices = labels[name]
-            rows.append((title, choices.get(str(value), value)))
-    return rows
+    labels = data_labels(sorted(forms), ChoiceContext(instance.unit_id, instance.year))
+    data = {
+        name: value
+        for name, value in (instance.data or {}).items()
+        if name in labels and value not in (None, "", [], {})
+    }
+    wanted = [
+        str(i)
+        for name, value in data.items()
+        if labels[name].is_file
+        for i in (value if isinstance(value, list) else [value])
+    ]
+    file_names = evidence_names(session, wanted)
+    return [_data_entry(value, labels[name], file_names) for name, value in data.items()]
 
 
 def _instance_page(
@@ -220,7 +278,7 @@ def _instance_page(
         nobody_ids={t.id for t in tasks_nobody_can_work(session, waiting)},
         marks=diagram_marks(session, found),
         history=instance_history(session, found),
-        data_rows=_readable_data(found) if office else [],
+        data_rows=_readable_data(session, found) if office else [],
         step_names=element_names(found.definition),
         unit=unit_or_none(session, found.unit_id),
         show_data=office,

@@ -170,9 +170,13 @@ def _error_summary(fields: list[Any], errors: list[dict[str, str]] | None) -> li
 def _name_files(fields: list[Any]) -> None:
     """Give each file field the name of the file it holds, for its download link."""
     files = [f for f in fields if f.is_file and isinstance(f.value, str)]
-    names = evidence_names(db_session(), (f.value for f in files))
+    lists = [f for f in fields if f.is_file and isinstance(f.value, list)]
+    wanted = [f.value for f in files] + [str(i) for f in lists for i in f.value]
+    names = evidence_names(db_session(), wanted)
     for found in files:
         found.file_name = names.get(found.value)
+    for found in lists:
+        found.file_names = {str(i): names[str(i)] for i in found.value if str(i) in names}
 
 
 def _claimer(task: Any) -> str | None:

@@ -58,6 +58,8 @@ class FormField:
     # An evidence file field (editable or shown): its value is the file's id, shown by its name.
     is_file: bool = False
     file_name: str | None = None
+    # A shown list of evidence files (an array of file ids): each file's name by its id.
+    file_names: dict[str, str] = field(default_factory=dict)
     # A table's running total: the number column summed as the worker types, and what it must be.
     total_column: str | None = None
     total_expected: Any = None

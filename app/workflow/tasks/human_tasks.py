@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select
@@ -20,6 +21,7 @@ from app.auth.roles import Permission
 from app.auth.services import require
 from app.errors import AccessDenied, Conflict, HiddenFromActor, InvalidInput, NotFound
 from app.workflow.clock import step_clock
+from app.workflow.definitions.error_texts import readable_error
 from app.workflow.instances.row_writes import complete_ready_task
 from app.workflow.instances.runtime import (
     advance,
@@ -180,13 +182,24 @@ def reassign_task(
     return task
 
 
+_ERROR_TYPE = re.compile(r"^[A-Z]\w*(?:Error|Exception):\s*")
+
+
+def refusal_text(error: Exception) -> str:
+    """What a diagram's script said in refusing a completion, for the person who submitted:
+    without the engine's notes ("Error occurred in the Post-Script") or Python's type name."""
+    text = str(error.args[0]) if isinstance(error, SpiffWorkflowException) and error.args else ""
+    text = _ERROR_TYPE.sub("", (text or str(error)).split("\n")[0]).strip()
+    return readable_error(text)[:500]
+
+
 def _run_completed_step(spiff_task: Task) -> None:
     """Finish the user task in the engine. Its post-script or multi-instance output can fail on
     what was submitted: the completion is refused and nothing is saved (the caller rolls back)."""
     try:
         spiff_task.run()
     except Exception as error:  # anything a diagram's script can raise
-        message = str(error).split("\n")[0][:500]
+        message = refusal_text(error)
         element = spiff_task.task_spec.bpmn_id
         raise InvalidInput(
             _("The step could not be completed: %(m)s", m=message),
