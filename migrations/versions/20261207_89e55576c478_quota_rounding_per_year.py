@@ -19,12 +19,13 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('assessment_years') as batch_op:
-        batch_op.add_column(
-            sa.Column('quota_rounding', sa.String(length=16), nullable=False, server_default='floor')
-        )
+    # Plain ADD/DROP COLUMN, which SQLite (3.35+) and PostgreSQL both do in place: a batch
+    # rebuild of assessment_years would drop a table that most others reference.
+    op.add_column(
+        'assessment_years',
+        sa.Column('quota_rounding', sa.String(length=16), nullable=False, server_default='floor'),
+    )
 
 
 def downgrade():
-    with op.batch_alter_table('assessment_years') as batch_op:
-        batch_op.drop_column('quota_rounding')
+    op.drop_column('assessment_years', 'quota_rounding')

@@ -16,7 +16,7 @@ import time_machine
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from app.auth.models import User
+from app.auth.models import RoleGrant, User
 from app.auth.roles import Role
 from app.auth.services import actor_for
 from app.db import utcnow
@@ -32,7 +32,7 @@ from app.org.services import memberships
 from app.scoring.inputs import parse_inputs
 from app.scoring.services import store_scores
 from app.workflow.instances.runtime import start_instance
-from app.workflow.models import InstanceStatus, ProcessInstance
+from app.workflow.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
 from tests.browser.conftest import DEMO_PASSWORD, ROOT, screenshot, serve_demo, sign_in_as
 from tests.factories import SYSTEM, make_user
 from tests.scoring.builders import worked_example_document
@@ -71,7 +71,7 @@ def _start(name: str, key: str, unit_code: str | None, data: dict[str, Any]) -> 
 def _prepare_evaluations() -> None:
     """The demo's evaluations (leader2 and leader3 have submitted) with every other leader's
     sheet submitted but leader1's; group1's sheet and dept1's item finished on their pages
-    but not yet confirmed on their tasks."""
+    but not yet confirmed on their tasks; the lead units' sheets submitted, their tasks done."""
     load_evaluations_demo(db.session, bpmn_dir=ROOT / "bpmn", now=utcnow())
     db.session.commit()
     INSTANCES["evaluations"] = db.session.execute(
@@ -111,6 +111,32 @@ def _prepare_evaluations() -> None:
         entries={code: ItemEntry("13") for code in codes},
         now=utcnow(),
     )
+    # Each staffed lead unit's staff submit their sheet (the grid keeps only the units it
+    # leads), which completes its task, as the lead-unit tests show on the page.
+    lead_unit_tasks = db.session.execute(
+        select(HumanTask.scope_unit_id).where(
+            HumanTask.instance_id == INSTANCES["evaluations"],
+            HumanTask.spec_id == "lead_unit_rating",
+            HumanTask.state == HumanTaskState.READY,
+        )
+    ).scalars()
+    for unit_id in list(lead_unit_tasks):
+        staff = db.session.execute(
+            select(User)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(RoleGrant.unit_id == unit_id, RoleGrant.role == Role.UNIT_STAFF)
+            .limit(1)
+        ).scalar_one()
+        save_sheet(
+            db.session,
+            actor=actor_for(staff),
+            year=YEAR,
+            kind=SheetKind.LEAD_UNIT,
+            entries=entries,
+            submit=True,
+            now=utcnow(),
+            unit_code=db.session.get(Unit, unit_id).code,
+        )
     db.session.commit()
 
 
