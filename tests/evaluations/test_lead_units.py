@@ -22,6 +22,7 @@ from app.evaluations.aggregates import leading_group_scores, year_evaluations
 from app.evaluations.departments import ItemEntry, save_item
 from app.evaluations.grid import GridEntry, grid_for, save_grid
 from app.evaluations.models import DepartmentItem, RatingSheet, SheetKind
+from app.evaluations.operations import finished_work
 from app.extensions import db
 from app.indicators.models import KeyTask, KeyTaskUnit
 from app.org.models import Unit
@@ -196,3 +197,23 @@ def test_each_lead_unit_gets_its_task_and_the_year_closes_when_all_are_done(
     close = only_task(client, office, "survey_close")
     assert complete(client, office, close["id"], survey_decision="close").status_code == 200
     assert instance(client, office, started["id"])["status"] == "completed"
+
+
+@pytest.mark.usefixtures("lead_units")
+def test_a_lead_units_sheet_is_confirmed_by_any_of_its_staff_and_nobody_elses() -> None:
+    """The confirm choice offers a person only their own finished work; a lead unit's sheet is
+    the unit's, so a colleague of the staff member who submitted it may confirm it too."""
+    colleague = make_user("fgw2", (Role.UNIT_STAFF, _unit("FGW")))
+    db.session.commit()
+    _rate("fgw1", "FGW", {"JYT": GridEntry("66")})
+    every_unit = {code: GridEntry("80") for code in ("FGW", "GXT", "JYT", "CZT")}
+    _rate("leader1", None, every_unit, SheetKind.LEADER)
+
+    def offered(user_id: int) -> set[str]:
+        return {key for key, _label in finished_work(db.session, YEAR, user_id)}
+
+    fgw1 = _actor("fgw1").user_id
+    assert "lead_unit:FGW" in offered(fgw1) and "lead_unit:FGW" in offered(colleague.id)
+    assert "lead_unit:FGW" not in offered(_actor("gxt1").user_id)
+    assert not any(key.startswith("leader:") for key in offered(colleague.id))
+    assert any(key.startswith("leader:") for key in offered(_actor("leader1").user_id))
