@@ -11,13 +11,13 @@ import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.audit.models import AuditEntry
 from app.auth.roles import Role
 from app.db import utcnow
 from app.evaluations.ratings.models import Channel, DailyRating, Moderation
-from app.evaluations.ratings.queries import d_score, daily_counts
+from app.evaluations.ratings.queries import d_score, daily_counts, unit_summaries
 from app.evaluations.ratings.rules import RatingRules
 from app.evaluations.ratings.services import Rater, RatingInput, submit_rating
 from app.extensions import db
@@ -62,6 +62,37 @@ def test_daily_counts_count_valid_ratings_per_level(unit: Unit) -> None:
         "FGW": {"非常满意": 3, "满意": 0, "基本满意": 0, "不满意": 1, "非常不满意": 0}
     }
     assert daily_counts(db.session, 2025) == {}
+
+
+def test_one_units_summary_reads_only_that_units_ratings(unit: Unit) -> None:
+    """The explain page asks for one unit: with a million ratings in the year, counting every
+    unit's to keep one took 0.8 s on PostgreSQL."""
+    other = make_unit("JYT", name="省教育厅")
+    _store(unit, 5, 3)
+    _store(other, 1, 2, source="y")
+    _store(unit, 1, 1, source="z")
+    statements: list[tuple[str, object]] = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        [summary] = unit_summaries(db.session, 2026, "FGW")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert summary.per_level == {
+        "非常满意": 3,
+        "满意": 0,
+        "基本满意": 0,
+        "不满意": 0,
+        "非常不满意": 1,
+    }
+    assert [s.code for s in unit_summaries(db.session, 2026)] == ["FGW", "JYT"]
+    rating_reads = [(sql, params) for sql, params in statements if "daily_ratings" in sql]
+    assert rating_reads
+    assert all("FGW" in str(params) for _sql, params in rating_reads)
+    assert unit_summaries(db.session, 2026, "JYT")[0].valid == 2
 
 
 def test_d_is_the_mean_level_score_and_absent_below_thirty() -> None:

@@ -19,14 +19,20 @@ MIN_VALID_FOR_D = RatingRules().min_valid_for_d
 LEVEL_SCORES = {level: Decimal(25 * (int(level) - 1)) for level in Level}
 
 
-def daily_counts(session: Session, year: int) -> dict[str, dict[str, int]]:
-    """Valid (not invalidated) ratings of `year` per unit code and level name (CONTRACT `daily`)."""
-    rows = session.execute(
+def daily_counts(
+    session: Session, year: int, unit_code: str | None = None
+) -> dict[str, dict[str, int]]:
+    """Valid (not invalidated) ratings of `year` per unit code and level name (CONTRACT `daily`),
+    of every unit or only `unit_code`'s."""
+    query = (
         select(Unit.code, DailyRating.level, func.count())
         .join(Unit, Unit.id == DailyRating.unit_id)
         .where(DailyRating.year == year, DailyRating.moderation != Moderation.INVALID)
         .group_by(Unit.code, DailyRating.level)
-    ).all()
+    )
+    if unit_code is not None:
+        query = query.where(Unit.code == unit_code)
+    rows = session.execute(query).all()
     counts: dict[str, dict[str, int]] = {}
     for code, level, count in rows:
         per_level = counts.setdefault(code, {lv.name_zh: 0 for lv in Level})
@@ -75,9 +81,9 @@ def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 def unit_summaries(session: Session, year: int, unit_code: str | None = None) -> list[UnitRatings]:
     """Every unit of the year (or only `unit_code`) with its counts per level, invalid, flagged
-    and pending ones."""
-    counts = daily_counts(session, year)
-    others = session.execute(
+    and pending ones. With `unit_code` only that unit's ratings are read (the explain page)."""
+    counts = daily_counts(session, year, unit_code)
+    others_query = (
         select(
             DailyRating.unit_id,
             _count_where(DailyRating.moderation == Moderation.INVALID),
@@ -86,7 +92,12 @@ def unit_summaries(session: Session, year: int, unit_code: str | None = None) ->
         )
         .where(DailyRating.year == year)
         .group_by(DailyRating.unit_id)
-    ).all()
+    )
+    if unit_code is not None:
+        others_query = others_query.join(Unit, Unit.id == DailyRating.unit_id).where(
+            Unit.code == unit_code
+        )
+    others = session.execute(others_query).all()
     by_unit = {unit_id: (int(i or 0), int(f or 0), int(p or 0)) for unit_id, i, f, p in others}
     summaries = []
     for membership in memberships(session, year):
