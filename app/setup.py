@@ -110,6 +110,7 @@ def _register_cli(app: Flask) -> None:
     from app.crypto.cli import crypto_cli  # noqa: PLC0415
     from app.cycle.cli import simulate_cli  # noqa: PLC0415
     from app.evaluations.ratings.cli import ratings_cli  # noqa: PLC0415
+    from app.evidence.cli import evidence_cli  # noqa: PLC0415
     from app.indicators.cli import indicators_cli  # noqa: PLC0415
     from app.org.cli import demo_cli, users_cli  # noqa: PLC0415
     from app.scoring.cli import scores_cli  # noqa: PLC0415
@@ -122,6 +123,7 @@ def _register_cli(app: Flask) -> None:
         calendar_cli,
         crypto_cli,
         demo_cli,
+        evidence_cli,
         indicators_cli,
         ratings_cli,
         scheduler_cli,

@@ -42,6 +42,7 @@ ACTION_LABELS: dict[str, Any] = {
     "evaluation_sheet.submit": _l("Evaluation sheet submitted"),
     "evidence.download": _l("Evidence downloaded"),
     "evidence.upload": _l("Evidence uploaded"),
+    "evidence.sweep": _l("Files of failed uploads removed"),
     "form.save": _l("Form saved"),
     "indicators.adjusted": _l("Indicator adjusted"),
     "indicators.cancelled": _l("Indicator cancelled"),

@@ -5,14 +5,20 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from app.auth.actor import Actor
 from app.auth.roles import Role
+from app.db import utcnow
 from app.evidence.models import EvidenceFile
+from app.evidence.sweep import GRACE, sweep_evidence_store
 from app.extensions import db
 from app.org.models import Unit
 from app.workflow.definitions.element_names import element_names
@@ -183,6 +189,36 @@ def test_evidence_files_are_checked_stored_and_served_as_attachments(
     assert download.data == PDF
     assert download.headers["Content-Disposition"].startswith("attachment")
     assert download.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_file_posted_with_a_refused_form_is_swept_from_the_store(
+    app: Flask, client: FlaskClient, people: dict[str, Any]
+) -> None:
+    """The refused form is rolled back after its file was written: the file has no row, and the
+    hourly sweep removes it once the grace period is over (SECURITY S22)."""
+    _deploy_page(client, "progress_report.bpmn")
+    _start_page(client, "progress_report_test")
+    sign_in(client, "office1")
+    link = _task_link(client.get("/tasks").get_data(as_text=True))
+    refused = client.post(
+        link,
+        data={
+            "csrf_token": page_csrf(client, link),
+            "summary": "按计划推进中",
+            "percent": "不是数字",
+            "evidence": (io.BytesIO(PDF), "报告.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    assert db.session.execute(select(EvidenceFile)).first() is None
+    uploads = Path(app.config["UPLOAD_DIR"])
+    [left] = list(uploads.iterdir())
+    swept = sweep_evidence_store(
+        db.session, uploads, now=utcnow() + GRACE + timedelta(minutes=1), actor=Actor.system("t")
+    )
+    assert swept.orphaned == [left.name]
+    assert list(uploads.iterdir()) == []
 
 
 def test_instance_pages_name_units_processes_statuses_and_people_in_chinese(

@@ -1,5 +1,6 @@
-"""APScheduler as the ticker only: it calls `run_tick` every few seconds; the deadlines
-themselves live in the database (`instance_timers`), never in an APScheduler job store."""
+"""APScheduler as the ticker only: it calls `run_tick` every few seconds, and the evidence
+store's sweep every hour; the deadlines themselves live in the database (`instance_timers`),
+never in an APScheduler job store."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from app.auth.actor import Actor
 from app.db import utcnow
+from app.evidence.storage import storage_root
+from app.evidence.sweep import sweep_evidence_store
 from app.extensions import db, db_session
 from app.workflow.timers.scheduler import run_tick, worker_name
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 10
+SWEEP_SECONDS = 3600
 
 
 def _tick(app: Flask) -> None:
@@ -29,7 +34,30 @@ def _tick(app: Flask) -> None:
             db.session.remove()
 
 
+def _sweep(app: Flask) -> None:
+    """Two schedulers sweeping at once is harmless: removing a removed file is a no-op."""
+    with app.app_context():
+        try:
+            result = sweep_evidence_store(
+                db_session(), storage_root(), now=utcnow(), actor=Actor.system("evidence sweep")
+            )
+            db.session.commit()
+            if result.removed:
+                log.info("removed %d file(s) of failed uploads", result.removed)
+        finally:
+            db.session.remove()
+
+
 def _add_job(scheduler: Any, app: Flask) -> None:
+    scheduler.add_job(
+        _sweep,
+        "interval",
+        args=[app],
+        seconds=SWEEP_SECONDS,
+        id="jixiao-evidence-sweep",
+        max_instances=1,
+        coalesce=True,
+    )
     scheduler.add_job(
         _tick,
         "interval",
