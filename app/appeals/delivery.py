@@ -20,7 +20,7 @@ from app.auth.services import require
 from app.calendar.workdays import SHANGHAI
 from app.errors import InvalidInput, NotFound
 from app.scoring.models import ScoreRow, ScoreRun
-from app.scoring.services import latest_run
+from app.scoring.services import latest_run, scored_years
 from app.workflow.instances.runtime import start_instance
 
 APPEAL_PROCESS = "appeal"
@@ -195,17 +195,22 @@ class UnitDelivery:
 
 @dataclass(frozen=True)
 class DeliveryOverview:
-    """The year's latest score version, each scored unit's appeal state, and how many units
-    have not been given that version yet."""
+    """The year's latest score version (None before the year is scored), each scored unit's
+    appeal state, how many units have not been given that version yet, and the years that have
+    scores to deliver."""
 
-    version: int
+    version: int | None
     units: list[UnitDelivery]
     to_deliver: int
+    scored_years: list[int] = field(default_factory=list)
 
 
 def delivery_overview(session: Session, actor: Actor, year: int) -> DeliveryOverview:
     """What `/appeals/<year>` shows the office."""
     require(actor, Permission.RUN_CYCLE)
+    years = [scored for scored, _version in scored_years(session)]
+    if year not in years:
+        return DeliveryOverview(None, [], 0, years)
     run = latest_run(session, year)
     deliveries = deliveries_of_year(session, year)
     rows = sorted(run.rows, key=lambda row: (row.category.value, row.rank, row.unit.code))
@@ -222,4 +227,4 @@ def delivery_overview(session: Session, actor: Actor, year: int) -> DeliveryOver
     to_deliver = sum(
         1 for u in units if u.delivery is None or u.delivery.score_version != run.version
     )
-    return DeliveryOverview(run.version, units, to_deliver)
+    return DeliveryOverview(run.version, units, to_deliver, years)

@@ -15,6 +15,7 @@ from app.db import utcnow
 from app.errors import AccessDenied, DomainError
 from app.extensions import db_session
 from app.org.services import current_year, unit_by_code
+from app.scoring.services import scored_years
 from app.web.context import current_actor, login_required, permission_required
 
 bp = Blueprint("appeals", __name__, url_prefix="/appeals", template_folder="templates")
@@ -29,8 +30,11 @@ def _year_page(year: int, errors: dict[str, str], status: int = 200) -> Any:
 @login_required
 @permission_required(Permission.RUN_CYCLE)
 def index() -> Any:
-    """The current year's page."""
-    return redirect(url_for("appeals.year_page", year=current_year(db_session())))
+    """The newest scored year's page; before any year is scored, the current year's (which
+    says so)."""
+    years = scored_years(db_session())
+    year = years[0][0] if years else current_year(db_session())
+    return redirect(url_for("appeals.year_page", year=year))
 
 
 @bp.get("/<int:year>")
@@ -46,7 +50,10 @@ def year_page(year: int) -> Any:
 @permission_required(Permission.RUN_CYCLE)
 def deliver(year: int) -> Any:
     """Deliver the latest scores to every unit that has not had them (confirmed with the count)."""
-    expected = delivery_overview(db_session(), current_actor(), year).to_deliver
+    overview = delivery_overview(db_session(), current_actor(), year)
+    if overview.version is None:
+        return _year_page(year, {}, 409)  # the page says the year has no scores yet
+    expected = overview.to_deliver
     if request.form.get("confirm_count", type=int) != expected:
         message = _("Tick the box to confirm the delivery to %(n)d units.", n=expected)
         return _year_page(year, {"confirm_count": message}, 422)

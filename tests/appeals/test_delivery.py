@@ -27,7 +27,7 @@ from app.scoring.services import store_scores
 from app.workflow.models import ProcessInstance
 from tests.appeals.conftest import inputs_document
 from tests.appeals.drive import file_appeal, review, sign
-from tests.factories import SYSTEM, make_user, page_csrf, sign_in
+from tests.factories import SYSTEM, make_unit, make_user, page_csrf, sign_in
 from tests.workflow.helpers import bearer, inbox
 
 NOW = datetime(2026, 2, 12, 10, 0, tzinfo=SHANGHAI)
@@ -118,6 +118,30 @@ def test_delivery_without_the_appeal_diagram_is_refused_on_the_page(client: Flas
     refused = client.post("/appeals/2026/deliver", data={"csrf_token": token, "confirm_count": "3"})
     assert refused.status_code == 404
     assert "appeal" in refused.get_data(as_text=True) and "未送达" in refused.get_data(as_text=True)
+    assert _deliveries() == []
+
+
+@pytest.mark.usefixtures("scored")
+def test_the_menu_opens_the_newest_scored_year_and_an_unscored_year_says_so(
+    client: FlaskClient,
+) -> None:
+    """A new year opens before the last one is scored: the menu link must not end in a 404."""
+    make_unit("FGW", year=2027)
+    sign_in(client, "office1")
+    menu = client.get("/appeals/")
+    assert menu.status_code == 302 and menu.headers["Location"].endswith("/appeals/2026")
+
+    unscored = client.get("/appeals/2027")
+    assert unscored.status_code == 200
+    text = unscored.get_data(as_text=True)
+    assert "2027年度尚未计算得分" in text
+    assert 'href="/appeals/2026"' in text and 'href="/scores/"' in text
+    assert "送达考核结果" not in text and 'data-testid="delivery-row"' not in text
+    refused = client.post(
+        "/appeals/2027/deliver",
+        data={"csrf_token": page_csrf(client, "/appeals/2027"), "confirm_count": "0"},
+    )
+    assert refused.status_code == 409 and "2027年度尚未计算得分" in refused.get_data(as_text=True)
     assert _deliveries() == []
 
 
