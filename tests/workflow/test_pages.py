@@ -25,7 +25,7 @@ from app.workflow.definitions.element_names import element_names
 from app.workflow.models import ProcessInstance
 from app.workflow.pages import blueprint
 from tests.factories import make_unit, make_user, page_csrf, sign_in
-from tests.workflow.helpers import DIAGRAMS, bearer
+from tests.workflow.helpers import DIAGRAMS, bearer, inbox, start, upload
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -219,6 +219,64 @@ def test_a_file_posted_with_a_refused_form_is_swept_from_the_store(
     )
     assert swept.orphaned == [left.name]
     assert list(uploads.iterdir()) == []
+
+
+SHARED = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                  id="Defs_shared" targetNamespace="http://jixiao.test/shared">
+  <bpmn:collaboration id="Collab_shared">
+    <bpmn:participant id="Pool_shared" processRef="shared_review" />
+  </bpmn:collaboration>
+  <bpmn:process id="shared_review" name="Shared review" isExecutable="true">
+    <bpmn:laneSet id="Lanes_shared">
+      <bpmn:lane id="Lane_office" name="office_staff">
+        <bpmn:flowNodeRef>start</bpmn:flowNodeRef><bpmn:flowNodeRef>split</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>join</bpmn:flowNodeRef><bpmn:flowNodeRef>done</bpmn:flowNodeRef>
+      </bpmn:lane>
+      <bpmn:lane id="Lane_expert" name="expert">
+        <bpmn:flowNodeRef>expert_note</bpmn:flowNodeRef>
+      </bpmn:lane>
+      <bpmn:lane id="Lane_group" name="leading_group">
+        <bpmn:flowNodeRef>group_note</bpmn:flowNodeRef>
+      </bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="start" />
+    <bpmn:parallelGateway id="split" />
+    <bpmn:userTask id="expert_note" name="EXPERT-NOTE" />
+    <bpmn:userTask id="group_note" name="GROUP-NOTE" />
+    <bpmn:parallelGateway id="join" />
+    <bpmn:endEvent id="done" />
+    <bpmn:sequenceFlow id="s1" sourceRef="start" targetRef="split" />
+    <bpmn:sequenceFlow id="s2" sourceRef="split" targetRef="expert_note" />
+    <bpmn:sequenceFlow id="s3" sourceRef="split" targetRef="group_note" />
+    <bpmn:sequenceFlow id="s4" sourceRef="expert_note" targetRef="join" />
+    <bpmn:sequenceFlow id="s5" sourceRef="group_note" targetRef="join" />
+    <bpmn:sequenceFlow id="s6" sourceRef="join" targetRef="done" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_the_instance_page_links_only_the_open_tasks_the_viewer_may_open(
+    client: FlaskClient, people: dict[str, Any]
+) -> None:
+    """A shared instance (no unit) shows an expert their own task as a link and the leading
+    group's as a name: its page would be a 404 for them."""
+    make_user("expert1", Role.EXPERT)
+    make_user("group1", Role.LEADING_GROUP)
+    deployed = upload(client, bearer(client, "owner1"), ("shared_review.bpmn", SHARED))
+    assert deployed.status_code == 201, deployed.get_json()
+    started = start(client, bearer(client, "office1"), "shared_review")
+    tasks = {t["spec_id"]: t["id"] for t in inbox(client, bearer(client, "office1"))}
+    sign_in(client, "expert1")
+    page = client.get(f"/instances/{started['id']}").get_data(as_text=True)
+    [expert_task] = [t["id"] for t in inbox(client, bearer(client, "expert1"))]
+    assert f'href="/tasks/{expert_task}"' in page and "EXPERT-NOTE" in page
+    assert "GROUP-NOTE" in page
+    assert page.count('href="/tasks/') == 1
+    for task_id in tasks.values():
+        if task_id != expert_task:
+            assert client.get(f"/tasks/{task_id}").status_code == 404
 
 
 def test_instance_pages_name_units_processes_statuses_and_people_in_chinese(

@@ -43,6 +43,7 @@ from app.workflow.instances.runtime import check_data_size, start_instance
 from app.workflow.models import InstanceStatus, ProcessDefinition
 from app.workflow.pages.blueprint import bp, filter_units, one_page, unit_id_of
 from app.workflow.tasks.assignment import (
+    can_see,
     nobody_warnings,
     steps_nobody_can_work,
     tasks_nobody_can_work,
@@ -275,6 +276,8 @@ def _instance_page(
         "workflow/instance.html",
         instance=found,
         open_tasks=waiting,
+        # Someone else's task of a shared instance is named, not linked: its page would be a 404.
+        openable_ids={t.id for t in waiting if can_see(actor, t, found.unit_id)},
         nobody_ids={t.id for t in tasks_nobody_can_work(session, waiting)},
         marks=diagram_marks(session, found),
         history=instance_history(session, found),
