@@ -18,8 +18,11 @@ import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from app.extensions import db
 from app.org.demo import ACCOUNTS
+from app.org.models import Unit
 from tests.factories import PASSWORD, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,7 +73,7 @@ def demo(app: Flask) -> Iterator[None]:
 
 def _crawl(client: FlaskClient, start: str) -> tuple[int, list[str]]:
     """Pages visited, and the problems found (each with the page that linked it)."""
-    queue: deque[tuple[str, str]] = deque([("/", "sign-in"), (start, "sign-in")])
+    queue: deque[tuple[str, str]] = deque([("/", "start"), (start, "start")])
     seen: set[str] = set()
     per_route: Counter[str] = Counter()
     problems: list[str] = []
@@ -85,7 +88,7 @@ def _crawl(client: FlaskClient, start: str) -> tuple[int, list[str]]:
         if response.status_code == 404 or response.status_code >= 500:
             problems.append(f"{target} answered {response.status_code} (linked from {linked_from})")
             continue
-        if response.status_code in (301, 302, 303):
+        if response.status_code in (301, 302, 303, 307, 308):
             location = urlsplit(response.headers["Location"])
             queue.append((location.path + (f"?{location.query}" if location.query else ""), target))
             continue
@@ -117,5 +120,12 @@ def test_every_link_each_demo_account_is_shown_opens(app: Flask) -> None:
         pages, found = _crawl(client, signed_in.headers["Location"])  # type: ignore[attr-defined]
         visited[username] = pages
         problems += [f"{username}: {problem}" for problem in found]
+    visitor = app.test_client()  # a citizen: the portal, the notices, a unit's rating page
+    token = db.session.execute(select(Unit.rating_token).where(Unit.code == "FGW")).scalar_one()
+    for start in ("/portal/", f"/rate/{token}"):
+        pages, found = _crawl(visitor, start)
+        visited[start] = pages
+        problems += [f"visitor: {problem}" for problem in found]
     assert problems == []
+    assert visited["/portal/"] >= 4  # the portal and the pages it links
     assert visited["office1"] > 100 and visited["unit1"] > 20 and visited["leader1"] > 10, visited
