@@ -64,6 +64,13 @@ def _store(actor: Actor, *, commit: bool) -> EvidenceFile:
     return evidence
 
 
+def _written(path: Path, ago: timedelta = timedelta(0)) -> None:
+    """Date the file on the clock the sweep is given (the test's, which may be moved), rather
+    than the wall clock the file system used."""
+    moment = (utcnow() - ago).timestamp()
+    os.utime(path, (moment, moment))
+
+
 def _sweep(app: Flask, *, after: timedelta) -> tuple[list[str], list[str]]:
     result = sweep_evidence_store(
         db.session, _uploads(app), now=utcnow() + after, actor=Actor.system("test")
@@ -78,6 +85,8 @@ def test_a_rolled_back_upload_is_removed_after_the_grace_period(app: Flask, offi
     assert db.session.get(EvidenceFile, lost.id) is None
     names = sorted(p.name for p in _uploads(app).iterdir())
     assert names == sorted([kept.storage_key, lost.storage_key])
+    for path in _uploads(app).iterdir():
+        _written(path)
 
     assert _sweep(app, after=timedelta(0)) == ([], [])  # may still be committing
     assert _sweep(app, after=LATER) == ([], [lost.storage_key])
@@ -95,9 +104,7 @@ def test_a_rolled_back_upload_is_removed_after_the_grace_period(app: Flask, offi
 
 def test_a_file_with_a_row_is_never_removed_however_old(app: Flask, office: Actor) -> None:
     kept = _store(office, commit=True)
-    path = _uploads(app) / kept.storage_key
-    year_ago = time.time() - 365 * 24 * 3600
-    os.utime(path, (year_ago, year_ago))
+    _written(_uploads(app) / kept.storage_key, ago=timedelta(days=365))
     assert _sweep(app, after=LATER) == ([], [])
     assert read_evidence(_uploads(app), kept) == REPORT
 
@@ -145,6 +152,8 @@ def test_a_process_killed_mid_upload_leaves_a_partial_file_the_sweep_removes(
         writer.wait()
     assert writer.returncode == -signal.SIGKILL
     assert partial.exists() and not (_uploads(app) / key).exists()
+    _written(partial)
+    _written(_uploads(app) / kept.storage_key)
 
     assert _sweep(app, after=timedelta(0)) == ([], [])
     assert _sweep(app, after=LATER) == ([partial.name], [])
@@ -153,8 +162,7 @@ def test_a_process_killed_mid_upload_leaves_a_partial_file_the_sweep_removes(
 
 def test_the_command_sweeps_with_its_grace_period(app: Flask, office: Actor) -> None:
     lost = _store(office, commit=False)
-    half_hour_ago = time.time() - 30 * 60
-    os.utime(_uploads(app) / lost.storage_key, (half_hour_ago, half_hour_ago))
+    _written(_uploads(app) / lost.storage_key, ago=timedelta(minutes=30))
     runner = app.test_cli_runner()
     kept_back = runner.invoke(args=["evidence", "sweep"])
     assert kept_back.exit_code == 0, kept_back.output
@@ -174,7 +182,6 @@ def test_the_scheduler_sweeps_every_hour(app: Flask, office: Actor) -> None:
     assert job is not None and job.trigger.interval == timedelta(hours=1)
 
     lost = _store(office, commit=False)
-    two_hours_ago = time.time() - 2 * 3600
-    os.utime(_uploads(app) / lost.storage_key, (two_hours_ago, two_hours_ago))
+    _written(_uploads(app) / lost.storage_key, ago=timedelta(hours=2))
     job.func(*job.args)
     assert list(_uploads(app).iterdir()) == []

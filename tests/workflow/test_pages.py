@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -214,6 +215,10 @@ def test_a_file_posted_with_a_refused_form_is_swept_from_the_store(
     assert db.session.execute(select(EvidenceFile)).first() is None
     uploads = Path(app.config["UPLOAD_DIR"])
     [left] = list(uploads.iterdir())
+    written = utcnow().timestamp()  # on the test's clock, as the sweep's `now` is
+    os.utime(left, (written, written))
+    kept = sweep_evidence_store(db.session, uploads, now=utcnow(), actor=Actor.system("t"))
+    assert kept.orphaned == []  # within the grace period: its upload may still be committing
     swept = sweep_evidence_store(
         db.session, uploads, now=utcnow() + GRACE + timedelta(minutes=1), actor=Actor.system("t")
     )
