@@ -20,6 +20,7 @@ from app.extensions import db_session
 from app.indicators.demo import load_indicator_demo
 from app.org.demo import ACCOUNTS, DEMO_YEAR, database_is_empty, load_demo
 from app.scoring.demo import FINISHED_YEAR, load_finished_year_demo
+from app.signoff.demo import load_published_notice_demo
 from app.verification.demo import load_verification_demo
 
 demo_cli = click.Group("demo", help="The demo province.")
@@ -56,7 +57,11 @@ def demo_load(if_empty: bool) -> None:
             rated = load_rating_demo(session, bpmn_dir=bpmn_dir, now=utcnow())
             click.echo(f"Demo {DEMO_YEAR}: {rated.ratings} public ratings.")
             scored = load_finished_year_demo(session, from_year=DEMO_YEAR, now=utcnow())
-            click.echo(f"Demo {FINISHED_YEAR}: finished, {scored} units scored.")
+            published = load_published_notice_demo(session, year=FINISHED_YEAR, now=utcnow())
+            click.echo(
+                f"Demo {FINISHED_YEAR}: finished, {scored} units scored"
+                + (", grades final and the notice published." if published else ".")
+            )
     click.echo(f"Demo accounts (password {password}):")
     for account in ACCOUNTS:
         click.echo(f"  {account.username:<12} {account.role}")
