@@ -18,9 +18,10 @@ from app.auth.actor import Actor
 from app.auth.roles import Permission
 from app.auth.services import require
 from app.calendar.workdays import SHANGHAI
-from app.errors import InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.scoring.models import ScoreRow, ScoreRun
 from app.scoring.services import latest_run, scored_years
+from app.signoff.services import published_notice
 from app.workflow.instances.runtime import start_instance
 
 APPEAL_PROCESS = "appeal"
@@ -132,6 +133,14 @@ def deliver_results(session: Session, actor: Actor, year: int, now: datetime) ->
     `appeal` instance each, started with the year and the delivery time."""
     if not actor.is_system:
         require(actor, Permission.RUN_CYCLE)
+    if published_notice(session, year) is not None:
+        raise Conflict(
+            _(
+                "The grades of %(year)d are final and their notice is published: results are no "
+                "longer delivered, and no appeal can be made.",
+                year=year,
+            )
+        )
     run = latest_run(session, year)
     delivered = set(
         session.execute(
@@ -196,13 +205,14 @@ class UnitDelivery:
 @dataclass(frozen=True)
 class DeliveryOverview:
     """The year's latest score version (None before the year is scored), each scored unit's
-    appeal state, how many units have not been given that version yet, and the years that have
-    scores to deliver."""
+    appeal state, how many units have not been given that version yet (none once the grades are
+    final), and the years that have scores."""
 
     version: int | None
     units: list[UnitDelivery]
     to_deliver: int
     scored_years: list[int] = field(default_factory=list)
+    final: bool = False
 
 
 def delivery_overview(session: Session, actor: Actor, year: int) -> DeliveryOverview:
@@ -224,7 +234,8 @@ def delivery_overview(session: Session, actor: Actor, year: int) -> DeliveryOver
         )
         for row in rows
     ]
+    final = published_notice(session, year) is not None
     to_deliver = sum(
         1 for u in units if u.delivery is None or u.delivery.score_version != run.version
     )
-    return DeliveryOverview(run.version, units, to_deliver, years)
+    return DeliveryOverview(run.version, units, 0 if final else to_deliver, years, final)

@@ -20,10 +20,11 @@ from app.auth.models import User
 from app.auth.roles import Role
 from app.auth.services import actor_for
 from app.calendar.workdays import SHANGHAI
-from app.errors import AccessDenied
+from app.errors import AccessDenied, Conflict
 from app.extensions import db
 from app.scoring.inputs import parse_inputs
 from app.scoring.services import store_scores
+from app.signoff.services import finalize_grades
 from app.workflow.models import ProcessInstance
 from tests.appeals.conftest import inputs_document
 from tests.appeals.drive import file_appeal, review, sign
@@ -142,6 +143,34 @@ def test_the_menu_opens_the_newest_scored_year_and_an_unscored_year_says_so(
         data={"csrf_token": page_csrf(client, "/appeals/2027"), "confirm_count": "0"},
     )
     assert refused.status_code == 409 and "2027年度尚未计算得分" in refused.get_data(as_text=True)
+    assert _deliveries() == []
+
+
+@pytest.mark.usefixtures("scored")
+def test_a_year_whose_grades_are_final_is_not_delivered_again(client: FlaskClient) -> None:
+    """After the notice, results are not delivered: an appeal against final grades is refused."""
+    finalize_grades(
+        db.session,
+        SYSTEM,
+        year=2026,
+        version=1,
+        chain=[{"step": "省委常委会会议", "decision": "approve", "date": "2027-03-20"}],
+        instance_id=None,
+        now=NOW,
+    )
+    db.session.commit()
+    with pytest.raises(Conflict):
+        deliver_results(db.session, actor_for(_user("office1")), 2026, NOW)
+    db.session.rollback()
+    sign_in(client, "office1")
+    page = client.get("/appeals/2026").get_data(as_text=True)
+    assert "2026年度考核等次已经审定并发布通报" in page
+    assert 'action="/appeals/2026/deliver"' not in page
+    refused = client.post(
+        "/appeals/2026/deliver",
+        data={"csrf_token": page_csrf(client, "/appeals/2026"), "confirm_count": "0"},
+    )
+    assert refused.status_code == 409
     assert _deliveries() == []
 
 
