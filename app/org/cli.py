@@ -19,7 +19,7 @@ from app.evaluations.survey.demo import load_survey_demo
 from app.extensions import db_session
 from app.indicators.demo import load_indicator_demo
 from app.org.demo import ACCOUNTS, DEMO_YEAR, database_is_empty, load_demo
-from app.scoring.demo import FINISHED_YEAR, load_finished_year_demo
+from app.scoring.demo import FINAL_YEAR, FINISHED_YEAR, load_finished_year_demo
 from app.signoff.demo import load_published_notice_demo
 from app.verification.demo import load_verification_demo
 
@@ -47,8 +47,6 @@ def demo_load(if_empty: bool) -> None:
                 f"Demo {DEMO_YEAR}: {added.key_tasks} key tasks, "
                 f"{added.instances} procedures worked to where they stand."
             )
-            delivered = load_appeal_demo(session, bpmn_dir=bpmn_dir, now=utcnow())
-            click.echo(f"Demo {DEMO_YEAR} results delivered to {delivered} units.")
             sheets = load_survey_demo(
                 session, secret_key=current_app.config["SECRET_KEY"], now=utcnow()
             )
@@ -56,11 +54,18 @@ def demo_load(if_empty: bool) -> None:
             load_evaluations_demo(session, bpmn_dir=bpmn_dir, now=utcnow())
             rated = load_rating_demo(session, bpmn_dir=bpmn_dir, now=utcnow())
             click.echo(f"Demo {DEMO_YEAR}: {rated.ratings} public ratings.")
-            scored = load_finished_year_demo(session, from_year=DEMO_YEAR, now=utcnow())
-            published = load_published_notice_demo(session, year=FINISHED_YEAR, now=utcnow())
+            final = FINAL_YEAR
+            scored = load_finished_year_demo(session, from_year=DEMO_YEAR, now=utcnow(), year=final)
+            published = load_published_notice_demo(session, year=final, now=utcnow())
             click.echo(
-                f"Demo {FINISHED_YEAR}: finished, {scored} units scored"
+                f"Demo {final}: {scored} units scored"
                 + (", grades final and the notice published." if published else ".")
+            )
+            scored = load_finished_year_demo(session, from_year=DEMO_YEAR, now=utcnow())
+            delivered = load_appeal_demo(session, bpmn_dir=bpmn_dir, now=utcnow())
+            click.echo(
+                f"Demo {FINISHED_YEAR}: {scored} units scored, "
+                f"results delivered to {delivered} units for appeal."
             )
     click.echo(f"Demo accounts (password {password}):")
     for account in ACCOUNTS:

@@ -1,6 +1,7 @@
-"""The finished demo year (2025): every input of the score recorded in bulk through the domain
-models (not the procedures), then the scores computed from them and stored. The writers below
-also seed small years in tests."""
+"""The demo's past years (2025, whose results are out for appeal, and 2024, whose grades are
+final): every input of the score recorded in bulk through the domain models (not the
+procedures), then the scores computed from them and stored. The writers below also seed small
+years in tests."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ from app.scoring.models import ScoreRun
 from app.scoring.services import store_scores
 from app.verification.models import Verification, VerificationEntry, VerificationStatus
 
-FINISHED_YEAR = 2025
+FINISHED_YEAR = 2025  # scored; the demo delivers its results, out for appeal
+FINAL_YEAR = 2024  # scored, and the demo makes its grades final with the notice published
 DEMO = Actor.system("demo")
 
 
@@ -235,10 +237,11 @@ def _copy_membership(session: Session, from_year: int, year: int) -> list[UnitMe
     return copied
 
 
-def load_finished_year_demo(session: Session, *, from_year: int, now: datetime) -> int:
-    """Record 2025 completed for the units of `from_year` and store its scores; returns how many
-    units were scored (0 when 2025 has scores already)."""
-    year = FINISHED_YEAR
+def load_finished_year_demo(
+    session: Session, *, from_year: int, now: datetime, year: int = FINISHED_YEAR
+) -> int:
+    """Record `year` completed for the units of `from_year` and store its scores; returns how
+    many units were scored (0 when the year has scores already)."""
     if session.execute(select(ScoreRun.id).where(ScoreRun.year == year).limit(1)).first():
         return 0
     members = _copy_membership(session, from_year, year)
@@ -301,5 +304,5 @@ def load_finished_year_demo(session: Session, *, from_year: int, now: datetime) 
             session, year=year, unit_id=unit, rule=rule, points=Decimal(points), now=now
         )
     inputs = parse_inputs(gather_inputs(session, year))
-    store_scores(session, DEMO, year, inputs, "2025年度绩效考核计分", now=now)
+    store_scores(session, DEMO, year, inputs, f"{year}年度绩效考核计分", now=now)
     return len(members)

@@ -200,14 +200,14 @@ def test_the_unit_page_traces_the_appeal_and_is_closed_to_other_units(
 
 def test_the_demo_delivers_the_latest_results_once(province: FlaskClient) -> None:
     with time_machine.travel(NOW, tick=False):
-        assert load_appeal_demo(db.session, bpmn_dir=ROOT / "bpmn", now=NOW) == 3
-        assert load_appeal_demo(db.session, bpmn_dir=ROOT / "bpmn", now=NOW) == 0
+        assert load_appeal_demo(db.session, bpmn_dir=ROOT / "bpmn", now=NOW, year=2026) == 3
+        assert load_appeal_demo(db.session, bpmn_dir=ROOT / "bpmn", now=NOW, year=2026) == 0
     db.session.commit()
     assert len(_deliveries()) == 3
 
 
 def test_the_demo_delivers_nothing_without_scores(app: object) -> None:
-    assert load_appeal_demo(db.session, bpmn_dir=ROOT / "bpmn", now=NOW) == 0
+    assert load_appeal_demo(db.session, bpmn_dir=ROOT / "bpmn", now=NOW, year=2026) == 0
 
 
 @pytest.mark.parametrize("path", ["/appeals/", "/appeals/2026", "/appeals/2026/NYT"])
