@@ -18,8 +18,21 @@ def test_engine_and_python_errors_read_in_chinese(app: Flask) -> None:
             "服务任务执行失败：除数为零"
         )
         assert readable_error("Error evaluating: name 'weigth' is not defined") == (
-            "Error evaluating: 名称“weigth”未定义"
+            "表达式计算失败：名称“weigth”未定义"
         )
+        # A start without the data its first step needs (rectification without `kind`).
+        assert (
+            readable_error(
+                "service task failed: Error evaluating expression 'kind'.  "
+                "Did you mean one of '['year', 'unit_code']'?"
+            )
+            == "服务任务执行失败：表达式“kind”用到了流程数据中没有的名称"
+            "（现有数据：year、unit_code）。"
+        )
+        assert readable_error("Error evaluating expression 'x'. Did you mean 'y'?") == (
+            "表达式“x”用到了流程数据中没有的名称（现有数据：y）。"
+        )
+        assert readable_error("Error evaluating expression 'a / b'") == "表达式“a / b”计算失败。"
         assert readable_error("'year'") == "流程数据中没有“year”。"
         assert readable_error("指标不存在") == "指标不存在"
 

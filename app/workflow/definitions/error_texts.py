@@ -9,6 +9,21 @@ from collections.abc import Callable
 
 from flask_babel import gettext as _
 
+
+def _expression_failed(match: re.Match[str]) -> str:
+    names = match["many"] or (f"'{match['one']}'" if match["one"] else "")
+    if not names:
+        return str(_("The expression “%(expression)s” failed.", expression=match["expression"]))
+    return str(
+        _(
+            "The expression “%(expression)s” names something the data does not hold (the data has "
+            "%(names)s).",
+            expression=match["expression"],
+            names="、".join(name.strip().strip("'") for name in names.split(",")),
+        )
+    )
+
+
 _PHRASES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (
         re.compile(r"^service task failed: (?P<rest>.*)$", re.S),
@@ -21,6 +36,20 @@ _PHRASES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (
         re.compile(r"^'(?P<key>[^']+)'$"),  # a KeyError's whole message
         lambda m: _("The data has no “%(key)s”.", key=m["key"]),
+    ),
+    (
+        # SpiffWorkflow's, for a condition, parameter or expression that failed; with its
+        # suggestions when a name was not in the data (a start without the data it needs).
+        re.compile(
+            r"^Error evaluating expression '(?P<expression>.*?)'\.?\s*"
+            r"(?:Did you mean (?:one of '\[(?P<many>.*)\]'|'(?P<one>[^']*)')\?)?$",
+            re.S,
+        ),
+        _expression_failed,
+    ),
+    (
+        re.compile(r"^Error evaluating: (?P<rest>.*)$", re.S),
+        lambda m: _("The expression failed: %(reason)s", reason=readable_error(m["rest"])),
     ),
 ]
 # Python's own words, wherever they stand in a message.
