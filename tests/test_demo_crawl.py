@@ -1,6 +1,6 @@
 """Every link a demo account is shown leads somewhere: `demo load` as `make run` does it, then
 each account signs in and follows every same-site link it is given (a few of each kind of page:
-ids aside, the same route is visited at most eight times). No page may answer 404 or a server
+ids aside, the same route is visited at most five times). No page may answer 404 or a server
 error, and no Chinese page may show an English sentence: a menu entry, a button or a link that
 ends in an error is what a user meets first."""
 
@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 IN_2026 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # the demo's world is the 2026 year
 NOT_FOLLOWED = re.compile(r"^/(logout|language/|static/|vendor/)")
 SAME_ROUTE = re.compile(r"[0-9a-f]{8}-[0-9a-f-]{27}|[0-9a-f]{32,}|\d+")
-VISITS_PER_ROUTE = 8
-PAGES_PER_ACCOUNT = 250
+VISITS_PER_ROUTE = 5
+PAGES_PER_ACCOUNT = 200
 # Three or more English words in a row, in text a Chinese reader sees (names of standards and
 # formats aside).
 ENGLISH = re.compile(r"\b[A-Za-z]{4,}(?:\s+[A-Za-z]{2,}){2,}")
@@ -90,7 +90,11 @@ def _crawl(client: FlaskClient, start: str) -> tuple[int, list[str]]:
             continue
         if response.status_code in (301, 302, 303, 307, 308):
             location = urlsplit(response.headers["Location"])
-            queue.append((location.path + (f"?{location.query}" if location.query else ""), target))
+            # Followed at once, as a browser does (a menu entry that redirects to a dead page
+            # is found however long the queue).
+            queue.appendleft(
+                (location.path + (f"?{location.query}" if location.query else ""), target)
+            )
             continue
         if not response.content_type.startswith("text/html"):
             continue

@@ -54,11 +54,12 @@ def demo_load(if_empty: bool) -> None:
             load_evaluations_demo(session, bpmn_dir=bpmn_dir, now=utcnow())
             rated = load_rating_demo(session, bpmn_dir=bpmn_dir, now=utcnow())
             click.echo(f"Demo {DEMO_YEAR}: {rated.ratings} public ratings.")
-            final = FINAL_YEAR
-            scored = load_finished_year_demo(session, from_year=DEMO_YEAR, now=utcnow(), year=final)
-            published = load_published_notice_demo(session, year=final, now=utcnow())
+            scored = load_finished_year_demo(
+                session, from_year=DEMO_YEAR, now=utcnow(), year=FINAL_YEAR
+            )
+            published = load_published_notice_demo(session, year=FINAL_YEAR, now=utcnow())
             click.echo(
-                f"Demo {final}: {scored} units scored"
+                f"Demo {FINAL_YEAR}: {scored} units scored"
                 + (", grades final and the notice published." if published else ".")
             )
             scored = load_finished_year_demo(session, from_year=DEMO_YEAR, now=utcnow())

@@ -16,7 +16,7 @@ DEMO = Actor.system("demo")
 
 def _chain(year: int) -> list[dict[str, str]]:
     """The opinions the sign-off diagram records, from the office's proposal to the last
-    meeting (dated in March of the following year, as in the policy's calendar)."""
+    meeting, dated in the first quarter of the following year (policy §19)."""
     after = year + 1
     return [
         {"step": "省绩效办报送", "decision": "submit", "date": f"{after}-02-26", "comment": ""},
