@@ -21,7 +21,7 @@ from app.calendar.workdays import SHANGHAI
 from app.errors import Conflict, InvalidInput, NotFound
 from app.scoring.models import ScoreRow, ScoreRun
 from app.scoring.services import latest_run, scored_years
-from app.signoff.services import published_notice
+from app.signoff.services import grades_are_final
 from app.workflow.instances.runtime import start_instance
 
 APPEAL_PROCESS = "appeal"
@@ -133,7 +133,7 @@ def deliver_results(session: Session, actor: Actor, year: int, now: datetime) ->
     `appeal` instance each, started with the year and the delivery time."""
     if not actor.is_system:
         require(actor, Permission.RUN_CYCLE)
-    if published_notice(session, year) is not None:
+    if grades_are_final(session, year):
         raise Conflict(
             _(
                 "The grades of %(year)d are final and their notice is published: results are no "
@@ -234,7 +234,7 @@ def delivery_overview(session: Session, actor: Actor, year: int) -> DeliveryOver
         )
         for row in rows
     ]
-    final = published_notice(session, year) is not None
+    final = grades_are_final(session, year)
     to_deliver = sum(
         1 for u in units if u.delivery is None or u.delivery.score_version != run.version
     )

@@ -7,10 +7,10 @@ from datetime import timedelta
 import click
 
 from app.auth.actor import Actor
-from app.db import utcnow
+from app.db import unit_of_work, utcnow
 from app.evidence.storage import storage_root
 from app.evidence.sweep import GRACE, sweep_evidence_store
-from app.extensions import db, db_session
+from app.extensions import db_session
 
 evidence_cli = click.Group("evidence", help="The evidence file store.")
 
@@ -26,17 +26,14 @@ evidence_cli = click.Group("evidence", help="The evidence file store.")
 def evidence_sweep(grace_minutes: int) -> None:
     """Remove partial files of interrupted uploads and files without an evidence row (the
     scheduler does it every hour)."""
-    try:
+    with unit_of_work(db_session()) as session:
         result = sweep_evidence_store(
-            db_session(),
+            session,
             storage_root(),
             now=utcnow(),
             actor=Actor.system("evidence sweep"),
             grace=timedelta(minutes=grace_minutes),
         )
-        db.session.commit()
-    finally:
-        db.session.remove()
     click.echo(
         f"Checked {result.checked} older file(s): removed {len(result.partial)} partial and "
         f"{len(result.orphaned)} without a record."

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.actor import Actor
 from app.scoring.services import scored_years
-from app.signoff.services import finalize_grades, published_notice
+from app.signoff.services import finalize_grades, grades_are_final
 
 DEMO = Actor.system("demo")
 
@@ -34,7 +34,7 @@ def _chain(year: int) -> list[dict[str, str]]:
 def load_published_notice_demo(session: Session, *, year: int, now: datetime) -> bool:
     """Make the newest score version of `year` final and publish its notice; False when the year
     is already final or has no scores."""
-    if published_notice(session, year) is not None:
+    if grades_are_final(session, year):
         return False
     versions = dict(scored_years(session))
     if year not in versions:

@@ -35,8 +35,14 @@ def _ordered(rows: Sequence[ScoreRow]) -> list[ScoreRow]:
     return sorted(rows, key=lambda r: (_CATEGORY_ORDER[r.category], r.rank, r.unit.code))
 
 
+def grades_are_final(session: Session, year: int) -> bool:
+    """Whether the year's grades are final (its notice is published)."""
+    found = session.execute(select(GradeNotice.id).where(GradeNotice.year == year)).first()
+    return found is not None
+
+
 def _refuse_if_final(session: Session, year: int) -> None:
-    if session.execute(select(GradeNotice.id).where(GradeNotice.year == year)).first():
+    if grades_are_final(session, year):
         raise InvalidInput(_("The grades of %(year)d are already final.", year=year))
 
 
